@@ -1,0 +1,93 @@
+"""Shared personas: one school with a teacher, a SENCO, a senior leader, a SIP and a school admin, and an
+outsider who is an admin of another school."""
+
+from __future__ import annotations
+
+import pytest
+
+from schoolpl.access import SESSION_SCHOOL_KEY
+from tests.schoolpl.factories import MembershipFactory, SchoolFactory, UserFactory
+
+ROLES = ("teacher", "senco", "leader", "sip", "admin")
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(name="Greenfield Primary School")
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory(name="Elsewhere Primary School")
+
+
+def _member(school, role, username):
+    user = UserFactory(username=username)
+    MembershipFactory(user=user, school=school, role=role)
+    return user
+
+
+@pytest.fixture
+def teacher(school):
+    return _member(school, "teacher", "teacher")
+
+
+@pytest.fixture
+def senco(school):
+    return _member(school, "senco", "senco")
+
+
+@pytest.fixture
+def leader(school):
+    return _member(school, "leader", "leader")
+
+
+@pytest.fixture
+def sip(school):
+    return _member(school, "sip", "sip")
+
+
+@pytest.fixture
+def school_admin(school):
+    return _member(school, "admin", "admin")
+
+
+@pytest.fixture
+def outsider(other_school):
+    return _member(other_school, "admin", "outsider")
+
+
+@pytest.fixture
+def personas(teacher, senco, leader, sip, school_admin, outsider):
+    return {
+        "teacher": teacher,
+        "senco": senco,
+        "leader": leader,
+        "sip": sip,
+        "admin": school_admin,
+        "outsider": outsider,
+    }
+
+
+def sign_in(client, user, school=None):
+    """Sign ``client`` in as ``user`` (optionally working in ``school``)."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if school is not None:
+        session = client.session
+        session[SESSION_SCHOOL_KEY] = school.pk
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_as(client):
+    def _as(user, school=None):
+        client.logout()
+        return sign_in(client, user, school)
+
+    return _as

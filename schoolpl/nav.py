@@ -1,0 +1,67 @@
+"""The role-aware menu and home page.
+
+Each app lists its pages in ``<app>/nav.py`` as ``NAV_ITEMS``; a page shows only to users holding one
+of its capabilities, so the home page links only to features that exist and that the user may open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from django.urls import reverse
+
+from .discovery import app_modules
+
+from .roles import Cap
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    caps: frozenset[Cap]
+    description: str = ""
+    section: str = "School"
+    order: int = 100
+    in_menu: bool = True
+
+
+def item(label: str, url_name: str, *caps: Cap, **kwargs) -> NavItem:
+    return NavItem(label=label, url_name=url_name, caps=frozenset(caps), **kwargs)
+
+
+NAV_ITEMS = [
+    item(
+        "School settings", "school_settings", Cap.MANAGE_SCHOOL,
+        description="Name, phase and whether staff must use an authenticator app.",
+        section="Administration", order=900,
+    ),
+    item(
+        "Terms and assessment windows", "calendar", Cap.MANAGE_SCHOOL,
+        description="Academic years and the windows in which periodic assessments are made.",
+        section="Administration", order=910,
+    ),
+]
+
+
+@cache
+def all_items() -> tuple[NavItem, ...]:
+    items: list[NavItem] = []
+    for module in app_modules("nav"):
+        items.extend(module.NAV_ITEMS)
+    return tuple(sorted(items, key=lambda i: (i.order, i.label)))
+
+
+def items_for(access) -> list[NavItem]:
+    if access is None:
+        return []
+    return [i for i in all_items() if not i.caps or access.can(*i.caps)]
+
+
+def home_sections(request) -> list[tuple[str, list[dict]]]:
+    sections: dict[str, list[dict]] = {}
+    for nav in items_for(request.access):
+        sections.setdefault(nav.section, []).append(
+            {"label": nav.label, "url": reverse(nav.url_name), "description": nav.description}
+        )
+    return list(sections.items())

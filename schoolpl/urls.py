@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+from .api import build_router
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/mfa/setup/", views.mfa_setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("school/switch/", views.switch_school, name="switch_school"),
+    path("school/settings/", views.school_settings, name="school_settings"),
+    path("school/calendar/", views.calendar, name="calendar"),
+    path("school/calendar/windows/<int:pk>/toggle/", views.window_toggle, name="window_toggle"),
+    path("pupils/", include("pupils.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("targets/", include("targets.urls")),
+    path("interventions/", include("interventions.urls")),
+    path("self-review/", include("selfreview.urls")),
+    path("api/v1/", include(build_router().urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    # Platform operators only (is_staff); schools are run through the pages above.
+    path("ops-admin/", admin.site.urls),
+]

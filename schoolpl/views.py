@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+import django_otp
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import services
+from .access import (
+    SESSION_LOGIN_AT_KEY,
+    SESSION_MFA_PENDING_KEY,
+    SESSION_SCHOOL_KEY,
+    get_object_for,
+    school_view,
+)
+from .forms import AcademicYearForm, AssessmentWindowForm, SchoolSettingsForm, SignInForm, TokenForm
+from .models import AcademicYear, AssessmentWindow
+from .nav import home_sections
+from .roles import Cap
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[SESSION_LOGIN_AT_KEY] = time.time()
+        if services.user_has_mfa_device(user=form.get_user()):
+            self.request.session[SESSION_MFA_PENDING_KEY] = True
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
+
+
+def _safe_next(request: HttpRequest, default: str = "home") -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    """Pair an authenticator app: show a QR code for a new (unconfirmed) device, confirm it with a code."""
+    device = services.mfa_pending_device(user=request.user)
+    form = TokenForm(request.POST or None, submit_label="Confirm and continue")
+    if request.method == "POST" and form.is_valid():
+        if services.mfa_confirm_device(device=device, token=form.cleaned_data["token"]):
+            django_otp.login(request, device)
+            request.session.pop(SESSION_MFA_PENDING_KEY, None)
+            messages.success(request, "Your authenticator app is set up. You will be asked for a code when you sign in.")
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code is not right. Check the time on your phone and try the newest code.")
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    qr_data_uri = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "registration/mfa_setup.html", {"form": form, "qr": qr_data_uri, "secret": secret})
+
+
+@login_required
+def mfa_verify(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = django_otp.match_token(request.user, form.cleaned_data["token"])
+        if device is not None:
+            django_otp.login(request, device)
+            request.session.pop(SESSION_MFA_PENDING_KEY, None)
+            return redirect(_safe_next(request))
+        form.add_error("token", "That code is not right, or has expired. Try the newest code.")
+    has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if not has_device:
+        return redirect("mfa_setup")
+    return render(request, "registration/mfa_verify.html", {"form": form})
+
+
+@school_view()
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "schoolpl/home.html", {"sections": home_sections(request)})
+
+
+@require_POST
+@school_view()
+def switch_school(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("school", "")
+    school = next((s for s in request.access.schools if str(s.pk) == wanted), None)
+    if school is None:
+        messages.error(request, "You are not a member of that school.")
+    else:
+        request.session[SESSION_SCHOOL_KEY] = school.pk
+        messages.success(request, f"You are now working in {school.name}.")
+    return redirect("home")
+
+
+@school_view(Cap.MANAGE_SCHOOL)
+def school_settings(request: HttpRequest) -> HttpResponse:
+    form = SchoolSettingsForm(request.POST or None, instance=request.access.school)
+    if request.method == "POST" and form.is_valid():
+        services.school_update(school=request.access.school, by=request.user, **form.cleaned_data)
+        messages.success(request, "School settings saved.")
+        return redirect("school_settings")
+    return render(request, "schoolpl/school_settings.html", {"form": form})
+
+
+@school_view(Cap.MANAGE_SCHOOL)
+def calendar(request: HttpRequest) -> HttpResponse:
+    school = request.access.school
+    year_form = AcademicYearForm(prefix="year")
+    window_form = AssessmentWindowForm(prefix="window", school=school)
+    if request.method == "POST":
+        if "add_year" in request.POST:
+            year_form = AcademicYearForm(request.POST, prefix="year")
+            if year_form.is_valid():
+                services.academic_year_create(school=school, **year_form.cleaned_data)
+                messages.success(request, "Academic year added.")
+                return redirect("calendar")
+        elif "add_window" in request.POST:
+            window_form = AssessmentWindowForm(request.POST, prefix="window", school=school)
+            if window_form.is_valid():
+                services.assessment_window_create(school=school, **window_form.cleaned_data)
+                messages.success(request, "Assessment window added.")
+                return redirect("calendar")
+    years = AcademicYear.objects.filter(school=school).prefetch_related("windows").order_by("-start_date")
+    return render(
+        request,
+        "schoolpl/calendar.html",
+        {"years": years, "year_form": year_form, "window_form": window_form},
+    )
+
+
+@require_POST
+@school_view(Cap.MANAGE_SCHOOL)
+def window_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    window = get_object_for(AssessmentWindow.objects.filter(school=request.access.school), pk=pk)
+    services.assessment_window_set_open(window=window, is_open=not window.is_open)
+    messages.success(request, f"{window.name} is now {'open' if window.is_open else 'closed'} for judgements.")
+    return redirect("calendar")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the container health check: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,56 @@
+"""The role × URL matrix: every URL the project defines must declare, here or in ``tests/<app>/access.py``,
+what each role gets. A URL with no declaration fails the matrix test, so new views join it automatically.
+
+Statuses: ``anon`` (signed out) is redirected to sign in; a role in ``ok`` gets ``ok_status``; any other
+role of the school gets 403; the ``outsider`` (an admin of another school) gets 404 for a URL about an
+object (it has kwargs), because another school's objects are never confirmed to exist, and is treated as
+any other school admin otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("teacher", "senco", "leader", "sip", "admin")
+STAFF = frozenset(ROLES)
+PUPIL_READERS = frozenset({"teacher", "senco", "leader", "admin"})
+ALL_PUPILS = frozenset({"senco", "leader", "admin"})
+
+
+@dataclass(frozen=True)
+class Expect:
+    ok: frozenset[str]
+    kwargs: Callable[[dict], dict] | None = None
+    method: str = "get"
+    data: Callable[[dict], dict] | None = None
+    ok_status: int = 200
+    anon_status: int = 302
+    overrides: dict[str, int] = field(default_factory=dict)
+    query: str = ""
+
+    def status_for(self, persona: str) -> int:
+        if persona in self.overrides:
+            return self.overrides[persona]
+        if persona == "anon":
+            return self.anon_status
+        if persona == "outsider":
+            if self.kwargs is not None:
+                return 404
+            return self.ok_status if "admin" in self.ok else 403
+        return self.ok_status if persona in self.ok else 403
+
+
+def page(ok=STAFF, **kwargs) -> Expect:
+    return Expect(ok=frozenset(ok), **kwargs)
+
+
+# Views that do not use the access layer, with the reason.
+PUBLIC = {
+    "login": "the sign-in page",
+    "healthz": "container liveness probe; reveals nothing",
+}
+# Namespaces outside the matrix, with the reason.
+EXCLUDED_NAMESPACES = {
+    "admin": "Django admin for platform operators (is_staff) only; school staff are never is_staff",
+}
