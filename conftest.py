@@ -91,3 +91,6 @@ def client_as(client):
         return sign_in(client, user, school)
 
     return _as
+
+
+from tests.celery_support import celery_worker_process  # noqa: E402,F401  (shared fixture)

@@ -40,6 +40,8 @@ def enqueue(task_name: str, *, dedupe_key: str = "", **kwargs) -> OutboxMessage:
 def _publish_one(message: OutboxMessage) -> None:
     from celery import current_app
 
+    if message.task_name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # autodiscovery is lazy outside a worker
     task = current_app.tasks[message.task_name]
     if current_app.conf.task_always_eager:
         task.apply(kwargs=message.kwargs, throw=True)

@@ -1,0 +1,25 @@
+# Production image: gunicorn serving Django with whitenoise; the same image runs the Celery worker and beat.
+FROM python:3.12-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 1000 app
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+COPY schoolpl ./schoolpl
+COPY pupils ./pupils
+COPY assessment ./assessment
+COPY targets ./targets
+COPY interventions ./interventions
+COPY selfreview ./selfreview
+RUN pip install -c constraints.txt .
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+# collectstatic needs settings but no secrets or database.
+RUN SCHOOLPL_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "schoolpl.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,90 @@
+"""A real Celery worker on this machine's Redis, started and stopped by the test that needs it.
+
+The worker talks to the same database as the test (the test database pytest-django created), so tests
+that use it need ``transactional_db`` for the worker to see their rows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+DEAD_REDIS_URL = "redis://127.0.0.1:6390/0"  # nothing listens here
+
+
+def redis_client() -> redis_lib.Redis:
+    client = redis_lib.Redis.from_url(TEST_REDIS_URL)
+    try:
+        client.ping()
+    except redis_lib.ConnectionError as exc:  # a missing service is a failure, never a skip
+        pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL}: {exc}")
+    return client
+
+
+def _database_url_for_worker() -> str:
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    if cfg["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{cfg['NAME']}"
+    user = cfg.get("USER") or ""
+    password = f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{cfg.get('HOST') or '127.0.0.1'}:{cfg.get('PORT') or 5432}/{cfg['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start ``celery worker`` against TEST_REDIS_URL and the test database; yield the Redis client."""
+    client = redis_client()
+    client.flushdb()
+    env = {
+        **os.environ,
+        "REDIS_URL": TEST_REDIS_URL,
+        "DATABASE_URL": _database_url_for_worker(),
+        "DJANGO_SETTINGS_MODULE": "schoolpl.settings",
+    }
+    if env["DATABASE_URL"].startswith("sqlite"):
+        env.pop("DATABASE_URL")
+        env["SQLITE_PATH"] = _database_url_for_worker().removeprefix("sqlite:///")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "schoolpl", "worker", "-P", "solo", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.time() + 60
+        ready = False
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            if "ready." in line:
+                ready = True
+                break
+        assert ready, "the Celery worker did not start"
+        yield client
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"gave up waiting after {timeout}s")
