@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+
 from django.urls import reverse
 
 from .discovery import app_modules
-
 from .roles import Cap
 
 
@@ -32,14 +32,20 @@ def item(label: str, url_name: str, *caps: Cap, **kwargs) -> NavItem:
 
 NAV_ITEMS = [
     item(
-        "School settings", "school_settings", Cap.MANAGE_SCHOOL,
+        "School settings",
+        "school_settings",
+        Cap.MANAGE_SCHOOL,
         description="Name, phase and whether staff must use an authenticator app.",
-        section="Administration", order=900,
+        section="Administration",
+        order=900,
     ),
     item(
-        "Terms and assessment windows", "calendar", Cap.MANAGE_SCHOOL,
+        "Terms and assessment windows",
+        "calendar",
+        Cap.MANAGE_SCHOOL,
         description="Academic years and the windows in which periodic assessments are made.",
-        section="Administration", order=910,
+        section="Administration",
+        order=910,
     ),
 ]
 

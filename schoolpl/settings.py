@@ -56,9 +56,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 ENVIRONMENT = os.environ.get("SCHOOLPL_ENV", "development").strip().lower()
 if ENVIRONMENT not in {"development", "production", "test"}:
-    raise ImproperlyConfigured(
-        f"SCHOOLPL_ENV must be development, production or test, not {ENVIRONMENT!r}"
-    )
+    raise ImproperlyConfigured(f"SCHOOLPL_ENV must be development, production or test, not {ENVIRONMENT!r}")
 PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DEBUG", False)

@@ -74,7 +74,9 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         if services.mfa_confirm_device(device=device, token=form.cleaned_data["token"]):
             django_otp.login(request, device)
             request.session.pop(SESSION_MFA_PENDING_KEY, None)
-            messages.success(request, "Your authenticator app is set up. You will be asked for a code when you sign in.")
+            messages.success(
+                request, "Your authenticator app is set up. You will be asked for a code when you sign in."
+            )
             return redirect(_safe_next(request))
         form.add_error("token", "That code is not right. Check the time on your phone and try the newest code.")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)

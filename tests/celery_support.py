@@ -56,9 +56,25 @@ def celery_worker_process(transactional_db):
         env.pop("DATABASE_URL")
         env["SQLITE_PATH"] = _database_url_for_worker().removeprefix("sqlite:///")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "schoolpl", "worker", "-P", "solo", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "schoolpl",
+            "worker",
+            "-P",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.time() + 60

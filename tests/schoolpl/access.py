@@ -11,9 +11,7 @@ EXPECTATIONS = {
     "switch_school": page(STAFF, method="post", ok_status=302, data=lambda w: {"school": w["school"].pk}),
     "school_settings": page({"admin"}),
     "calendar": page({"admin"}),
-    "window_toggle": page(
-        {"admin"}, method="post", ok_status=302, kwargs=lambda w: {"pk": w["window"].pk}
-    ),
+    "window_toggle": page({"admin"}, method="post", ok_status=302, kwargs=lambda w: {"pk": w["window"].pk}),
     "api-root": page(STAFF, anon_status=403),
     "api_schema": page(STAFF, anon_status=403),
 }

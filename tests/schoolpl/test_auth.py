@@ -167,6 +167,9 @@ def test_window_outside_its_year_is_refused(client, school_admin, school):
     year = AcademicYearFactory(school=school)
     with pytest.raises(ValidationError, match="must fall inside"):
         services.assessment_window_create(
-            school=school, academic_year=year, name="Bad", start_date=year.start_date.replace(year=2024),
+            school=school,
+            academic_year=year,
+            name="Bad",
+            start_date=year.start_date.replace(year=2024),
             end_date=year.end_date,
         )

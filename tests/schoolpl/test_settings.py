@@ -18,7 +18,9 @@ PROBE = (
     "'broker': settings.CELERY_BROKER_URL, 'cache': settings.CACHES['default']['BACKEND'], "
     "'debug': settings.DEBUG, 'tz': settings.TIME_ZONE}))"
 )
-CLEAN = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SCHOOLPL_ENV", "DEBUG", "SECRET_KEY"}}
+CLEAN = {
+    k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SCHOOLPL_ENV", "DEBUG", "SECRET_KEY"}
+}
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,252 @@
+"""Demo pupils and teaching groups: a two- or three-form-entry primary school, Reception to Year 6, with the
+mix of needs and backgrounds an English primary school has."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from schoolpl.demo import DemoContext, academic_year_start
+
+from .models import GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
+from .upn import make_upn
+
+# Names by broad background, so that names and recorded ethnicity agree.
+NAMES = {
+    "APKN": (
+        ["Ayaan", "Zain", "Hamza", "Musa", "Ibrahim", "Yusuf"],
+        ["Aisha", "Maryam", "Hafsa", "Zainab", "Amina", "Inaya"],
+        ["Khan", "Hussain", "Akhtar", "Iqbal", "Mahmood", "Raza"],
+    ),
+    "ABAN": (
+        ["Arif", "Rayan", "Samir", "Imran"],
+        ["Nusrat", "Tasnim", "Sumaiya", "Ruma"],
+        ["Begum", "Miah", "Uddin", "Rahman", "Ahmed"],
+    ),
+    "AIND": (
+        ["Arjun", "Rohan", "Vihaan", "Dev"],
+        ["Priya", "Anaya", "Diya", "Isha"],
+        ["Patel", "Sharma", "Singh", "Gill", "Kaur"],
+    ),
+    "BAFR": (
+        ["Kwame", "Tobi", "David", "Samuel", "Chidi"],
+        ["Amara", "Blessing", "Zara", "Adaeze", "Grace"],
+        ["Okafor", "Mensah", "Adeyemi", "Osei", "Boateng", "Nwosu"],
+    ),
+    "BCRB": (
+        ["Jayden", "Tyrese", "Marcus"],
+        ["Shanice", "Aaliyah", "Jada"],
+        ["Campbell", "Williams", "Brown", "Grant"],
+    ),
+    "WOTH": (
+        ["Jakub", "Mateusz", "Luca", "Andrei"],
+        ["Zofia", "Julia", "Maria", "Elena"],
+        ["Nowak", "Kowalski", "Popescu", "Rossi", "Horvat"],
+    ),
+    "CHNE": (["Jun", "Hao", "Wei"], ["Mei", "Lin", "Xin"], ["Wong", "Chen", "Li", "Zhang"]),
+}
+ETHNICITY_MIX = [
+    ("WBRI", 63),
+    ("WOTH", 7),
+    ("APKN", 6),
+    ("ABAN", 3),
+    ("AIND", 4),
+    ("BAFR", 5),
+    ("BCRB", 2),
+    ("MWBC", 3),
+    ("MWAS", 2),
+    ("CHNE", 1),
+    ("AOTH", 1),
+    ("OOTH", 1),
+    ("WIRI", 1),
+    ("NOBT", 1),
+]
+EAL_LIKELY = {"WOTH": 0.75, "APKN": 0.6, "ABAN": 0.7, "AIND": 0.5, "BAFR": 0.45, "CHNE": 0.7, "AOTH": 0.5, "OOTH": 0.5}
+NEEDS_K = [("SPLD", 20), ("MLD", 18), ("SLCN", 22), ("SEMH", 20), ("ASD", 10), ("OTH", 5), ("PD", 3), ("HI", 2)]
+NEEDS_E = [("ASD", 35), ("SLD", 10), ("SLCN", 15), ("SEMH", 20), ("MLD", 10), ("PD", 5), ("PMLD", 5)]
+SUBJECTS_FOR_ALL = [
+    "english",
+    "maths",
+    "science",
+    "computing",
+    "history",
+    "geography",
+    "art",
+    "music",
+    "pe",
+    "re",
+    "dt",
+    "pshe",
+]
+CLASS_LETTERS = "ABC"
+
+
+def _pick(rng, weighted):
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _name(rng, faker: Faker, ethnicity: str, gender: str) -> tuple[str, str]:
+    if ethnicity in NAMES:
+        boys, girls, surnames = NAMES[ethnicity]
+        return rng.choice(boys if gender == "M" else girls), rng.choice(surnames)
+    first = faker.first_name_male() if gender == "M" else faker.first_name_female()
+    return first, faker.last_name()
+
+
+def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
+    rng = ctx.rng
+    start = academic_year_start(ctx.today)
+    per_year = [ctx.pupils // 7 + (1 if i < ctx.pupils % 7 else 0) for i in range(7)]
+    pupils, serial = [], 0
+    for year_group, count in enumerate(per_year):  # Reception = 0 … Year 6 = 6
+        entry_year = start - year_group  # the September they joined Reception
+        forms = 3 if count > 60 else 2 if count > 30 else 1
+        for i in range(count):
+            serial += 1
+            gender = "F" if rng.random() < 0.49 else "M"
+            ethnicity = _pick(rng, ETHNICITY_MIX)
+            first, last = _name(rng, faker, ethnicity, gender)
+            born = dt.date(entry_year - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+            sen = "E" if rng.random() < 0.03 else "K" if rng.random() < 0.14 else "N"
+            fsm = rng.random() < 0.24
+            pupils.append(
+                Pupil(
+                    school=ctx.school,
+                    upn=make_upn(801, 2001, entry_year % 100, serial),
+                    legal_surname=last,
+                    legal_forename=first,
+                    preferred_forename=(first[:3] if len(first) > 6 and rng.random() < 0.1 else ""),
+                    date_of_birth=born,
+                    gender=gender,
+                    year_group=year_group,
+                    form=f"{year_group if year_group else 'R'}{CLASS_LETTERS[i % forms]}",
+                    admission_date=dt.date(entry_year, 9, 1)
+                    if rng.random() < 0.9
+                    else ctx.today - dt.timedelta(days=rng.randrange(60, 700)),
+                    sen_provision=sen,
+                    primary_need=_pick(rng, NEEDS_E if sen == "E" else NEEDS_K) if sen != "N" else "",
+                    eal=rng.random() < EAL_LIKELY.get(ethnicity, 0.02),
+                    fsm=fsm,
+                    pupil_premium=fsm or rng.random() < 0.04,
+                    looked_after=rng.random() < 0.012,
+                    gifted=sen == "N" and rng.random() < 0.08,
+                    ethnicity=ethnicity,
+                )
+            )
+    return pupils
+
+
+def build(ctx: DemoContext) -> None:
+    faker = Faker("en_GB")
+    faker.seed_instance(ctx.rng.randrange(1 << 30))
+    pupils = bulk_create_with_history(_pupils(ctx, faker), Pupil, batch_size=1000)
+    pupils = list(Pupil.objects.filter(school=ctx.school).order_by("pk"))
+    year = ctx.current_year
+    forms = sorted({p.form for p in pupils}, key=lambda f: (f[0] != "R", f))
+    teacher_for_form = {}
+    teachers = ctx.teachers[1:]
+    for i, form in enumerate(forms):
+        teacher_for_form[form] = ctx.users["teacher"] if form == "6B" else teachers[i % len(teachers)]
+    groups, links, members = [], [], []
+    year_of = {f: (0 if f.startswith("R") else int(f[0])) for f in forms}
+    for form in forms:
+        subjects = SUBJECTS_FOR_ALL + (["languages"] if year_of[form] >= 3 else [])
+        for subject in subjects:
+            if subject == "maths" and year_of[form] >= 5:
+                continue  # upper key stage 2 is set for maths (below)
+            groups.append(
+                TeachingGroup(
+                    school=ctx.school,
+                    academic_year=year,
+                    name=form,
+                    subject=subject,
+                    kind=TeachingGroup.Kind.CLASS,
+                    year_group=year_of[form],
+                )
+            )
+    for yg in (5, 6):
+        for n in (1, 2, 3):
+            groups.append(
+                TeachingGroup(
+                    school=ctx.school,
+                    academic_year=year,
+                    name=f"Y{yg} Maths Set {n}",
+                    subject="maths",
+                    kind=TeachingGroup.Kind.SET,
+                    year_group=yg,
+                )
+            )
+    bulk_create_with_history(groups, TeachingGroup, batch_size=1000)
+    groups = list(TeachingGroup.objects.filter(school=ctx.school, academic_year=year))
+    by_form = {}
+    for group in groups:
+        if group.kind == TeachingGroup.Kind.CLASS:
+            by_form.setdefault(group.name, []).append(group)
+            links.append(TeachingGroupTeacher(group=group, user=teacher_for_form[group.name]))
+    set_teachers = {5: [f for f in forms if f.startswith("5")], 6: [f for f in forms if f.startswith("6")]}
+    sets = {}
+    for group in groups:
+        if group.kind == TeachingGroup.Kind.SET:
+            n = int(group.name[-1])
+            yg = group.year_group
+            forms_of_year = set_teachers[yg] or forms
+            # The teacher persona (6B) takes Year 6 Set 2.
+            teacher = (
+                ctx.users["teacher"]
+                if (yg, n) == (6, 2)
+                else teacher_for_form[forms_of_year[(n - 1) % len(forms_of_year)]]
+            )
+            if (yg, n) != (6, 2) and teacher == ctx.users["teacher"]:
+                teacher = teachers[(n + yg) % len(teachers)]
+            links.append(TeachingGroupTeacher(group=group, user=teacher))
+            sets[(yg, n)] = group
+    TeachingGroupTeacher.objects.bulk_create(links)
+    start = year.start_date
+    for pupil in pupils:
+        for group in by_form.get(pupil.form, []):
+            members.append(GroupMembership(group=group, pupil=pupil, start_date=start))
+        if pupil.year_group >= 5:
+            n = 1 + ctx.rng.randrange(3)
+            members.append(GroupMembership(group=sets[(pupil.year_group, n)], pupil=pupil, start_date=start))
+    bulk_create_with_history(members, GroupMembership, batch_size=2000)
+    # A few pupils moved maths set at half-term: the old membership ends, a new one starts.
+    movers = [p for p in pupils if p.year_group == 6][:3]
+    half_term = start + dt.timedelta(days=56)
+    if ctx.today > half_term:
+        for pupil in movers:
+            old = GroupMembership.objects.get(pupil=pupil, group__kind=TeachingGroup.Kind.SET)
+            old.end_date = half_term - dt.timedelta(days=1)
+            old.save()
+            new_set = sets[(6, 1 + (int(old.group.name[-1]) % 3))]
+            GroupMembership.objects.create(group=new_set, pupil=pupil, start_date=half_term)
+    _second_school(ctx, faker)
+    ctx.say(f"  {len(pupils)} pupils, {len(groups)} teaching groups")
+
+
+def _second_school(ctx: DemoContext, faker: Faker) -> None:
+    """A small second school in the trust, so the school switcher and the trust view have something to show."""
+    rng = ctx.rng
+    start = academic_year_start(ctx.today)
+    pupils = []
+    for serial in range(1, 85):
+        year_group = serial % 7
+        gender = "F" if rng.random() < 0.5 else "M"
+        first, last = _name(rng, faker, "WBRI", gender)
+        pupils.append(
+            Pupil(
+                school=ctx.second_school,
+                upn=make_upn(801, 2002, (start - year_group) % 100, serial),
+                legal_surname=last,
+                legal_forename=first,
+                gender=gender,
+                year_group=year_group,
+                date_of_birth=dt.date(start - year_group - 5, 9, 1) + dt.timedelta(days=rng.randrange(365)),
+                form=f"{year_group if year_group else 'R'}R",
+                ethnicity="WBRI",
+                fsm=rng.random() < 0.2,
+                sen_provision="K" if rng.random() < 0.12 else "N",
+            )
+        )
+    bulk_create_with_history(pupils, Pupil)
