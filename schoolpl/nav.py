@@ -71,3 +71,28 @@ def home_sections(request) -> list[tuple[str, list[dict]]]:
             {"label": nav.label, "url": reverse(nav.url_name), "description": nav.description}
         )
     return list(sections.items())
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of a page supplied by another app: ``template`` is rendered with ``panel`` in its context."""
+
+    title: str
+    template: str
+    context: dict
+    order: int = 100
+
+
+def panels(kind: str, request, **kwargs) -> list[Panel]:
+    """Collect ``kind`` panels (``home_panels``, ``pupil_panels`` …) from every app's ``panels.py``.
+
+    A panel appears only once the app that supplies it exists: pages never show empty placeholders.
+    Each provider is ``def <kind>(request, **kwargs) -> list[Panel]`` and must run a constant number of
+    queries.
+    """
+    found: list[Panel] = []
+    for module in app_modules("panels"):
+        provider = getattr(module, kind, None)
+        if provider is not None:
+            found.extend(provider(request, **kwargs))
+    return sorted(found, key=lambda p: (p.order, p.title))

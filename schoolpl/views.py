@@ -28,7 +28,7 @@ from .access import (
 )
 from .forms import AcademicYearForm, AssessmentWindowForm, SchoolSettingsForm, SignInForm, TokenForm
 from .models import AcademicYear, AssessmentWindow
-from .nav import home_sections
+from .nav import home_sections, panels
 from .roles import Cap
 
 
@@ -105,7 +105,8 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @school_view()
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "schoolpl/home.html", {"sections": home_sections(request)})
+    context = {"sections": home_sections(request), "home_panels": panels("home_panels", request)}
+    return render(request, "schoolpl/home.html", context)
 
 
 @require_POST

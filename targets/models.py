@@ -1,0 +1,120 @@
+"""Targets and trajectories: each school's ambition and threshold settings, long-term numeric targets per
+pupil and subject, and the ProgressStatus rows the Celery job keeps (one per pupil × subject × window)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from . import trajectory
+
+
+class TargetSettings(models.Model):
+    """A school's ambition policy and the thresholds that classify progress (see ``targets.trajectory``)."""
+
+    class Policy(models.TextChoices):
+        EXPECTED = "expected", "Expected progress"
+        EXPECTED_PLUS = "expected_plus", "Expected progress plus a stretch"
+        PERCENTILE = "percentile", "Percentile of similar pupils in the school's history"
+
+    school = models.OneToOneField("schoolpl.School", on_delete=models.CASCADE, related_name="target_settings")
+    policy = models.CharField(max_length=20, choices=Policy.choices, default=Policy.EXPECTED)
+    expected_points_per_year = models.FloatField(
+        default=3.0, help_text="3 points a year = 2 whole levels over key stage 2's four years."
+    )
+    stretch_points = models.FloatField(default=2.0, help_text="Added by the stretch policy: 2 points = 1 sub-level.")
+    percentile = models.PositiveSmallIntegerField(default=75, choices=[(50, "50th (top half)"), (75, "75th (top quarter)")])
+    min_history = models.PositiveSmallIntegerField(default=10)
+    ahead_by = models.FloatField(default=2.0)
+    behind_by = models.FloatField(default=1.0)
+    well_behind_by = models.FloatField(default=4.0)
+    stuck_windows = models.PositiveSmallIntegerField(default=2)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Target settings for {self.school}"
+
+    def thresholds(self) -> trajectory.Thresholds:
+        return trajectory.Thresholds(
+            ahead_by=self.ahead_by,
+            behind_by=self.behind_by,
+            well_behind_by=self.well_behind_by,
+            stuck_windows=self.stuck_windows,
+        )
+
+
+class PupilTarget(models.Model):
+    """A long-term numeric target for a pupil in a subject: from a baseline to target points by a date.
+
+    ``proposed_points`` and ``proposal_basis`` keep what the ambition policy suggested; ``target_points`` is
+    what a teacher or leader accepted or adjusted."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        REPLACED = "replaced", "Replaced"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="numeric_targets")
+    subject = models.ForeignKey("assessment.Subject", on_delete=models.CASCADE, related_name="+")
+    baseline_points = models.FloatField()
+    baseline_date = models.DateField()
+    target_points = models.FloatField()
+    target_date = models.DateField()
+    proposed_points = models.FloatField(null=True, blank=True)
+    proposal_basis = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    set_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil", "subject"],
+                condition=models.Q(status__in=["proposed", "active"]),
+                name="one_current_numeric_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "subject", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} {self.subject_id}: {self.baseline_points}→{self.target_points}"
+
+
+class ProgressStatus(models.Model):
+    """Where a pupil stands against their trajectory in a subject at a window. Kept by the Celery job;
+    advice to the teacher, who decides — no automated decision is taken about a child."""
+
+    class Status(models.TextChoices):
+        AHEAD = trajectory.AHEAD, "Ahead"
+        ON_TRACK = trajectory.ON_TRACK, "On track"
+        BEHIND = trajectory.BEHIND, "Behind"
+        STUCK = trajectory.STUCK, "Stuck"
+        WELL_BEHIND = trajectory.WELL_BEHIND, "Well behind"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="progress_statuses")
+    subject = models.ForeignKey("assessment.Subject", on_delete=models.CASCADE, related_name="+")
+    window = models.ForeignKey("schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+")
+    expected = models.FloatField()
+    actual = models.FloatField()
+    status = models.CharField(max_length=12, choices=Status.choices)
+    since_window = models.ForeignKey("schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+")
+    is_latest = models.BooleanField(default=False, help_text="The pupil's latest window in this subject.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "subject", "window"], name="progress_status_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "window", "status"]),
+            models.Index(fields=["school", "is_latest", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} {self.subject_id} {self.window_id}: {self.status}"
