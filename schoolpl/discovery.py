@@ -13,6 +13,8 @@ def app_modules(name: str) -> list[ModuleType]:
     fails to import raises, rather than being silently skipped."""
     found = []
     for app in settings.PROJECT_APPS:
+        if app == "schoolpl" and name in {"evidence", "events"}:
+            continue  # the framework modules themselves, not providers
         dotted = f"{app}.{name}"
         try:
             found.append(import_module(dotted))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -12,30 +13,30 @@ from conftest import sign_in
 from tests.access import EXCLUDED_NAMESPACES, PUBLIC, Expect
 from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _access_modules():
+    """``tests/<app>/access*.py`` for every project app, in dependency order."""
+    modules = []
+    for app in settings.PROJECT_APPS:
+        folder = ROOT / "tests" / app
+        for path in sorted(folder.glob("access*.py")):
+            modules.append(importlib.import_module(f"tests.{app}.{path.stem}"))
+    return modules
+
 
 def _expectations() -> dict[str, Expect]:
     merged: dict[str, Expect] = {}
-    for app in settings.PROJECT_APPS:
-        try:
-            module = importlib.import_module(f"tests.{app}.access")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tests.{app}.access":
-                raise
-            continue
+    for module in _access_modules():
+        clash = set(merged) & set(module.EXPECTATIONS)
+        assert not clash, f"{module.__name__} declares URLs already declared elsewhere: {clash}"
         merged.update(module.EXPECTATIONS)
     return merged
 
 
 def _world_builders():
-    builders = []
-    for app in settings.PROJECT_APPS:
-        try:
-            module = importlib.import_module(f"tests.{app}.access")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, "build_world"):
-            builders.append(module.build_world)
-    return builders
+    return [m.build_world for m in _access_modules() if hasattr(m, "build_world")]
 
 
 def _url_names(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
