@@ -1,24 +1,28 @@
-"""Find a per-app module (``nav``, ``api``, ``demo``, ``bench``) in each of the product's apps."""
+"""Find per-app modules (``nav``, ``api``, ``demo``, ``bench``, ``panels`` …) in each of the product's apps."""
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 from types import ModuleType
 
 from django.conf import settings
 
+FRAMEWORK_MODULES = {("schoolpl", "evidence"), ("schoolpl", "events")}
+
 
 def app_modules(name: str) -> list[ModuleType]:
-    """``<app>.<name>`` for every project app that has one, in dependency order. A module that exists but
-    fails to import raises, rather than being silently skipped."""
+    """``<app>.<name>`` and ``<app>.<name>_<part>`` for every project app, in dependency order (so one app's
+    features can each bring their own, e.g. ``targets.nav`` and ``targets.nav_dashboard``)."""
     found = []
     for app in settings.PROJECT_APPS:
-        if app == "schoolpl" and name in {"evidence", "events"}:
-            continue  # the framework modules themselves, not providers
-        dotted = f"{app}.{name}"
-        try:
-            found.append(import_module(dotted))
-        except ModuleNotFoundError as exc:
-            if exc.name != dotted:
-                raise
+        if (app, name) in FRAMEWORK_MODULES:
+            continue
+        package = import_module(app)
+        names = sorted(
+            info.name
+            for info in pkgutil.iter_modules(package.__path__)
+            if info.name == name or info.name.startswith(f"{name}_")
+        )
+        found.extend(import_module(f"{app}.{module}") for module in names)
     return found

@@ -118,3 +118,101 @@ class ProgressStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil_id} {self.subject_id} {self.window_id}: {self.status}"
+
+
+class CurricularTarget(models.Model):
+    """A layered curricular target: long/medium/short-term, at school, year, class, group or pupil level,
+    linked to the target it was derived from so a leader can follow a whole-school target down to pupils."""
+
+    class Level(models.TextChoices):
+        SCHOOL = "school", "Whole school"
+        YEAR = "year", "Year group"
+        CLASS = "class", "Class"
+        GROUP = "group", "Group"
+        PUPIL = "pupil", "Pupil"
+
+    class Term(models.TextChoices):
+        LONG = "long", "Long-term (a year)"
+        MEDIUM = "medium", "Medium-term (a unit)"
+        SHORT = "short", "Short-term (a lesson or a few)"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ACHIEVED = "achieved", "Achieved"
+        NOT_ACHIEVED = "not_achieved", "Not achieved"
+        REPLACED = "replaced", "Replaced"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    term = models.CharField(max_length=10, choices=Term.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    text = models.CharField("target", max_length=300)
+    subject = models.ForeignKey("assessment.Subject", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    focuses = models.ManyToManyField("assessment.Focus", blank=True, related_name="+")
+    year_group = models.SmallIntegerField(null=True, blank=True)
+    teaching_group = models.ForeignKey(
+        "pupils.TeachingGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="curricular_targets"
+    )
+    pupil = models.ForeignKey(
+        "pupils.Pupil", null=True, blank=True, on_delete=models.CASCADE, related_name="curricular_targets"
+    )
+    group_pupils = models.ManyToManyField(
+        "pupils.Pupil", blank=True, related_name="group_curricular_targets", help_text="For a group target."
+    )
+    pupil_words = models.TextField("in the pupil's own words", blank=True)
+    agreed_with_pupil = models.BooleanField(default=False)
+    shared_with_parents = models.BooleanField(default=False)
+    review_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[focuses, group_pupils], excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["school", "level", "status"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TargetReview(models.Model):
+    """A review of a curricular target with the pupil (or group): what happened, in the pupil's words too."""
+
+    target = models.ForeignKey(CurricularTarget, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    outcome = models.CharField(max_length=15, choices=CurricularTarget.Status.choices)
+    note = models.TextField(blank=True)
+    pupil_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.target_id} on {self.reviewed_on}"
+
+
+class Notification(models.Model):
+    """An in-app notice to a member of staff (e.g. a pupil newly off trajectory)."""
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    pupil = models.ForeignKey("pupils.Pupil", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30)
+    message = models.CharField(max_length=300)
+    dedupe_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_dedupe")]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message
