@@ -14,6 +14,5 @@ from .discovery import app_modules
 def build_router() -> DefaultRouter:
     router = DefaultRouter()
     for module in app_modules("api"):
-        if module.__name__ != __name__:
-            module.register(router)
+        module.register(router)
     return router

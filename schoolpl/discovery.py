@@ -8,7 +8,8 @@ from types import ModuleType
 
 from django.conf import settings
 
-FRAMEWORK_MODULES = {("schoolpl", "evidence"), ("schoolpl", "events")}
+# The framework modules themselves, not providers.
+FRAMEWORK_MODULES = {("schoolpl", "evidence"), ("schoolpl", "events"), ("schoolpl", "bench"), ("schoolpl", "api")}
 
 
 def app_modules(name: str) -> list[ModuleType]:
