@@ -162,6 +162,26 @@ class GroupMembership(models.Model):
         return f"{self.pupil} in {self.group} from {self.start_date}"
 
 
+class TutorAssignment(models.Model):
+    """A personal tutor ("learning guide") for a pupil over dates: a tutor group or a caseload."""
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutees")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="tutor_assignments")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = GroupMembershipQuerySet.as_manager()  # the same .current() over start/end dates
+
+    class Meta:
+        ordering = ["pupil", "-start_date"]
+        indexes = [models.Index(fields=["tutor", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.tutor} tutors {self.pupil}"
+
+
 class Contact(models.Model):
     """A parent or carer of a pupil."""
 

@@ -33,18 +33,20 @@ class TeachingGroupQuerySet(QuerySet):
 class PupilQuerySet(QuerySet):
     def visible_to(self, access, on: dt.date | None = None) -> PupilQuerySet:
         """Pupils this user may see by name: the whole school for SENCOs, leaders and admins; for a
-        teacher, pupils currently in a group they teach; none for a SIP (aggregates only)."""
+        teacher or personal tutor, pupils currently in a group they teach or on their tutor caseload; none
+        for a SIP (aggregates only)."""
         if access is None or not access.sees_pupil_names:
             return self.none()
         mine = self.filter(school=access.school)
         if access.sees_all_pupils:
             return mine
-        from .models import GroupMembership
+        from .models import GroupMembership, TutorAssignment
 
         taught = GroupMembership.objects.current(on).filter(
             pupil=OuterRef("pk"), group__teacher_links__user=access.user
         )
-        return mine.filter(Exists(taught))
+        tutored = TutorAssignment.objects.current(on).filter(pupil=OuterRef("pk"), tutor=access.user)
+        return mine.filter(Exists(taught) | Exists(tutored))
 
     def in_school(self, school) -> PupilQuerySet:
         """For aggregates (dashboards, a SIP's figures): every pupil of the school, never shown by name."""

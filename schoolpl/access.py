@@ -22,7 +22,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from .roles import PUPIL_DATA_CAPS, Cap, Role, capabilities_for
+from .roles import PORTAL_ROLES, PUPIL_DATA_CAPS, Cap, Role, capabilities_for
 
 SESSION_SCHOOL_KEY = "schoolpl_school_id"
 SESSION_LOGIN_AT_KEY = "schoolpl_login_at"
@@ -58,6 +58,11 @@ class SchoolAccess:
     def aggregates_only(self) -> bool:
         """A SIP (or anyone with no pupil-data role) sees figures, never names."""
         return not self.sees_pupil_names
+
+    @property
+    def is_portal_user(self) -> bool:
+        """A pupil or parent account: sees only the portal, never staff pages."""
+        return bool(self.roles) and self.roles <= PORTAL_ROLES
 
     @property
     def needs_mfa(self) -> bool:
@@ -135,12 +140,13 @@ class SchoolAccessMiddleware:
         return redirect(reverse("mfa_verify" if has_device else "mfa_setup") + f"?next={path}")
 
 
-def school_view(*caps: Cap) -> Callable:
+def school_view(*caps: Cap, portal: bool = False) -> Callable:
     """Decorate a view that reads school data.
 
     Anonymous → redirect to sign in; signed in but no school → 403; lacking every one of ``caps`` → 403.
-    With no ``caps`` any member of the school may open it. The required capabilities are kept on the view
-    for the role × URL matrix test.
+    With no ``caps`` any member of the school may open it. Pupil and parent (portal) accounts get 403 unless
+    ``portal=True``, and portal views then check the account's link to the child. The required capabilities
+    are kept on the view for the role × URL matrix test.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -153,11 +159,14 @@ def school_view(*caps: Cap) -> Callable:
             access = request.access
             if access is None:
                 raise PermissionDenied("You are not a member of any school.")
+            if access.is_portal_user and not portal:
+                raise PermissionDenied("This page is for school staff.")
             if caps and not access.can(*caps):
                 raise PermissionDenied("Your role does not give you access to this page.")
             return view(request, *args, **kwargs)
 
         wrapped.required_caps = frozenset(caps)
+        wrapped.portal = portal
         wrapped.school_view = True
         return wrapped
 

@@ -20,6 +20,8 @@ class Role(models.TextChoices):
     LEADER = "leader", "Senior leader"
     SIP = "sip", "School Improvement Partner"
     ADMIN = "admin", "School admin"
+    PUPIL = "pupil", "Pupil"
+    PARENT = "parent", "Parent or carer"
 
 
 class Cap(str, Enum):
@@ -86,7 +88,12 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     # A SIP sees aggregates only: no capability here reveals an identifiable pupil.
     Role.SIP: frozenset({C.DASHBOARD_SCHOOL, C.SELFREVIEW_READ, C.SELFREVIEW_EDIT}),
     Role.ADMIN: frozenset(set(Cap)),
+    # Pupils and parents use the portal only (optional per school): no staff capability at all; portal
+    # views check the link between the account and the child themselves.
+    Role.PUPIL: frozenset(),
+    Role.PARENT: frozenset(),
 }
+PORTAL_ROLES = frozenset({Role.PUPIL, Role.PARENT})
 
 # Roles whose holders can see identifiable pupil data: the school can require multi-factor sign-in for them.
 PUPIL_DATA_CAPS = frozenset({C.VIEW_PUPILS_ALL, C.VIEW_PUPILS_OWN})

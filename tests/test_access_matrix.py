@@ -20,9 +20,9 @@ def _access_modules():
     """``tests/<app>/access*.py`` for every project app, in dependency order."""
     modules = []
     for app in settings.PROJECT_APPS:
-        folder = ROOT / "tests" / app
+        folder = ROOT / "tests" / app.rsplit(".", 1)[-1]  # targets.partnership → tests/partnership
         for path in sorted(folder.glob("access*.py")):
-            modules.append(importlib.import_module(f"tests.{app}.{path.stem}"))
+            modules.append(importlib.import_module(f"tests.{folder.name}.{path.stem}"))
     return modules
 
 
