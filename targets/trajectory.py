@@ -1,0 +1,494 @@
+"""Trajectories: expected points on the line from baseline to target, and a status per judgement.
+
+Pure arithmetic over numbers, dates and DataFrames: no Django, no ORM. Points are floats on an
+ordered scale (NC: sub-level = 2 points, level = 6; P-scales below 3); nothing here depends on
+which scale a subject uses. Dates may be ``datetime.date``, ``datetime64`` or anything
+``pandas.to_datetime`` reads.
+
+The line
+--------
+A plan runs from ``(baseline_date, baseline_points)`` to ``(target_date, target_points)``. The
+expected points at a date are the linear interpolation between the two, clamped to the baseline
+before the baseline date and to the target on and after the target date. A window is judged
+against the expected points at its ``end_date``.
+
+The rule (one judgement)
+------------------------
+``gap = actual - expected``; ``t`` is the school's :class:`Thresholds`.
+
+1. Gap status: **ahead** if ``gap >= t.ahead_by``; else **well behind** if
+   ``gap < -t.well_behind_by``; else **behind** if ``gap < -t.behind_by``; else **on track**.
+2. Stuck: the pupil has a judgement in this window *and* in the window exactly
+   ``t.stuck_windows`` windows earlier, counted in the global order of ALL windows (not just the
+   windows this pupil was judged in), and the points now are ``<=`` the points then. If that
+   earlier window has no judgement for the pupil there is not enough evidence: not stuck.
+3. A pupil whose ``actual >= target_points`` has met the target: the status is the gap status,
+   never stuck.
+4. Otherwise the status is the MORE SEVERE of the gap status and, if stuck, ``stuck``.
+
+Severity order: ahead < on track < behind < stuck < well behind. Every step above is monotone in
+``actual``, so more points never make the status worse, and a pupil exactly on the line
+(``gap == 0``) is on track (the thresholds are validated so that this holds).
+
+Frames
+------
+:func:`classify_frame` applies the rule to a whole school at once (sort + shifted numpy arrays, no
+Python loop per pupil). Rows are produced only where the pupil has a judgement in the window and a
+complete plan (no NaN in baseline/target points or dates). ``since_window_id`` is the first window
+of the current unbroken run of the same status among the pupil's own judged windows: a window with
+no judgement for the pupil neither breaks nor extends a run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AHEAD",
+    "ON_TRACK",
+    "BEHIND",
+    "STUCK",
+    "WELL_BEHIND",
+    "STATUSES",
+    "SEVERITY",
+    "LABELS",
+    "STATUS_CHOICES",
+    "STATUS_DTYPE",
+    "Thresholds",
+    "DEFAULT_THRESHOLDS",
+    "expected_points",
+    "gap_status",
+    "classify",
+    "classify_frame",
+    "latest_status",
+    "trajectory_points",
+    "more_severe",
+]
+
+AHEAD = "ahead"
+ON_TRACK = "on_track"
+BEHIND = "behind"
+STUCK = "stuck"
+WELL_BEHIND = "well_behind"
+
+#: Statuses from least to most severe.
+STATUSES: tuple[str, ...] = (AHEAD, ON_TRACK, BEHIND, STUCK, WELL_BEHIND)
+#: status -> severity rank (0 = least severe).
+SEVERITY: dict[str, int] = {status: rank for rank, status in enumerate(STATUSES)}
+LABELS: dict[str, str] = {
+    AHEAD: "Ahead",
+    ON_TRACK: "On track",
+    BEHIND: "Behind",
+    STUCK: "Stuck",
+    WELL_BEHIND: "Well behind",
+}
+#: ``(value, label)`` pairs in severity order, ready for a model field's ``choices``.
+STATUS_CHOICES: tuple[tuple[str, str], ...] = tuple((s, LABELS[s]) for s in STATUSES)
+#: Ordered categorical dtype of ``classify_frame``'s ``status`` column (``max()`` = most severe).
+STATUS_DTYPE = pd.CategoricalDtype(categories=list(STATUSES), ordered=True)
+
+_AHEAD, _ON_TRACK, _BEHIND, _STUCK, _WELL_BEHIND = range(len(STATUSES))
+
+_EPOCH = pd.Timestamp("1970-01-01")
+_DAY = pd.Timedelta(days=1)
+
+
+def more_severe(a: str, b: str) -> str:
+    """The more severe of two statuses."""
+    return a if SEVERITY[a] >= SEVERITY[b] else b
+
+
+# --------------------------------------------------------------------------------------------
+# Thresholds (school settings)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The school's trajectory settings, in points on the subject's scale.
+
+    - ``ahead_by``: ``actual >= expected + ahead_by`` is ahead (must be > 0, so a pupil exactly
+      on the line is on track).
+    - ``behind_by``: ``actual < expected - behind_by`` is behind (>= 0).
+    - ``well_behind_by``: ``actual < expected - well_behind_by`` is well behind (> ``behind_by``).
+    - ``stuck_windows``: no progress since the window this many windows earlier is stuck (>= 1).
+    """
+
+    ahead_by: float = 2.0
+    behind_by: float = 1.0
+    well_behind_by: float = 4.0
+    stuck_windows: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("ahead_by", "behind_by", "well_behind_by"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise ValueError(f"{name} must be a number of points, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of points, got {value!r}")
+            if value < 0:
+                raise ValueError(f"{name} must not be negative, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        if self.ahead_by == 0:
+            raise ValueError("ahead_by must be greater than 0, or a pupil exactly on the line would be ahead")
+        if self.well_behind_by <= self.behind_by:
+            raise ValueError(
+                f"well_behind_by ({self.well_behind_by:g}) must be greater than behind_by "
+                f"({self.behind_by:g}): 'well behind' is further below the line than 'behind'"
+            )
+        sw = self.stuck_windows
+        if isinstance(sw, bool) or not isinstance(sw, (int, np.integer)) or sw < 1:
+            raise ValueError(f"stuck_windows must be a whole number of windows >= 1, got {sw!r}")
+        object.__setattr__(self, "stuck_windows", int(sw))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> Thresholds:
+        """Build from stored settings (e.g. a JSON field). Missing or ``None`` keys take the
+        defaults; numeric strings are accepted; unknown keys and bad values raise ValueError."""
+        values = dict(values or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown trajectory threshold(s): {', '.join(map(str, unknown))}")
+        kwargs: dict[str, Any] = {}
+        for name, raw in values.items():
+            if raw is None:
+                continue
+            try:
+                if name == "stuck_windows":
+                    as_float = float(raw)
+                    if not as_float.is_integer():
+                        raise ValueError
+                    kwargs[name] = int(as_float)
+                else:
+                    kwargs[name] = float(raw)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        return cls(**kwargs)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+# --------------------------------------------------------------------------------------------
+# Expected points on the line
+# --------------------------------------------------------------------------------------------
+
+
+def _days(value: Any) -> np.ndarray | float:
+    """Dates -> float days since 1970-01-01 (NaN for missing). Scalars give a float."""
+    if isinstance(value, (pd.Series, pd.Index)):
+        value = value.to_numpy()
+    if np.ndim(value) == 0:
+        ts = pd.to_datetime(value)
+        if pd.isna(ts):
+            return math.nan
+        return (ts - _EPOCH) / _DAY
+    arr = np.asarray(value)
+    idx = pd.DatetimeIndex(pd.to_datetime(arr.ravel()))
+    out = ((idx - _EPOCH) / _DAY).to_numpy(dtype=float, na_value=np.nan)
+    return out.reshape(arr.shape)
+
+
+def _interpolate(b_pts, b_day, t_pts, t_day, at_day) -> np.ndarray:
+    """The line, on float arrays (days as floats). Clamped at both ends; if the target date is
+    not after the baseline date, the target applies from the target date and the baseline
+    before it."""
+    b_pts, b_day, t_pts, t_day, at_day = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (b_pts, b_day, t_pts, t_day, at_day))
+    )
+    span = t_day - b_day
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(span > 0, (at_day - b_day) / span, np.where(at_day >= t_day, 1.0, 0.0))
+    frac = np.clip(frac, 0.0, 1.0)
+    # Exactly the target at frac == 1, and never past either end through rounding.
+    result = np.clip(b_pts + (t_pts - b_pts) * frac, np.minimum(b_pts, t_pts), np.maximum(b_pts, t_pts))
+    result = np.where(frac >= 1.0, t_pts, result)
+    # A missing value gives NaN rather than an accidental clamp to one end.
+    missing = np.isnan(b_pts) | np.isnan(t_pts) | np.isnan(b_day) | np.isnan(t_day) | np.isnan(at_day)
+    return np.where(missing, np.nan, result)
+
+
+def expected_points(baseline_points, baseline_date, target_points, target_date, at_date):
+    """Expected points at ``at_date`` on the line from baseline to target.
+
+    Linear between the two dates, equal to ``baseline_points`` on or before ``baseline_date`` and
+    to ``target_points`` on or after ``target_date``. Any argument may be a scalar, a numpy array
+    or a pandas Series; they broadcast together. Returns a float for all-scalar input, a Series
+    (index of the first Series argument) if any argument is a Series, else an ndarray. Missing
+    values (NaN / NaT) give NaN.
+    """
+    args = (baseline_points, baseline_date, target_points, target_date, at_date)
+    result = _interpolate(
+        np.asarray(baseline_points, dtype=float),
+        _days(baseline_date),
+        np.asarray(target_points, dtype=float),
+        _days(target_date),
+        _days(at_date),
+    )
+    for arg in args:
+        if isinstance(arg, pd.Series):
+            return pd.Series(result, index=arg.index, name="expected")
+    if result.ndim == 0:
+        return float(result)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Classifying one judgement
+# --------------------------------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def gap_status(gap: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """Status from ``gap = actual - expected`` alone (rule step 1)."""
+    if gap >= thresholds.ahead_by:
+        return AHEAD
+    if gap < -thresholds.well_behind_by:
+        return WELL_BEHIND
+    if gap < -thresholds.behind_by:
+        return BEHIND
+    return ON_TRACK
+
+
+def classify(
+    actual: float,
+    expected: float,
+    previous_points: Sequence[float | None],
+    target_points: float,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> str:
+    """Status of one judgement (the rule in the module docstring).
+
+    ``previous_points`` are the pupil's points in the windows immediately before this one,
+    OLDEST FIRST, one entry per window in the global window order, with ``None``/NaN for a window
+    in which the pupil has no judgement. Only ``previous_points[-thresholds.stuck_windows]`` (the
+    window exactly ``stuck_windows`` windows back) is used; if the sequence is shorter, or that
+    entry is missing, the pupil is not stuck. ``target_points`` NaN means the target cannot be
+    met (``classify_frame`` produces no rows for such plans).
+    """
+    if _is_missing(actual) or _is_missing(expected):
+        raise ValueError("actual and expected points are required")
+    status = gap_status(actual - expected, thresholds)
+    if not _is_missing(target_points) and actual >= target_points:
+        return status  # target met: never stuck
+    k = thresholds.stuck_windows
+    if len(previous_points) >= k:
+        then = previous_points[-k]
+        if not _is_missing(then) and actual <= then:
+            status = more_severe(status, STUCK)
+    return status
+
+
+# --------------------------------------------------------------------------------------------
+# A whole school at once
+# --------------------------------------------------------------------------------------------
+
+_OUTPUT_COLUMNS = [
+    "pupil_id",
+    "subject",
+    "window_id",
+    "window_ordinal",
+    "expected",
+    "actual",
+    "status",
+    "since_window_id",
+]
+
+
+def _require(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
+
+
+def _window_table(windows: pd.DataFrame) -> pd.DataFrame:
+    """windows sorted by ordinal with ``rank`` 0..n-1 and ``end_day``; validated."""
+    _require(windows, "windows", ["window_id", "end_date", "ordinal"])
+    w = windows[["window_id", "end_date", "ordinal"]]
+    if w["window_id"].duplicated().any():
+        raise ValueError("windows: window_id must be unique")
+    if w["ordinal"].isna().any() or w["ordinal"].duplicated().any():
+        raise ValueError("windows: ordinal must be present and unique (it is the global order)")
+    w = w.sort_values("ordinal", kind="stable").reset_index(drop=True)
+    w["rank"] = np.arange(len(w), dtype=np.int64)
+    w["end_day"] = _days(w["end_date"])
+    if w["end_day"].isna().any():
+        raise ValueError("windows: every window needs an end_date")
+    return w
+
+
+def _empty_output() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in _OUTPUT_COLUMNS})
+    out["expected"] = out["expected"].astype(float)
+    out["actual"] = out["actual"].astype(float)
+    out["status"] = out["status"].astype(STATUS_DTYPE)
+    return out
+
+
+def classify_frame(
+    judgements: pd.DataFrame,
+    plans: pd.DataFrame,
+    windows: pd.DataFrame,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> pd.DataFrame:
+    """Classify every judgement of a whole school (or LA) at once.
+
+    Inputs
+      - ``judgements``: ``pupil_id, subject, window_id, points`` — the latest judgement per
+        pupil x subject x window (a duplicate for a pupil x subject with a plan raises
+        ValueError; NaN points count as no judgement; rows without a plan are ignored).
+      - ``plans``: ``pupil_id, subject, baseline_points, baseline_date, target_points,
+        target_date`` — one per pupil x subject (duplicates raise ValueError).
+      - ``windows``: ``window_id, end_date, ordinal`` — every assessment window; ``ordinal`` is
+        the global order (need not be contiguous). A judgement in an unknown window raises.
+
+    Output, one row per judgement that has a complete plan, sorted by pupil_id, subject and
+    window order: ``pupil_id, subject, window_id, window_ordinal, expected, actual, status,
+    since_window_id``. ``status`` is an ordered categorical (:data:`STATUS_DTYPE`).
+    """
+    _require(judgements, "judgements", ["pupil_id", "subject", "window_id", "points"])
+    _require(
+        plans,
+        "plans",
+        ["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"],
+    )
+    w = _window_table(windows)
+
+    # (pupil, subject) -> an integer key whose order is the (pupil_id, subject) sort order, so
+    # that no merge or sort on object columns is needed over millions of judgement rows.
+    pupils = pd.Index(pd.unique(plans["pupil_id"].to_numpy())).sort_values()
+    subjects = pd.Index(pd.unique(plans["subject"].to_numpy())).sort_values()
+    n_subj = max(len(subjects), 1)
+    plan_key = pupils.get_indexer(plans["pupil_id"]) * n_subj + subjects.get_indexer(plans["subject"])
+    if pd.Series(plan_key).duplicated().any():
+        raise ValueError("plans: one plan per pupil_id x subject")
+    n_keys = len(pupils) * n_subj
+
+    def by_key(values: np.ndarray) -> np.ndarray:
+        table = np.full(n_keys, np.nan)
+        table[plan_key] = values
+        return table
+
+    b_pts_k = by_key(plans["baseline_points"].to_numpy(dtype=float, na_value=np.nan))
+    t_pts_k = by_key(plans["target_points"].to_numpy(dtype=float, na_value=np.nan))
+    b_day_k = by_key(_days(plans["baseline_date"]))
+    t_day_k = by_key(_days(plans["target_date"]))
+    complete_k = ~(np.isnan(b_pts_k) | np.isnan(t_pts_k) | np.isnan(b_day_k) | np.isnan(t_day_k))
+
+    rank = pd.Index(w["window_id"]).get_indexer(judgements["window_id"])  # w is sorted by ordinal
+    if (rank < 0).any():
+        unknown = pd.unique(judgements["window_id"].to_numpy()[rank < 0])[:5]
+        raise ValueError(f"judgements refer to unknown window_id(s): {', '.join(map(str, unknown))}")
+    pupil_code = pupils.get_indexer(judgements["pupil_id"])
+    subj_code = subjects.get_indexer(judgements["subject"])
+    key = pupil_code * n_subj + subj_code
+    has_plan = (pupil_code >= 0) & (subj_code >= 0)
+    if n_keys:
+        has_plan &= complete_k[np.where(has_plan, key, 0)]
+    key = key[has_plan]
+    rank = rank[has_plan]
+    actual = judgements["points"].to_numpy(dtype=float, na_value=np.nan)[has_plan]
+    n_windows = max(len(w), 1)
+    if pd.Series(key * n_windows + rank).duplicated().any():
+        raise ValueError("judgements: one (latest) judgement per pupil_id x subject x window_id")
+    judged = ~np.isnan(actual)
+    key, rank, actual = key[judged], rank[judged], actual[judged]
+    n = len(key)
+    if n == 0:
+        return _empty_output()
+
+    # Sort by plan (= pupil, subject) then window order.
+    order = np.lexsort((rank, key))
+    key, rank, actual = key[order], rank[order], actual[order]
+    t_pts = t_pts_k[key]
+    expected = _interpolate(b_pts_k[key], b_day_k[key], t_pts, t_day_k[key], w["end_day"].to_numpy()[rank])
+
+    # Gap status (step 1).
+    gap = actual - expected
+    t = thresholds
+    code = np.full(n, _ON_TRACK, dtype=np.int8)
+    code[gap < -t.behind_by] = _BEHIND
+    code[gap < -t.well_behind_by] = _WELL_BEHIND
+    code[gap >= t.ahead_by] = _AHEAD
+
+    # Stuck (step 2): the row for rank - k of the same plan, if present, is at most k rows back,
+    # because ranks are distinct within a plan and sorted.
+    k = t.stuck_windows
+    stuck = np.zeros(n, dtype=bool)
+    for back in range(1, k + 1):
+        if back >= n:
+            break
+        cur = slice(back, None)
+        prev = slice(None, n - back)
+        hit = (key[prev] == key[cur]) & (rank[prev] == rank[cur] - k)
+        stuck[cur] |= hit & (actual[cur] <= actual[prev])
+    # Target met (step 3) is never stuck; otherwise the more severe (step 4).
+    stuck &= ~(actual >= t_pts)
+    code = np.where(stuck, np.maximum(code, _STUCK), code).astype(np.int8)
+
+    # since_window_id: start of the current run of the same status within a plan.
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (key[1:] != key[:-1]) | (code[1:] != code[:-1])
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))
+
+    window_ids = w["window_id"].to_numpy()[rank]
+    out = pd.DataFrame(
+        {
+            "pupil_id": pupils.to_numpy()[key // n_subj],
+            "subject": subjects.to_numpy()[key % n_subj],
+            "window_id": window_ids,
+            "window_ordinal": w["ordinal"].to_numpy()[rank],
+            "expected": expected,
+            "actual": actual,
+            "status": pd.Categorical.from_codes(code, dtype=STATUS_DTYPE),
+            "since_window_id": window_ids[run_start],
+        }
+    )
+    return out
+
+
+def latest_status(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each pupil x subject's row for its latest judged window (by ``window_ordinal``)."""
+    _require(frame, "frame", ["pupil_id", "subject", "window_ordinal"])
+    if frame.empty:
+        return frame.copy()
+    ordered = frame.sort_values(["pupil_id", "subject", "window_ordinal"], kind="stable")
+    latest = ordered.drop_duplicates(["pupil_id", "subject"], keep="last")
+    return latest.reset_index(drop=True)
+
+
+def trajectory_points(plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
+    """Expected points at every window for one plan (the pupil profile chart).
+
+    ``plan_row`` has ``baseline_points, baseline_date, target_points, target_date``. Returns
+    ``window_id, ordinal, end_date, expected`` sorted by ordinal.
+    """
+    w = _window_table(windows)
+    expected = _interpolate(
+        np.asarray(plan_row["baseline_points"], dtype=float),
+        _days(plan_row["baseline_date"]),
+        np.asarray(plan_row["target_points"], dtype=float),
+        _days(plan_row["target_date"]),
+        w["end_day"].to_numpy(dtype=float),
+    )
+    return pd.DataFrame(
+        {
+            "window_id": w["window_id"].to_numpy(),
+            "ordinal": w["ordinal"].to_numpy(),
+            "end_date": w["end_date"].to_numpy(),
+            "expected": expected,
+        }
+    )
