@@ -281,6 +281,11 @@ STORAGES = {
 }
 # Outside production whitenoise serves straight from the source folders, so no collectstatic is needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    import warnings
+
+    # whitenoise warns that STATIC_ROOT does not exist; outside production it serves from the finders.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
