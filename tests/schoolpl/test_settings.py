@@ -18,9 +18,9 @@ PROBE = (
     "'broker': settings.CELERY_BROKER_URL, 'cache': settings.CACHES['default']['BACKEND'], "
     "'debug': settings.DEBUG, 'tz': settings.TIME_ZONE}))"
 )
-CLEAN = {
-    k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SCHOOLPL_ENV", "DEBUG", "SECRET_KEY"}
-}
+# The variables under test, and the one the Playwright tests set (check --deploy rightly refuses it).
+_UNDER_TEST = {"DATABASE_URL", "REDIS_URL", "SCHOOLPL_ENV", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+CLEAN = {k: v for k, v in os.environ.items() if k not in _UNDER_TEST}
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess:
