@@ -47,9 +47,21 @@ def test_a_task_runs_on_a_real_worker(celery_worker_process, real_broker):
 
 
 def test_redis_outage_breaks_no_page_or_save_and_work_is_published_later(
-    celery_worker_process, real_broker, client, school_admin, school
+    celery_worker_process, real_broker, client, school_admin, school, settings
 ):
     real_broker(DEAD_REDIS_URL)
+    # The cache is on the same (dead) Redis: it must degrade to misses, not errors.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": DEAD_REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+    from django.core.cache import cache
+
+    cache.set("probe", 1)  # swallowed, not raised
+    assert cache.get("probe") is None
     sign_in(client, school_admin, school)
     token = uuid.uuid4().hex
     with transaction.atomic():
