@@ -165,9 +165,7 @@ def levels_of_progress_table(
 ) -> LevelsOfProgressTable:
     """Counts and percentages of pupils by whole levels of progress, and the share making the
     expected progress (``>= expected_levels``, the school's policy) and more than expected."""
-    levels = levels_of_progress(
-        frame[start_col], frame[end_col], start_scale=start_scale, end_scale=end_scale
-    ).dropna()
+    levels = levels_of_progress(frame[start_col], frame[end_col], start_scale=start_scale, end_scale=end_scale).dropna()
     buckets = levels.clip(-1, 4).map(dict(zip(range(-1, 5), PROGRESS_BUCKETS, strict=True)))
     counts = buckets.value_counts().reindex(PROGRESS_BUCKETS, fill_value=0).astype(int)
     pupils = len(levels)
@@ -285,9 +283,7 @@ def expand_groups(frame: pd.DataFrame, groups: Iterable[Group] = DEFAULT_GROUPS)
     return concrete
 
 
-def _gap_stats(
-    frame: pd.DataFrame, value_col: str, group: Group, by: str | None, min_size: int
-) -> pd.DataFrame:
+def _gap_stats(frame: pd.DataFrame, value_col: str, group: Group, by: str | None, min_size: int) -> pd.DataFrame:
     """n, mean and gap of ``value_col`` for ``group`` against the rest, per value of ``by``."""
     if group.values is None:
         raise ValueError(f"Group {group.label!r} stands for several groups: use expand_groups().")

@@ -196,8 +196,7 @@ class Scale:
             grade = self._by_key.get(_normalise(canonical))
         if grade is None:
             raise UnknownGrade(
-                f"{text!r} is not a grade on the {self.name} scale ({self.code}). "
-                f"Allowed: {', '.join(self.labels())}."
+                f"{text!r} is not a grade on the {self.name} scale ({self.code}). Allowed: {', '.join(self.labels())}."
             )
         return grade
 
@@ -268,9 +267,7 @@ class Scale:
 def _grades(rows: Iterable[tuple[Any, ...]]) -> tuple[Grade, ...]:
     """Grades numbered in the given (ascending) order from rows of
     ``(label, points[, description[, aliases]])``."""
-    return tuple(
-        Grade(label, float(points), order, *rest) for order, (label, points, *rest) in enumerate(rows)
-    )
+    return tuple(Grade(label, float(points), order, *rest) for order, (label, points, *rest) in enumerate(rows))
 
 
 # --- National Curriculum helpers -------------------------------------------------------------
@@ -419,9 +416,7 @@ GCSE_LETTER = Scale(
     code="gcse_letter",
     name="GCSE grades A*–G",
     kind=ScaleKind.GRADES,
-    grades=_grades(
-        [("U", 0), ("G", 16), ("F", 22), ("E", 28), ("D", 34), ("C", 40), ("B", 46), ("A", 52), ("A*", 58)]
-    ),
+    grades=_grades([("U", 0), ("G", 16), ("F", 22), ("E", 28), ("D", 34), ("C", 40), ("B", 46), ("A", 52), ("A*", 58)]),
 )
 
 _KS2_TA_CODES = (

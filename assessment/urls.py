@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "assessment"
-urlpatterns: list = []
+urlpatterns = [
+    path("grid/", views.grid, name="grid"),
+    path("grid/<int:group>/<int:window>/<int:subject>/cell/", views.grid_cell, name="grid_cell"),
+    path("heat-map/", views.heat_map, name="heat_map"),
+    path("pupils/<int:pk>/profile/", views.pupil_profile, name="pupil_profile"),
+    path("frameworks/", views.frameworks, name="frameworks"),
+    path("focuses/<int:pk>/criteria/", views.focus_criteria, name="focus_criteria"),
+    path("transitional/", views.transitional, name="transitional"),
+    path("groups/<int:group>/objectives/", views.objectives, name="objectives"),
+    path("objectives/<int:pk>/record/", views.objective_record, name="objective_record"),
+    path("objectives/<int:pk>/record/save/", views.objective_record_save, name="objective_record_save"),
+]

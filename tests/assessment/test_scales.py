@@ -284,9 +284,7 @@ def test_next_and_previous_grade():
 
 
 def test_custom_scale_for_assessment_without_levels():
-    scale = custom_scale(
-        "awl", "Age-related", [("Working towards", 1), ("Expected", 2), ("Greater depth", 3)]
-    )
+    scale = custom_scale("awl", "Age-related", [("Working towards", 1), ("Expected", 2), ("Greater depth", 3)])
     assert scale.kind is ScaleKind.CUSTOM
     assert scale.points("expected") == 2
     assert scale.label_for(3) == "Greater depth"

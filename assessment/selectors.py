@@ -1,0 +1,282 @@
+"""Set-based reads for the assessment pages: a constant number of queries whatever the class size.
+
+The arithmetic (suggested overall, bands relative to the overall) is delegated to ``assessment.scales``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import IntegerField, Q, Value
+
+from pupils.models import Pupil, TeachingGroup
+from schoolpl.models import AssessmentWindow
+
+from . import scales
+from .models import Focus, FocusJudgement, Judgement, Subject, TransitionalResult
+
+#: Heat-map bands: a focus judgement relative to the pupil's overall judgement, in sub-levels.
+BANDS = (
+    ("band-well-below", "A level or more below overall"),
+    ("band-below", "Below overall"),
+    ("band-level", "In line with overall"),
+    ("band-above", "Above overall"),
+    ("band-well-above", "A level or more above overall"),
+)
+
+
+def band_for(focus_points: float | None, overall_points: float | None) -> str:
+    """The heat-map band of a focus judgement against the overall (whole sub-levels from the scale module)."""
+    if focus_points is None or overall_points is None:
+        return "band-none"
+    diff = scales.sublevels_between(overall_points, focus_points)
+    levels = scales.POINTS_PER_LEVEL // scales.POINTS_PER_SUBLEVEL
+    if diff <= -levels:
+        return BANDS[0][0]
+    if diff < 0:
+        return BANDS[1][0]
+    if diff == 0:
+        return BANDS[2][0]
+    if diff < levels:
+        return BANDS[3][0]
+    return BANDS[4][0]
+
+
+@dataclass
+class Cell:
+    pupil_id: int
+    focus: Focus | None  # None: the overall judgement
+    pk: int | None = None
+    grade: str = ""
+    points: float | None = None
+    version: int = 0
+    previous: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.pupil_id}-{self.focus.pk if self.focus else 'overall'}"
+
+
+@dataclass
+class Row:
+    pupil: Pupil
+    cells: list[Cell]
+    overall: Cell
+    suggestion: str = ""
+
+
+@dataclass
+class Grid:
+    group: TeachingGroup
+    window: AssessmentWindow
+    previous_window: AssessmentWindow | None
+    subject: Subject
+    focuses: list[Focus]
+    rows: list[Row] = field(default_factory=list)
+
+
+def subjects_for_group(group: TeachingGroup, subjects) -> list[Subject]:
+    return [s for s in subjects if s.group_subject == group.subject]
+
+
+def previous_window(window: AssessmentWindow, windows) -> AssessmentWindow | None:
+    earlier = [w for w in windows if w.start_date < window.start_date]
+    return max(earlier, key=lambda w: w.start_date) if earlier else None
+
+
+def group_pupils(group: TeachingGroup, access=None):
+    """Current, on-roll members of a group (that the user may see), by surname."""
+    pupils = Pupil.objects.in_group(group).on_roll()
+    if access is not None:
+        pupils = pupils.filter(pk__in=Pupil.objects.visible_to(access).values("pk"))
+    return pupils.order_by("legal_surname", "legal_forename", "pk")
+
+
+def subjects_with_focuses(school) -> list[Subject]:
+    """The school's subjects, each with ``focus_list`` (its focuses in order). One query (a LEFT JOIN)."""
+    subjects: dict[int, Subject] = {}
+    rows = Subject.objects.filter(school=school).order_by("order", "name", "focuses__order", "focuses__code")
+    for row in rows.values(
+        "pk", "code", "name", "scale_code", "group_subject", "order",
+        "focuses__pk", "focuses__code", "focuses__name", "focuses__order",
+    ):  # fmt: skip
+        subject = subjects.get(row["pk"])
+        if subject is None:
+            subject = Subject(
+                pk=row["pk"], school=school, code=row["code"], name=row["name"], scale_code=row["scale_code"],
+                group_subject=row["group_subject"], order=row["order"],
+            )  # fmt: skip
+            subject.focus_list = []
+            subjects[row["pk"]] = subject
+        if row["focuses__pk"] is not None:
+            subject.focus_list.append(
+                Focus(pk=row["focuses__pk"], subject=subject, code=row["focuses__code"], name=row["focuses__name"],
+                      order=row["focuses__order"])
+            )  # fmt: skip
+    return list(subjects.values())
+
+
+def grid(
+    *, group: TeachingGroup, window: AssessmentWindow, subject: Subject, previous: AssessmentWindow | None, access=None
+) -> Grid:
+    """Pupils × focuses for a window, with last window's judgements.
+
+    Two queries (three if ``subject`` has no ``focus_list`` yet): pupils, and one UNION of the focus and
+    overall judgements of both windows.
+    """
+    scale = scales.BUILTIN_SCALES.get(subject.scale_code)
+    focuses = getattr(subject, "focus_list", None)
+    if focuses is None:
+        focuses = list(Focus.objects.filter(subject=subject).order_by("order", "code"))
+    pupils = list(
+        group_pupils(group, access).only(
+            "pk", "school_id", "legal_surname", "legal_forename", "preferred_surname", "preferred_forename"
+        )
+    )
+    windows = [window.pk] + ([previous.pk] if previous else [])
+    members = [p.pk for p in pupils]
+    fields = ("pk", "pupil_id", "focus_id", "window_id", "grade", "points", "version")
+    focus_rows = FocusJudgement.objects.filter(subject_id=subject.pk, window_id__in=windows, pupil_id__in=members)
+    overall_rows = Judgement.objects.filter(
+        subject_id=subject.pk, window_id__in=windows, pupil_id__in=members
+    ).annotate(focus_id=Value(None, output_field=IntegerField()))
+    now: dict[tuple, tuple] = {}
+    before: dict[tuple, str] = {}
+    for pk, pupil_id, focus_id, window_id, grade, points, version in focus_rows.values_list(*fields).union(
+        overall_rows.values_list(*fields), all=True
+    ):
+        if window_id == window.pk:
+            now[(pupil_id, focus_id)] = (pk, grade, points, version)
+        else:
+            before[(pupil_id, focus_id)] = grade
+    result = Grid(group=group, window=window, previous_window=previous, subject=subject, focuses=focuses)
+    for pupil in pupils:
+        cells = []
+        for focus in [*focuses, None]:
+            key = (pupil.pk, focus.pk if focus else None)
+            pk, grade, points, version = now.get(key, (None, "", None, 0))
+            cells.append(Cell(pupil.pk, focus, pk, grade, points, version, before.get(key, "")))
+        suggestion = scales.suggest_overall([c.points for c in cells[:-1]], scale) if scale else None
+        result.rows.append(
+            Row(
+                pupil=pupil,
+                cells=cells[:-1],
+                overall=cells[-1],
+                suggestion=scale.label_for(suggestion) if suggestion is not None else "",
+            )
+        )
+    return result
+
+
+def cell_state(*, pupil_id: int, subject: Subject, window: AssessmentWindow, focus: Focus | None) -> Cell:
+    """One cell as it is now (for "use theirs" and after a save)."""
+    if focus is None:
+        row = Judgement.objects.filter(pupil_id=pupil_id, subject=subject, window=window).first()
+    else:
+        row = FocusJudgement.objects.filter(pupil_id=pupil_id, focus=focus, window=window).first()
+    if row is None:
+        return Cell(pupil_id, focus)
+    return Cell(pupil_id, focus, row.pk, row.grade, row.points, row.version)
+
+
+# --- heat map and shared weaknesses ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weakness:
+    focus: Focus
+    count: int  # pupils whose judgement in this focus is below their overall
+    judged: int  # pupils with both a focus and an overall judgement
+    share: float
+    pupils: tuple[Pupil, ...]
+
+
+def heat_map(grid_data: Grid) -> list[dict]:
+    """Focus rows × pupil columns, each cell with its band (relative to the pupil's overall)."""
+    rows = []
+    for i, focus in enumerate(grid_data.focuses):
+        cells = []
+        for row in grid_data.rows:
+            cell = row.cells[i]
+            cells.append({"pupil": row.pupil, "grade": cell.grade, "band": band_for(cell.points, row.overall.points)})
+        rows.append({"focus": focus, "cells": cells})
+    return rows
+
+
+def weaknesses_from_grid(grid_data: Grid) -> list[Weakness]:
+    found = []
+    for i, focus in enumerate(grid_data.focuses):
+        below, judged = [], 0
+        for row in grid_data.rows:
+            focus_points, overall = row.cells[i].points, row.overall.points
+            if focus_points is None or overall is None:
+                continue
+            judged += 1
+            if focus_points < overall:
+                below.append(row.pupil)
+        share = len(below) / judged if judged else 0.0
+        found.append(Weakness(focus, len(below), judged, share, tuple(below)))
+    return sorted(found, key=lambda w: (-w.share, -w.count, w.focus.order))
+
+
+def shared_weaknesses(group: TeachingGroup, window: AssessmentWindow, subject: Subject) -> list[Weakness]:
+    """Focuses where pupils of a group sit below their own overall judgement, most widespread first.
+
+    Each item: focus, count (pupils below), judged, share (count / judged) and the pupils. The basis for
+    group curricular targets. Five queries, whatever the group size.
+    """
+    windows = AssessmentWindow.objects.filter(school_id=group.school_id)
+    previous = previous_window(window, list(windows))
+    return weaknesses_from_grid(grid(group=group, window=window, subject=subject, previous=previous))
+
+
+# --- a pupil's spiky profile and history -----------------------------------------------------
+
+
+def spiky_profile(*, pupil: Pupil, window: AssessmentWindow, subjects: list[Subject]) -> list[dict]:
+    """Per subject: each focus judgement and the overall for one window. Three queries."""
+    focuses = list(Focus.objects.filter(subject__in=subjects).order_by("subject__order", "order"))
+    focus_judgements = {
+        fj.focus_id: fj for fj in FocusJudgement.objects.filter(pupil=pupil, window=window).select_related("judged_by")
+    }
+    overall = {j.subject_id: j for j in Judgement.objects.filter(pupil=pupil, window=window)}
+    profile = []
+    for subject in subjects:
+        items = []
+        for focus in [f for f in focuses if f.subject_id == subject.pk]:
+            fj = focus_judgements.get(focus.pk)
+            over = overall.get(subject.pk)
+            items.append(
+                {
+                    "focus": focus,
+                    "judgement": fj,
+                    "band": band_for(fj.points if fj else None, over.points if over else None),
+                }
+            )
+        profile.append({"subject": subject, "focuses": items, "overall": overall.get(subject.pk)})
+    return profile
+
+
+def pupil_history(pupil: Pupil) -> list[Judgement]:
+    """Every overall judgement of a pupil, oldest window first (one query)."""
+    return list(
+        Judgement.objects.filter(pupil=pupil)
+        .select_related("subject", "window")
+        .order_by("window__start_date", "subject__order")
+    )
+
+
+def pupil_transitional_results(pupil: Pupil) -> list[TransitionalResult]:
+    return list(TransitionalResult.objects.filter(pupil=pupil).select_related("subject"))
+
+
+def windows_with_judgements(pupil: Pupil, windows) -> list[AssessmentWindow]:
+    ids = set(Judgement.objects.filter(pupil=pupil).values_list("window_id", flat=True).distinct())
+    return [w for w in windows if w.pk in ids]
+
+
+def judged_share(*, school, window: AssessmentWindow) -> tuple[int, int]:
+    """(pupils with an overall judgement in ``window``, on-roll pupils in Year 1 and above)."""
+    pupils = Pupil.objects.in_school(school).on_roll().filter(year_group__gte=1)
+    judged = pupils.filter(Q(judgements__window=window)).distinct().count()
+    return judged, pupils.count()

@@ -1,0 +1,66 @@
+"""A teacher fills a row of the class grid from the keyboard, reloads and sees it saved; the spiky profile draws."""
+
+import pytest
+from django.core.management import call_command
+
+from assessment.models import FocusJudgement, Judgement
+from schoolpl.demo import DEMO_PASSWORD
+from tests.e2e.conftest import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+GRADES = ["3c", "3b", "3a", "4c", "4b", "4a", "5c", "5b"]
+
+
+@pytest.fixture
+def demo_school(transactional_db):
+    call_command("seed_demo", pupils=70, seed=1, verbosity=0)
+
+
+def test_teacher_fills_a_grid_row_by_keyboard_and_it_is_saved(demo_school, browser_page):
+    page = browser_page
+    log_in(page, "teacher", DEMO_PASSWORD)
+    page.get_by_role("heading", name="Welcome").wait_for()
+    page.goto("/assessment/grid/")
+    page.get_by_role("heading", name="Class assessment grid").wait_for()
+    first_row = page.locator("table[data-assessment-grid] tbody tr").first
+    inputs = first_row.locator("input.grid-input")
+    count = inputs.count()
+    assert count >= 5  # the focuses plus the overall
+    inputs.first.focus()
+    typed = []
+    for i in range(count):
+        grade = GRADES[i % len(GRADES)]
+        page.keyboard.press("Control+A")
+        page.keyboard.type(grade)
+        typed.append(grade)
+        with page.expect_response(lambda r: "/cell/" in r.url and r.request.method == "POST"):
+            page.keyboard.press("Tab")
+    page.wait_for_load_state("networkidle")
+    # Enter moves down the column, as in a spreadsheet.
+    inputs.first.focus()
+    page.keyboard.press("Enter")
+    second_label = page.locator("table[data-assessment-grid] tbody tr").nth(1).locator("input.grid-input").first
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == second_label.get_attribute(
+        "aria-label"
+    )
+
+    page.reload()
+    inputs = page.locator("table[data-assessment-grid] tbody tr").first.locator("input.grid-input")
+    assert [inputs.nth(i).input_value() for i in range(count)] == typed
+    assert FocusJudgement.objects.filter(grade="3c").exists() and Judgement.objects.exists()
+    page.console.assert_clean()
+
+
+def test_spiky_profile_renders_its_chart(demo_school, browser_page):
+    page = browser_page
+    log_in(page, "teacher", DEMO_PASSWORD)
+    page.get_by_role("heading", name="Welcome").wait_for()
+    page.goto("/assessment/grid/")
+    page.locator("table[data-assessment-grid] tbody tr th a").first.click()
+    page.get_by_role("heading", name="Spiky profile").wait_for()
+    canvas = page.locator("canvas[data-chart]").first
+    canvas.wait_for()
+    page.wait_for_function("document.querySelector('canvas[data-chart]').dataset.chartReady === '1'")
+    assert page.locator("table").first.locator("tbody tr").count() >= 4
+    page.console.assert_clean()
