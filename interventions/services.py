@@ -1,0 +1,372 @@
+"""Every write to interventions and the needs assessment: keyword-only, atomic, validating before saving.
+History (django-simple-history) records each change; bulk writes use its bulk helpers so they are audited
+too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from schoolpl.models import Membership
+
+from .impact import validate_rating
+from .models import (
+    FollowUp,
+    ImpactJudgement,
+    InterventionSession,
+    JournalEntry,
+    JournalQuestion,
+    LearningAim,
+    Programme,
+    Provision,
+    ProvisionPupil,
+    ProvisionStaff,
+    ScoreCard,
+    ScoreCardRating,
+    SessionAttendance,
+    SuccessCharacteristic,
+)
+
+
+def _same_school(school, objects: Iterable, what: str) -> None:
+    for obj in objects:
+        if obj.school_id != school.pk:
+            raise ValidationError(f"That {what} belongs to another school.")
+
+
+def _check_staff(school, users: Iterable) -> None:
+    ids = {u.pk for u in users}
+    members = set(
+        Membership.objects.filter(school=school, user_id__in=ids, is_active=True).values_list("user_id", flat=True)
+    )
+    if ids - members:
+        raise ValidationError("Staff must be members of this school.")
+
+
+# --- Programmes -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_create(*, school, by=None, **fields) -> Programme:
+    programme = Programme(school=school, **fields)
+    if programme.subject_id and programme.subject.school_id != school.pk:
+        raise ValidationError({"subject": "That subject belongs to another school."})
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, by=None, **fields) -> Programme:
+    for name, value in fields.items():
+        setattr(programme, name, value)
+    if programme.subject_id and programme.subject.school_id != programme.school_id:
+        raise ValidationError({"subject": "That subject belongs to another school."})
+    programme.full_clean()
+    programme.save()
+    return programme
+
+
+# --- Provision --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def provision_plan(
+    *,
+    school,
+    programme: Programme,
+    name: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    pupils: Sequence,
+    staff: Sequence[tuple[object, str]] = (),
+    targets: Sequence = (),
+    notes: str = "",
+    by=None,
+) -> Provision:
+    """Plan a provision for several pupils in one go, with its staff and the targets it serves."""
+    if programme.school_id != school.pk:
+        raise ValidationError({"programme": "That programme belongs to another school."})
+    if end_date < start_date:
+        raise ValidationError({"end_date": "The end date must be on or after the start date."})
+    if not pupils:
+        raise ValidationError({"pupils": "Choose at least one pupil."})
+    _same_school(school, pupils, "pupil")
+    _same_school(school, targets, "target")
+    _check_staff(school, [u for u, _ in staff])
+    provision = Provision(
+        school=school,
+        programme=programme,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        notes=notes,
+        created_by=by,
+    )
+    provision.full_clean()
+    provision.save()
+    if targets:
+        provision.targets.set(targets)
+    bulk_create_with_history(
+        [ProvisionPupil(provision=provision, pupil=p, joined_on=start_date) for p in pupils],
+        ProvisionPupil,
+        default_user=by,
+    )
+    if staff:
+        bulk_create_with_history(
+            [ProvisionStaff(provision=provision, user=u, role=r) for u, r in staff], ProvisionStaff, default_user=by
+        )
+    return provision
+
+
+@transaction.atomic
+def provision_update(
+    *, provision: Provision, staff: Sequence[tuple[object, str]] | None = None, targets=None, by=None, **fields
+) -> Provision:
+    for name, value in fields.items():
+        setattr(provision, name, value)
+    if "programme" in fields and provision.programme.school_id != provision.school_id:
+        raise ValidationError({"programme": "That programme belongs to another school."})
+    provision.full_clean()
+    provision.save()
+    if targets is not None:
+        _same_school(provision.school, targets, "target")
+        provision.targets.set(targets)
+    if staff is not None:
+        _check_staff(provision.school, [u for u, _ in staff])
+        wanted = {u.pk: r for u, r in staff}
+        for link in provision.staff.all():
+            role = wanted.pop(link.user_id, None)
+            if role is None:
+                link.delete()
+            elif link.role != role:
+                link.role = role
+                link.save()
+        for user_id, role in wanted.items():
+            ProvisionStaff.objects.create(provision=provision, user_id=user_id, role=role)
+    return provision
+
+
+@transaction.atomic
+def provision_add_pupil(*, provision: Provision, pupil, joined_on: dt.date, by=None) -> ProvisionPupil:
+    if pupil.school_id != provision.school_id:
+        raise ValidationError("That pupil belongs to another school.")
+    if not provision.start_date <= joined_on <= provision.end_date:
+        raise ValidationError({"joined_on": "A pupil joins between the provision's start and end dates."})
+    if ProvisionPupil.objects.filter(provision=provision, pupil=pupil).exists():
+        raise ValidationError("That pupil is already in this provision.")
+    place = ProvisionPupil(provision=provision, pupil=pupil, joined_on=joined_on)
+    place.full_clean()
+    place.save()
+    return place
+
+
+@transaction.atomic
+def provision_pupil_leave(*, place: ProvisionPupil, left_on: dt.date, reason: str = "", by=None) -> ProvisionPupil:
+    if left_on < place.joined_on:
+        raise ValidationError({"left_on": "A pupil cannot leave before they joined."})
+    place.left_on = left_on
+    place.leaving_reason = reason
+    place.full_clean()
+    place.save()
+    return place
+
+
+@transaction.atomic
+def session_log(
+    *,
+    provision: Provision,
+    date: dt.date,
+    stage: str,
+    present_pupil_ids: Iterable[int],
+    minutes: int | None = None,
+    notes: str = "",
+    by=None,
+) -> InterventionSession:
+    """Log a session and the attendance of every pupil in the provision on that date."""
+    session = InterventionSession(
+        provision=provision,
+        date=date,
+        stage=stage,
+        minutes=minutes or provision.programme.session_minutes,
+        notes=notes,
+        led_by=by,
+    )
+    session.full_clean()
+    session.save()
+    present = set(present_pupil_ids)
+    members = [p for p in provision.places.all() if p.joined_on <= date and (p.left_on is None or p.left_on >= date)]
+    unknown = present - {p.pupil_id for p in members}
+    if unknown:
+        raise ValidationError("Attendance can only be taken for pupils in the provision on that date.")
+    bulk_create_with_history(
+        [SessionAttendance(session=session, pupil_id=p.pupil_id, present=p.pupil_id in present) for p in members],
+        SessionAttendance,
+        default_user=by,
+    )
+    return session
+
+
+@transaction.atomic
+def impact_judgement_record(
+    *, place: ProvisionPupil, kind: str, points: float, judged_on: dt.date, grade: str = "", by=None
+) -> ImpactJudgement:
+    """Record (or correct) the entry or exit judgement for a pupil's place in a provision."""
+    if kind not in ImpactJudgement.Kind.values:
+        raise ValidationError({"kind": "Entry or exit."})
+    judgement = ImpactJudgement.objects.filter(place=place, kind=kind).first() or ImpactJudgement(
+        place=place, kind=kind
+    )
+    judgement.points, judgement.judged_on, judgement.grade, judgement.recorded_by = points, judged_on, grade, by
+    judgement.full_clean()
+    judgement.save()
+    return judgement
+
+
+# --- Classroom follow-up ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def follow_up_create(*, place: ProvisionPupil, learned: str, recorded_on: dt.date, by=None) -> FollowUp:
+    if not learned.strip():
+        raise ValidationError({"learned": "Say what the pupil learned."})
+    follow_up = FollowUp(place=place, learned=learned.strip(), recorded_on=recorded_on, recorded_by=by)
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_record_class(*, follow_up: FollowUp, note: str, on: dt.date, by=None) -> FollowUp:
+    if not note.strip():
+        raise ValidationError({"classroom_note": "Say how it was followed up in class."})
+    follow_up.classroom_note, follow_up.followed_up_by, follow_up.followed_up_on = note.strip(), by, on
+    follow_up.save()
+    return follow_up
+
+
+# --- Needs assessment ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def characteristic_create(*, school, name: str, description: str = "", order: int = 0) -> SuccessCharacteristic:
+    characteristic = SuccessCharacteristic(school=school, name=name, description=description, order=order)
+    characteristic.full_clean()
+    characteristic.save()
+    return characteristic
+
+
+@transaction.atomic
+def journal_question_create(*, school, text: str, order: int = 0) -> JournalQuestion:
+    question = JournalQuestion(school=school, text=text, order=order)
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def score_card_create(
+    *,
+    school,
+    pupil,
+    taken_on: dt.date,
+    ratings: Mapping[int, tuple[int | None, int | None, int | None]],
+    referred: bool = False,
+    notes: str = "",
+    by=None,
+) -> ScoreCard:
+    """A dated score card: ``ratings`` maps a characteristic id to the (professional, pupil, parent) views,
+    each 0–10 or None when not given."""
+    if pupil.school_id != school.pk:
+        raise ValidationError("That pupil belongs to another school.")
+    characteristics = {c.pk: c for c in SuccessCharacteristic.objects.filter(school=school, pk__in=list(ratings))}
+    if set(ratings) - set(characteristics):
+        raise ValidationError("Rate only this school's success characteristics.")
+    for views in ratings.values():
+        for value in views:
+            try:
+                validate_rating(value)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+    if not any(v is not None for views in ratings.values() for v in views):
+        raise ValidationError("Give at least one rating.")
+    card = ScoreCard(school=school, pupil=pupil, taken_on=taken_on, referred=referred, notes=notes, recorded_by=by)
+    card.full_clean()
+    card.save()
+    bulk_create_with_history(
+        [
+            ScoreCardRating(card=card, characteristic_id=cid, professional=a, pupil_view=b, parent_view=c)
+            for cid, (a, b, c) in ratings.items()
+        ],
+        ScoreCardRating,
+        default_user=by,
+    )
+    return card
+
+
+@transaction.atomic
+def journal_entries_create(
+    *,
+    school,
+    pupil,
+    written_on: dt.date,
+    answers: Mapping[int, str],
+    reviewed_by=None,
+    reviewed_on: dt.date | None = None,
+    next_steps: str = "",
+    by=None,
+) -> list[JournalEntry]:
+    """A pupil's journal for one date: an answer per agreed question, optionally reviewed with a tutor."""
+    if pupil.school_id != school.pk:
+        raise ValidationError("That pupil belongs to another school.")
+    questions = set(JournalQuestion.objects.filter(school=school, pk__in=list(answers)).values_list("pk", flat=True))
+    if set(answers) - questions:
+        raise ValidationError("Answer only this school's journal questions.")
+    entries = [
+        JournalEntry(
+            school=school,
+            pupil=pupil,
+            question_id=qid,
+            written_on=written_on,
+            answer=text.strip(),
+            reviewed_by=reviewed_by,
+            reviewed_on=reviewed_on,
+            next_steps=next_steps,
+        )
+        for qid, text in answers.items()
+        if text and text.strip()
+    ]
+    if not entries:
+        raise ValidationError("Write at least one answer.")
+    return bulk_create_with_history(entries, JournalEntry, default_user=by)
+
+
+def normalise_aim(text: str) -> str:
+    text = " ".join(text.split())
+    if not text.lower().startswith("to "):
+        raise ValidationError({"aim": "A learning-potential aim starts with 'to…', e.g. 'to enjoy reading'."})
+    return text
+
+
+@transaction.atomic
+def learning_aim_create(
+    *, school, pupil, aim: str, blockers: str = "", enablers: str = "", created_on: dt.date, by=None
+) -> LearningAim:
+    if pupil.school_id != school.pk:
+        raise ValidationError("That pupil belongs to another school.")
+    learning_aim = LearningAim(
+        school=school,
+        pupil=pupil,
+        aim=normalise_aim(aim),
+        blockers=blockers.strip(),
+        enablers=enablers.strip(),
+        created_on=created_on,
+        created_by=by,
+    )
+    learning_aim.full_clean()
+    learning_aim.save()
+    return learning_aim

@@ -1,0 +1,162 @@
+"""Candidates for intervention: off trajectory or low score card, without wave 2/3 provision."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from conftest import sign_in
+from interventions import selectors, services
+from interventions.models import ScoreCardRating
+from schoolpl.access import load_access
+from tests.interventions.factories import (
+    CharacteristicFactory,
+    ProgrammeFactory,
+    PupilFactory,
+    ScoreCardFactory,
+    status,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(access):
+    return {c.pupil.legal_forename: c for c in selectors.candidates(access)}
+
+
+@pytest.fixture
+def access(senco, school):
+    return load_access(senco, school.pk)
+
+
+def test_newly_stuck_pupil_appears(access, school, reading, windows):
+    pupil = PupilFactory(school=school, legal_forename="Amara")
+    earlier = status(pupil, reading, windows[1], "on_track")
+    assert "Amara" not in _names(access)
+    earlier.is_latest = False
+    earlier.save()
+    status(pupil, reading, windows[2], "stuck")
+    found = _names(access)
+    assert found["Amara"].reasons == ["Reading: stuck"]
+
+
+def test_behind_and_well_behind_appear_but_ahead_and_past_statuses_do_not(access, school, reading, windows):
+    for name, value, latest in [
+        ("Bea", "behind", True),
+        ("Cal", "well_behind", True),
+        ("Dev", "ahead", True),
+        ("Eve", "stuck", False),
+    ]:
+        status(PupilFactory(school=school, legal_forename=name), reading, windows[2], value, latest=latest)
+    assert set(_names(access)) == {"Bea", "Cal"}
+
+
+def test_pupil_given_wave_2_provision_leaves_the_list(access, school, reading, windows, senco, today):
+    pupil = PupilFactory(school=school, legal_forename="Amara")
+    status(pupil, reading, windows[2], "behind")
+    wave1 = ProgrammeFactory(school=school, wave=1)
+    services.provision_plan(
+        school=school,
+        programme=wave1,
+        name="Quality first",
+        start_date=today,
+        end_date=today + dt.timedelta(days=60),
+        pupils=[pupil],
+        by=senco,
+    )
+    assert "Amara" in _names(access)  # wave 1 is for everyone: it does not count as extra support
+    wave2 = ProgrammeFactory(school=school, wave=2)
+    provision = services.provision_plan(
+        school=school,
+        programme=wave2,
+        name="Reading group",
+        start_date=today + dt.timedelta(days=7),
+        end_date=today + dt.timedelta(days=70),
+        pupils=[pupil],
+        by=senco,
+    )
+    assert "Amara" not in _names(access)  # planned provision counts
+    place = provision.places.get()
+    services.provision_pupil_leave(place=place, left_on=today + dt.timedelta(days=7), reason="moved school")
+    assert "Amara" not in _names(access)
+    place.left_on = place.joined_on = today - dt.timedelta(days=1)
+    place.save()
+    assert "Amara" in _names(access)  # they left the group: back on the list
+
+
+def test_past_provision_does_not_hide_a_pupil(access, school, reading, windows, senco, today):
+    pupil = PupilFactory(school=school, legal_forename="Amara")
+    status(pupil, reading, windows[2], "stuck")
+    services.provision_plan(
+        school=school,
+        programme=ProgrammeFactory(school=school, wave=3),
+        name="Done",
+        start_date=today - dt.timedelta(days=100),
+        end_date=today - dt.timedelta(days=10),
+        pupils=[pupil],
+        by=senco,
+    )
+    assert "Amara" in _names(access)
+
+
+def test_low_score_card_or_referral_makes_a_candidate(access, school):
+    trait = CharacteristicFactory(school=school)
+    low = ScoreCardFactory(pupil=PupilFactory(school=school, legal_forename="Low"))
+    ScoreCardRating.objects.create(card=low, characteristic=trait, professional=3, pupil_view=4, parent_view=5)
+    high = ScoreCardFactory(pupil=PupilFactory(school=school, legal_forename="High"))
+    ScoreCardRating.objects.create(card=high, characteristic=trait, professional=7, pupil_view=8, parent_view=9)
+    referred = ScoreCardFactory(pupil=PupilFactory(school=school, legal_forename="Ref"), referred=True)
+    ScoreCardRating.objects.create(card=referred, characteristic=trait, professional=8)
+    # A later, better card for "Low" replaces the low one.
+    better = ScoreCardFactory(pupil=PupilFactory(school=school, legal_forename="Better"))
+    ScoreCardRating.objects.create(card=better, characteristic=trait, professional=2)
+    later = ScoreCardFactory(pupil=better.pupil, taken_on=better.taken_on + dt.timedelta(days=90))
+    ScoreCardRating.objects.create(card=later, characteristic=trait, professional=8)
+    found = _names(access)
+    assert set(found) == {"Low", "Ref"}
+    assert found["Low"].reasons == ["score card average 4"]
+    assert found["Ref"].reasons == ["referred for support"]
+
+
+def test_other_schools_pupils_never_appear(access, other_school, reading, windows):
+    from tests.interventions.factories import SubjectFactory
+
+    theirs = PupilFactory(school=other_school, legal_forename="Elsewhere")
+    status(theirs, SubjectFactory(school=other_school), windows[2], "stuck")
+    assert "Elsewhere" not in _names(access)
+
+
+def _flag(school, reading, window, n):
+    trait = CharacteristicFactory(school=school)
+    for _ in range(n):
+        pupil = PupilFactory(school=school)
+        status(pupil, reading, window, "stuck")
+        card = ScoreCardFactory(pupil=pupil)
+        ScoreCardRating.objects.create(card=card, characteristic=trait, professional=2)
+
+
+@pytest.mark.parametrize("pupils", [3, 15])
+def test_candidates_page_runs_a_constant_number_of_queries(
+    client, senco, school, reading, windows, pupils, django_assert_max_num_queries
+):
+    _flag(school, reading, windows[2], pupils)
+    sign_in(client, senco, school)
+    # session, user, memberships (3); flagged statuses, score cards, their ratings, pupils (4); savepoints
+    # and the session save around the request (≤ 3).
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("interventions:candidates"))
+    assert response.status_code == 200
+    assert response.content.decode().count('name="pupil"') == pupils
+
+
+def test_candidates_export_lists_the_reasons(client, senco, school, reading, windows):
+    pupil = PupilFactory(school=school, legal_forename="Amara", legal_surname="Okafor", year_group=4)
+    status(pupil, reading, windows[2], "well_behind")
+    sign_in(client, senco, school)
+    response = client.get(reverse("interventions:candidates") + "?format=csv")
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "Pupil,Year,Reasons",
+        "Amara Okafor,Year 4,Reading: well behind",
+    ]

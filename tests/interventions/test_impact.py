@@ -1,0 +1,179 @@
+"""Impact arithmetic on hand-built histories (pure: no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from interventions import impact
+from interventions.impact import Point
+
+D = dt.date
+MONTH = impact.DAYS_PER_MONTH
+
+
+def test_rate_before_is_points_per_month_over_the_judgements_before_the_start():
+    history = [(D(2024, 12, 19), 15), (D(2025, 3, 31), 16), (D(2025, 7, 22), 17), (D(2025, 12, 19), 30)]
+    rate = impact.rate_before(history, start=D(2025, 9, 1))
+    assert rate == pytest.approx(2 / ((D(2025, 7, 22) - D(2024, 12, 19)).days / MONTH))
+
+
+def test_rate_before_needs_two_judgements():
+    assert impact.rate_before([(D(2025, 7, 22), 17)], start=D(2025, 9, 1)) is None
+    assert impact.rate_before([], start=D(2025, 9, 1)) is None
+
+
+def test_entry_and_exit_are_taken_from_the_windows_around_the_provision():
+    history = [(D(2025, 7, 22), 15), (D(2025, 12, 19), 17), (D(2026, 3, 31), 21), (D(2026, 7, 22), 23)]
+    entry, exit_ = impact.pick_entry_exit(history, start=D(2026, 1, 5), end=D(2026, 3, 27))
+    assert entry == Point(D(2025, 12, 19), 17)
+    assert exit_ == Point(D(2026, 3, 31), 21)
+
+
+def test_improvement_gain_rates_and_cost_per_point():
+    result = impact.pupil_impact((D(2026, 1, 1), 17), (D(2026, 4, 1), 21), rate_before=0.5, cost=120)
+    months = 90 / MONTH
+    assert result.measured
+    assert result.gain == 4
+    assert result.rate_during == pytest.approx(4 / months)
+    assert result.rate_change == pytest.approx(4 / months - 0.5)
+    assert result.outcome == impact.IMPROVED
+    assert result.cost_per_point == pytest.approx(30.0)
+
+
+def test_no_change_has_zero_gain_and_no_cost_per_point():
+    result = impact.pupil_impact((D(2026, 1, 1), 17), (D(2026, 4, 1), 17), rate_before=0.4, cost=120)
+    assert result.gain == 0
+    assert result.rate_during == 0
+    assert result.outcome == impact.NO_CHANGE
+    assert result.cost_per_point is None
+
+
+def test_missing_exit_judgement_is_not_measured():
+    result = impact.pupil_impact((D(2026, 1, 1), 17), None, rate_before=0.4, cost=120)
+    assert not result.measured
+    assert result.gain is None and result.rate_during is None and result.rate_change is None
+    assert result.outcome == impact.NOT_MEASURED
+    assert result.cost_per_point is None
+
+
+def test_pupil_who_left_early_is_measured_to_the_judgement_at_leaving_and_costs_pro_rata():
+    start, end, left = D(2026, 1, 5), D(2026, 3, 29), D(2026, 2, 15)
+    history = [(D(2025, 12, 19), 17), (D(2026, 2, 14), 18), (D(2026, 3, 31), 21)]
+    span_start, span_end = impact.place_span(start, end, start, left)
+    assert (span_start, span_end) == (start, left)
+    entry, exit_ = impact.pick_entry_exit(history, span_start, span_end)
+    assert exit_ == Point(D(2026, 2, 14), 18)  # the judgement when they left, not the end-of-term one
+    sessions, hours, cost = impact.place_figures(
+        sessions_per_week=3,
+        session_minutes=30,
+        cost_basis="pupil",
+        unit_cost=168,
+        provision_start=start,
+        provision_end=end,
+        joined=start,
+        left=left,
+        group_pupils=4,
+    )
+    days = (left - start).days + 1
+    assert cost == pytest.approx(168 * days / ((end - start).days + 1))
+    assert sessions == pytest.approx(3 * days / 7)
+    assert hours == pytest.approx(sessions / 2)
+    result = impact.pupil_impact(entry, exit_, cost=cost)
+    assert result.gain == 1
+    assert result.cost_per_point == pytest.approx(cost)
+
+
+def test_per_session_cost_is_shared_by_the_group():
+    start = D(2026, 1, 5)
+    _, _, cost = impact.place_figures(
+        sessions_per_week=2,
+        session_minutes=30,
+        cost_basis="session",
+        unit_cost=30,
+        provision_start=start,
+        provision_end=start + dt.timedelta(days=69),
+        joined=start,
+        left=None,
+        group_pupils=3,
+    )
+    assert cost == pytest.approx(30 * 20 / 3)  # 10 weeks × 2 sessions × £30, shared by 3
+
+
+def test_programme_summary_counts_and_cost_per_point_over_measured_pupils():
+    impacts = [
+        impact.pupil_impact((D(2026, 1, 1), 17), (D(2026, 4, 1), 21), rate_before=0.5, cost=100),  # +4
+        impact.pupil_impact((D(2026, 1, 1), 15), (D(2026, 4, 1), 17), rate_before=1.0, cost=100),  # +2
+        impact.pupil_impact((D(2026, 1, 1), 15), (D(2026, 4, 1), 15), rate_before=None, cost=100),  # 0
+        impact.pupil_impact((D(2026, 1, 1), 15), None, cost=50),  # left, no exit
+    ]
+    s = impact.summarise(impacts)
+    assert (s.pupils, s.measured, s.improved, s.with_rate_before) == (4, 3, 2, 2)
+    assert s.mean_gain == pytest.approx(2.0)
+    assert s.total_cost == 350
+    assert s.measured_cost == 300
+    assert s.total_gain == 6
+    assert s.cost_per_point == pytest.approx(50.0)
+    assert s.improved_share == pytest.approx(2 / 3)
+    assert s.accelerated == 1  # 4 points in 3 months beats 0.5 a month; 2 in 3 months does not beat 1.0
+
+
+def test_summary_of_nothing_is_empty():
+    s = impact.summarise([])
+    assert (s.pupils, s.measured, s.cost_per_point, s.mean_gain) == (0, 0, None, None)
+
+
+dates = st.dates(min_value=D(2024, 9, 1), max_value=D(2027, 7, 31))
+
+
+@given(
+    start=dates,
+    length=st.integers(0, 200),
+    join_after=st.integers(0, 60),
+    leave_after=st.one_of(st.none(), st.integers(0, 200)),
+    period_start=dates,
+    period_len=st.integers(0, 120),
+    basis=st.sampled_from(["session", "pupil"]),
+    group=st.integers(1, 8),
+)
+def test_vectorised_map_figures_match_the_scalar_ones(
+    start, length, join_after, leave_after, period_start, period_len, basis, group
+):
+    end = start + dt.timedelta(days=length)
+    joined = min(end, start + dt.timedelta(days=join_after))
+    left = None if leave_after is None else min(end, joined + dt.timedelta(days=leave_after))
+    period_end = period_start + dt.timedelta(days=period_len)
+    row = {
+        "sessions_per_week": 3,
+        "session_minutes": 40,
+        "cost_basis": basis,
+        "unit_cost": 25.0,
+        "provision_start": start,
+        "provision_end": end,
+        "joined": joined,
+        "left": left,
+        "group_pupils": group,
+    }
+    expected = impact.place_figures(**row, period_start=period_start, period_end=period_end)
+    got = impact.map_figures(pd.DataFrame([row]), period_start, period_end).iloc[0]
+    assert (got["sessions"], got["hours"], got["cost"]) == pytest.approx(expected)
+
+
+def test_score_card_averages_leave_out_views_not_given():
+    per, overall = impact.card_averages([(1, 4, 4, 4), (2, 2, 3, None), (3, None, None, None)])
+    assert per == {1: 4.0, 2: 2.5}
+    assert overall == pytest.approx(3.25)
+
+
+def test_change_from_baseline_per_characteristic():
+    assert impact.change_from_baseline({1: 4.0, 2: 2.5}, {1: 6.0, 2: 2.0, 3: 7.0}) == {1: 2.0, 2: -0.5}
+
+
+@pytest.mark.parametrize("value", [-1, 11, 100])
+def test_ratings_outside_zero_to_ten_are_refused(value):
+    with pytest.raises(ValueError, match="0 to 10"):
+        impact.validate_rating(value)

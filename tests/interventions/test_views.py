@@ -1,0 +1,306 @@
+"""Planning provision, the session log, impact, follow-up, scoping and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from conftest import sign_in
+from interventions import coverage, evidence, panels, selectors, services
+from interventions.models import FollowUp, ImpactJudgement, InterventionSession, Programme, Provision
+from schoolpl.access import load_access
+from targets.models import CurricularTarget
+from tests.interventions.factories import (
+    PlaceFactory,
+    ProgrammeFactory,
+    ProvisionFactory,
+    PupilFactory,
+    TeachingGroupFactory,
+    enrol,
+    judgement,
+    teach,
+)
+from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_senco_plans_a_provision_for_several_pupils_in_one_go(client, senco, teacher, school, today):
+    pupils = [PupilFactory(school=school) for _ in range(3)]
+    programme = ProgrammeFactory(school=school, wave=2)
+    target = CurricularTarget.objects.create(
+        school=school, level="pupil", term="medium", pupil=pupils[0], text="To read words with adjacent consonants"
+    )
+    sign_in(client, senco, school)
+    url = reverse("interventions:provision_create")
+    assert client.get(url, {"pupil": [p.pk for p in pupils]}).content.decode().count("checked>") == 3
+    response = client.post(
+        url,
+        {
+            "pupil": [p.pk for p in pupils],
+            "programme": programme.pk,
+            "name": "Year 3 reading group",
+            "start_date": today.isoformat(),
+            "end_date": (today + dt.timedelta(days=70)).isoformat(),
+            "staff": [teacher.pk],
+            "staff_role": "ta",
+            "targets": [target.pk],
+            "notes": "",
+        },
+    )
+    provision = Provision.objects.get()
+    assert response.status_code == 302
+    assert sorted(provision.places.values_list("pupil_id", flat=True)) == sorted(p.pk for p in pupils)
+    assert list(provision.staff.values_list("user_id", "role")) == [(teacher.pk, "ta")]
+    assert list(provision.targets.all()) == [target]
+    assert provision.history.exists() and provision.places.first().history.count() == 1  # audited
+
+
+def test_another_schools_programme_or_pupil_cannot_be_planned(school, other_school, senco, today):
+    from django.core.exceptions import ValidationError
+
+    mine, theirs = PupilFactory(school=school), PupilFactory(school=other_school)
+    with pytest.raises(ValidationError):
+        services.provision_plan(
+            school=school,
+            programme=ProgrammeFactory(school=other_school),
+            name="x",
+            start_date=today,
+            end_date=today,
+            pupils=[mine],
+        )
+    with pytest.raises(ValidationError):
+        services.provision_plan(
+            school=school,
+            programme=ProgrammeFactory(school=school),
+            name="x",
+            start_date=today,
+            end_date=today,
+            pupils=[mine, theirs],
+        )
+
+
+def test_logging_a_session_records_the_stage_and_attendance(client, senco, school):
+    provision = ProvisionFactory(programme=ProgrammeFactory(school=school))
+    here, away = PlaceFactory(provision=provision), PlaceFactory(provision=provision)
+    sign_in(client, senco, school)
+    response = client.post(
+        reverse("interventions:session_create", kwargs={"pk": provision.pk}),
+        {
+            "date": "2026-01-12",
+            "stage": "model",
+            "minutes": 30,
+            "notes": "Modelled segmenting",
+            "present": [str(here.pupil_id)],
+        },
+    )
+    assert response.status_code == 302
+    session = InterventionSession.objects.get()
+    assert (session.stage, session.led_by) == ("model", senco)
+    assert dict(session.attendance.values_list("pupil_id", "present")) == {here.pupil_id: True, away.pupil_id: False}
+    page = client.get(reverse("interventions:provision_detail", kwargs={"pk": provision.pk})).content.decode()
+    assert "Model" in page and "1 of 2" in page
+
+
+def test_impact_takes_judgements_around_the_provision_and_recorded_ones_win(client, senco, school):
+    year = AcademicYearFactory(
+        school=school, name="2025/26", start_date=dt.date(2025, 1, 1), end_date=dt.date(2026, 8, 31)
+    )
+    w = [
+        AssessmentWindowFactory(academic_year=year, name=n, start_date=s, end_date=e)
+        for n, s, e in [
+            ("Spring 2025", dt.date(2025, 1, 6), dt.date(2025, 3, 31)),
+            ("Autumn 2025", dt.date(2025, 9, 1), dt.date(2025, 12, 19)),
+            ("Spring 2026", dt.date(2026, 1, 5), dt.date(2026, 3, 31)),
+        ]
+    ]
+    from tests.interventions.factories import SubjectFactory
+
+    reading = SubjectFactory(school=school)
+    programme = ProgrammeFactory(school=school, subject=reading, cost_basis="pupil", unit_cost=300)
+    provision = ProvisionFactory(programme=programme, start_date=dt.date(2026, 1, 5), end_date=dt.date(2026, 3, 27))
+    quick, flat = PlaceFactory(provision=provision), PlaceFactory(provision=provision)
+    for place, points in ((quick, (13, 15, 19)), (flat, (15, 17, 17))):
+        for window, p in zip(w, points, strict=True):
+            judgement(place.pupil, reading, window, p)
+    results = {i.place.pk: i.result for i in selectors.place_impacts([quick, flat])}
+    assert (results[quick.pk].entry.points, results[quick.pk].exit.points, results[quick.pk].gain) == (15, 19, 4)
+    assert results[quick.pk].cost_per_point == pytest.approx(75.0)
+    assert results[flat.pk].outcome == "no change"
+    sign_in(client, senco, school)
+    response = client.post(
+        reverse("interventions:impact_record", kwargs={"pk": provision.pk}),
+        {
+            f"p{flat.pk}-entry_points": "17",
+            f"p{flat.pk}-entry_on": "2025-12-19",
+            f"p{flat.pk}-exit_points": "19",
+            f"p{flat.pk}-exit_on": "2026-03-27",
+            f"p{quick.pk}-entry_points": "15",
+            f"p{quick.pk}-entry_on": "2025-12-19",
+            f"p{quick.pk}-exit_points": "19",
+            f"p{quick.pk}-exit_on": "2026-03-31",
+        },
+    )
+    assert response.status_code == 302
+    assert list(ImpactJudgement.objects.values_list("place_id", "kind", "points")) == [(flat.pk, "exit", 19.0)]
+    results = {i.place.pk: i.result for i in selectors.place_impacts([quick, flat])}
+    assert results[flat.pk].gain == 2
+    page = client.get(reverse("interventions:programme_evaluation", kwargs={"pk": programme.pk})).content.decode()
+    assert "£100.00" in page  # £600 for the two pupils ÷ 6 points gained
+
+
+def test_follow_up_reaches_the_class_teacher_home_page_and_pupil_panel(client, senco, teacher, school, world_group):
+    group, pupil = world_group
+    place = PlaceFactory(provision=ProvisionFactory(programme=ProgrammeFactory(school=school)), pupil=pupil)
+    sign_in(client, senco, school)
+    client.post(
+        reverse("interventions:follow_up_create", kwargs={"pk": place.pk}),
+        {"learned": "Can use 'because' to join ideas"},
+    )
+    follow_up = FollowUp.objects.get()
+    sign_in(client, teacher, school)
+    home = client.get(reverse("home")).content.decode()
+    assert "Can use &#x27;because&#x27; to join ideas" in home
+    client.post(reverse("interventions:follow_up_class", kwargs={"pk": follow_up.pk}), {"note": "Used in writing"})
+    follow_up.refresh_from_db()
+    assert (follow_up.classroom_note, follow_up.followed_up_by) == ("Used in writing", teacher)
+    assert "because" not in client.get(reverse("home")).content.decode()  # done: off the to-do list
+    request = SimpleNamespace(access=load_access(teacher, school.pk))
+    (panel,) = panels.pupil_panels(request, pupil=pupil)
+    assert panel.context["follow_ups"] == [follow_up]
+
+
+@pytest.fixture
+def world_group(school, teacher):
+    group = TeachingGroupFactory(academic_year=AcademicYearFactory(school=school))
+    teach(group, teacher)
+    pupil = PupilFactory(school=school, legal_forename="Mine")
+    enrol(group, pupil)
+    return group, pupil
+
+
+def test_teacher_sees_only_their_own_pupils_in_a_shared_provision(client, teacher, school, world_group):
+    _, mine = world_group
+    provision = ProvisionFactory(programme=ProgrammeFactory(school=school))
+    PlaceFactory(provision=provision, pupil=mine)
+    PlaceFactory(provision=provision, pupil=PupilFactory(school=school, legal_forename="NotMine"))
+    hidden = ProvisionFactory(programme=provision.programme)
+    PlaceFactory(provision=hidden, pupil=PupilFactory(school=school))
+    sign_in(client, teacher, school)
+    page = client.get(reverse("interventions:provision_detail", kwargs={"pk": provision.pk})).content.decode()
+    assert "Mine" in page and "NotMine" not in page
+    assert client.get(reverse("interventions:provision_detail", kwargs={"pk": hidden.pk})).status_code == 404
+    api = client.get("/api/v1/provisions/").json()
+    assert [p["id"] for p in api["results"]] == [provision.pk]
+    assert [p["pupil"] for p in api["results"][0]["pupils"]] == [mine.pk]
+
+
+def test_sip_reads_impact_figures_without_names_but_no_pupil_pages(client, sip, school):
+    place = PlaceFactory(
+        provision=ProvisionFactory(programme=ProgrammeFactory(school=school, name="Talk Boost")),
+        pupil=PupilFactory(school=school, legal_forename="Zebedee"),
+    )
+    sign_in(client, sip, school)
+    page = client.get(reverse("interventions:impact_summary")).content.decode()
+    assert "Talk Boost" in page and "Zebedee" not in page
+    for name, kwargs in [
+        ("provision_detail", {"pk": place.provision_id}),
+        ("pupil_needs", {"pk": place.pupil_id}),
+        ("candidates", {}),
+        ("provision_map", {}),
+    ]:
+        assert client.get(reverse(f"interventions:{name}", kwargs=kwargs)).status_code == 403
+    assert client.get("/api/v1/provisions/").status_code == 403
+
+
+def test_coverage_names_current_wave_2_and_3_provision(school, today):
+    running = ProvisionFactory(
+        programme=ProgrammeFactory(school=school, name="Reading catch-up", wave=2),
+        start_date=today - dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=30),
+    )
+    wave3 = ProvisionFactory(
+        programme=ProgrammeFactory(school=school, name="Numbers Count", wave=3),
+        start_date=today - dt.timedelta(days=5),
+        end_date=today + dt.timedelta(days=30),
+    )
+    both, one, left = (PupilFactory(school=school) for _ in range(3))
+    for provision, pupil in [(running, both), (wave3, both), (running, one)]:
+        PlaceFactory(provision=provision, pupil=pupil, joined_on=provision.start_date)
+    PlaceFactory(provision=running, pupil=left, joined_on=running.start_date, left_on=today - dt.timedelta(days=1))
+    assert coverage.provision_for(school, [both.pk, one.pk, left.pk]) == {
+        both.pk: "Wave 3: Numbers Count",
+        one.pk: "Wave 2: Reading catch-up",
+    }
+
+
+def test_evidence_counts_follow_ups_and_measured_impact(school):
+    provision = ProvisionFactory(programme=ProgrammeFactory(school=school))
+    a, b = PlaceFactory(provision=provision), PlaceFactory(provision=provision)
+    services.follow_up_create(place=a, learned="Counts on in tens", recorded_on=dt.date(2026, 2, 1))
+    done = services.follow_up_create(place=b, learned="Knows number bonds to 10", recorded_on=dt.date(2026, 2, 2))
+    services.follow_up_record_class(follow_up=done, note="Used in lesson starter", on=dt.date(2026, 2, 5))
+    services.impact_judgement_record(place=a, kind="entry", points=15, judged_on=dt.date(2026, 1, 5))
+    services.impact_judgement_record(place=a, kind="exit", points=17, judged_on=dt.date(2026, 3, 27))
+    found = {e.item_code: e for e in evidence.evidence(school, dt.date(2026, 1, 1), dt.date(2026, 7, 31))}
+    assert found["4a"].value == "2 follow-ups recorded; 50% (1 of 2) built on in class"
+    assert found["4c"].value.startswith("50% (1 of 2) measured; 100% (1 of 1) improved")
+
+
+def test_api_programmes_are_written_only_by_planners(client, senco, teacher, school):
+    payload = {
+        "name": "Springboard maths",
+        "wave": 2,
+        "need_area": "maths",
+        "group_size": 6,
+        "sessions_per_week": 3,
+        "session_minutes": 30,
+        "length_weeks": 10,
+        "cost_basis": "session",
+        "unit_cost": "18.00",
+        "description": "",
+        "is_active": True,
+    }
+    sign_in(client, teacher, school)
+    assert client.post("/api/v1/programmes/", payload, content_type="application/json").status_code == 403
+    sign_in(client, senco, school)
+    response = client.post("/api/v1/programmes/", payload, content_type="application/json")
+    assert response.status_code == 201
+    assert Programme.objects.get().school == school
+
+
+def test_api_needs_assessment_refuses_ratings_above_ten(client, senco, school):
+    from tests.interventions.factories import CharacteristicFactory
+
+    trait = CharacteristicFactory(school=school)
+    pupil = PupilFactory(school=school)
+    sign_in(client, senco, school)
+    body = {
+        "pupil": pupil.pk,
+        "taken_on": "2026-01-10",
+        "referred": False,
+        "notes": "",
+        "ratings": [{"characteristic": trait.pk, "professional": 11, "pupil_view": 5, "parent_view": 5}],
+    }
+    assert client.post("/api/v1/needs-assessments/", body, content_type="application/json").status_code == 400
+    body["ratings"][0]["professional"] = 3
+    response = client.post("/api/v1/needs-assessments/", body, content_type="application/json")
+    assert response.status_code == 201
+    got = client.get(f"/api/v1/needs-assessments/{response.json()['id']}/").json()
+    assert got["ratings"][0]["average"] == pytest.approx(4.33)
+
+
+def test_pupil_who_leaves_is_recorded_with_history(client, senco, school):
+    place = PlaceFactory(provision=ProvisionFactory(programme=ProgrammeFactory(school=school)))
+    sign_in(client, senco, school)
+    client.post(
+        reverse("interventions:place_leave", kwargs={"pk": place.pk}),
+        {"left_on": "2026-02-13", "reason": "Moved school"},
+    )
+    place.refresh_from_db()
+    assert place.left_on == dt.date(2026, 2, 13)
+    assert [h.left_on for h in place.history.order_by("history_date")] == [None, dt.date(2026, 2, 13)]
+    assert place.history.latest().history_user == senco
