@@ -1,4 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "partnership"
-urlpatterns: list = []
+urlpatterns = [
+    # Personal tutors and progress reviews
+    path("", views.reviews, name="reviews"),
+    path("pupils/<int:pk>/", views.pupil, name="pupil"),
+    path("pupils/<int:pk>/reviews/new/", views.review_add, name="review_add"),
+    path("reviews/<int:pk>/", views.review, name="review"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("referrals/<int:pk>/close/", views.referral_close, name="referral_close"),
+    # Parents and carers, portal accounts
+    path("pupils/<int:pk>/contacts/", views.contacts, name="contacts"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("pupils/<int:pk>/invite/", views.invite, name="invite"),
+    path("invitations/<str:token>/", views.accept, name="accept"),
+    path("settings/", views.portal_settings, name="portal_settings"),
+    # Termly reports to parents
+    path("reports/", views.reports, name="reports"),
+    path("reports/runs/<int:pk>/", views.report_run, name="report_run"),
+    path("reports/windows/<int:window_pk>/year/<int:year>/", views.report_set, name="report_set"),
+    path("reports/windows/<int:window_pk>/year/<int:year>/release/", views.report_release, name="report_release"),
+    path("reports/windows/<int:window_pk>/year/<int:year>/send/", views.report_send, name="report_send"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/pdf/", views.report_pdf, name="report_pdf"),
+    path("reports/<int:pk>/printed/", views.report_printed, name="report_printed"),
+    # The pupil and parent portal
+    path("portal/", views.portal, name="portal"),
+    path("portal/pupils/<int:pk>/", views.portal_pupil, name="portal_pupil"),
+    path("portal/reports/<int:pk>/", views.portal_report, name="portal_report"),
+    path("portal/reports/<int:pk>/pdf/", views.portal_report_pdf, name="portal_report_pdf"),
+    path("portal/targets/<int:pk>/comment/", views.portal_comment, name="portal_comment"),
+]
