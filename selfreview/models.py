@@ -1,0 +1,123 @@
+"""The self-review annex: the nine features and their 32 items (data, loaded by migration), reviews per school
+with three dated phases, and ratings 1–4 per item per phase with notes and evidence links."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .annex import PHASES, RATING_SCALE
+
+PHASE_CHOICES = [(p, f"Phase {p}") for p in PHASES]
+RATING_CHOICES = list(RATING_SCALE)
+
+
+class Feature(models.Model):
+    """One of the nine features of personalised learning (seed 001), with its checklist prompts."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    guidance = models.JSONField(default=list, blank=True, help_text="The feature's developing-practice prompts.")
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class AnnexItem(models.Model):
+    """One annex item, e.g. 3c "using APP as a central part of periodic assessment"."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.PROTECT, related_name="items")
+    letter = models.CharField(max_length=1)
+    code = models.CharField(max_length=3, unique=True)
+    text = models.TextField()
+    position = models.PositiveSmallIntegerField(unique=True, help_text="Order in the annex, 1–32.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["feature", "letter"], name="annex_item_unique_letter")]
+
+    def __str__(self) -> str:
+        return f"{self.code}) {self.text}"
+
+
+class Review(models.Model):
+    """One self-review of a school against the annex. Schools keep every review, year after year."""
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="self_reviews")
+    title = models.CharField(max_length=200)
+    academic_year_label = models.CharField("academic year", max_length=20, help_text="For example 2025/26.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["school", "-created_at", "-pk"]
+        indexes = [models.Index(fields=["school", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.academic_year_label})"
+
+
+class ReviewPhase(models.Model):
+    """Phase 1, 2 or 3 of a review, with its date (empty until the school plans it). Dates strictly increase
+    with the phase number; ``services.phase_set_date`` checks that before saving."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="phases")
+    phase = models.PositiveSmallIntegerField(choices=PHASE_CHOICES)
+    date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "phase"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "phase"], name="review_phase_unique"),
+            models.CheckConstraint(condition=Q(phase__gte=1, phase__lte=3), name="review_phase_1_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Phase {self.phase}: {self.date or 'no date'}"
+
+
+class Rating(models.Model):
+    """An item's rating in one phase of a review: 1 (a strong feature) to 4 (needs significant development).
+
+    The rating may be empty while notes are drafted. ``version`` is bumped by every save; a save that names an
+    older version is refused so that two colleagues filling in the grid never overwrite each other silently.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    item = models.ForeignKey(AnnexItem, on_delete=models.PROTECT, related_name="+")
+    phase = models.PositiveSmallIntegerField(choices=PHASE_CHOICES)
+    rating = models.PositiveSmallIntegerField(choices=RATING_CHOICES, null=True, blank=True)
+    notes = models.TextField(blank=True, default="")
+    evidence_links = models.TextField(blank=True, default="", help_text="Links or references, one a line.")
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every change, to detect edit conflicts.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "item__position", "phase"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "item", "phase"], name="rating_unique_cell"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=4), name="rating_1_4"
+            ),
+            models.CheckConstraint(condition=Q(phase__gte=1, phase__lte=3), name="rating_phase_1_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} phase {self.phase}: {self.rating}"
+
+    @property
+    def links(self) -> list[str]:
+        return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]
