@@ -16,6 +16,7 @@ from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
 from schoolpl.roles import Cap
 from targets.models import ProgressStatus
+from targets.partnership.selectors import referred_pupils
 
 from . import impact
 from .models import (
@@ -96,6 +97,7 @@ class Candidate:
     score_average: float | None = None
     score_date: dt.date | None = None
     referred: bool = False
+    referral: str = ""  # a personal tutor's open referral from a progress review
 
     @property
     def reasons(self) -> list[str]:
@@ -104,6 +106,8 @@ class Candidate:
             reasons.append(f"score card average {self.score_average:g}")
         if self.referred:
             reasons.append("referred for support")
+        if self.referral:
+            reasons.append(self.referral)
         return reasons
 
 
@@ -111,7 +115,8 @@ def candidates(access, on: dt.date | None = None) -> list[Candidate]:
     """Pupils off trajectory in any subject (latest status behind, well behind or stuck) or whose latest
     score card is low or refers them, who have no current or planned wave 2/3 provision.
 
-    Queries: flagged statuses (1), score cards (1), their ratings (1), the pupils (1)."""
+    Queries: flagged statuses (1), score cards (1), their ratings (1), tutors' open referrals (1), which of
+    them this user sees (1), the pupils (1)."""
     on = on or today()
     school = access.school
     pupils = pupils_for(access).on_roll()
@@ -147,6 +152,10 @@ def candidates(access, on: dt.date | None = None) -> list[Candidate]:
         if low or referred or pupil_id in flagged:
             found = flagged.setdefault(pupil_id, Candidate(pupil=None))
             found.score_average, found.score_date, found.referred = average, taken_on, referred
+    referrals = referred_pupils(school)
+    if referrals:
+        for pupil_id in pupils.filter(pk__in=list(referrals)).exclude(pk__in=supported).values_list("pk", flat=True):
+            flagged.setdefault(pupil_id, Candidate(pupil=None)).referral = referrals[pupil_id]
     for pupil in Pupil.objects.filter(pk__in=list(flagged)):
         flagged[pupil.pk].pupil = pupil
     return sorted(

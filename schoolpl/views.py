@@ -103,8 +103,10 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/mfa_verify.html", {"form": form})
 
 
-@school_view()
+@school_view(portal=True)
 def home(request: HttpRequest) -> HttpResponse:
+    if request.access.is_portal_user:
+        return redirect("partnership:portal")  # pupils and parents have their own landing page
     context = {"sections": home_sections(request), "home_panels": panels("home_panels", request)}
     return render(request, "schoolpl/home.html", context)
 

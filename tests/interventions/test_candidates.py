@@ -143,9 +143,9 @@ def test_candidates_page_runs_a_constant_number_of_queries(
 ):
     _flag(school, reading, windows[2], pupils)
     sign_in(client, senco, school)
-    # session, user, memberships (3); flagged statuses, score cards, their ratings, pupils (4); savepoints
-    # and the session save around the request (≤ 3).
-    with django_assert_max_num_queries(10):
+    # session, user, memberships (3); flagged statuses, score cards, their ratings, tutors' open referrals,
+    # pupils (5); savepoints and the session save around the request (≤ 3).
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("interventions:candidates"))
     assert response.status_code == 200
     assert response.content.decode().count('name="pupil"') == pupils
@@ -160,3 +160,20 @@ def test_candidates_export_lists_the_reasons(client, senco, school, reading, win
         "Pupil,Year,Reasons",
         "Amara Okafor,Year 4,Reading: well behind",
     ]
+
+
+def test_a_tutors_open_referral_makes_a_candidate_until_it_is_closed(access, school, senco):
+    from django.utils import timezone
+
+    from targets.partnership.models import ProgressReview
+
+    pupil = PupilFactory(school=school, legal_forename="Kofi")
+    review = ProgressReview.objects.create(
+        school=school, pupil=pupil, tutor=senco, held_on=dt.date(2026, 10, 14), pupil_view="Finding reading hard",
+        refer_to_senco=True, referral_reason="struggles to decode longer words",
+    )
+    found = _names(access)["Kofi"]
+    assert any("struggles to decode longer words" in reason for reason in found.reasons)
+    review.referral_closed_at = timezone.now()
+    review.save()
+    assert "Kofi" not in _names(access)

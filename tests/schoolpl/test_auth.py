@@ -173,3 +173,15 @@ def test_window_outside_its_year_is_refused(client, school_admin, school):
             start_date=year.start_date.replace(year=2024),
             end_date=year.end_date,
         )
+
+
+def test_pupil_and_parent_accounts_land_on_the_portal_and_never_on_staff_pages(client, school):
+    from tests.schoolpl.factories import UserFactory
+
+    parent = UserFactory(username="parent")
+    MembershipFactory(user=parent, school=school, role="parent")
+    sign_in(client, parent, school)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partnership:portal")
+    assert client.get(reverse("school_settings")).status_code == 403
