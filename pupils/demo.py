@@ -4,13 +4,14 @@ mix of needs and backgrounds an English primary school has."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from schoolpl.demo import DemoContext, academic_year_start
 
-from .models import GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
+from .models import Contact, GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from .upn import make_upn
 
 # Names by broad background, so that names and recorded ethnicity agree.
@@ -222,7 +223,44 @@ def build(ctx: DemoContext) -> None:
             new_set = sets[(6, 1 + (int(old.group.name[-1]) % 3))]
             GroupMembership.objects.create(group=new_set, pupil=pupil, start_date=half_term)
     _second_school(ctx, faker)
-    ctx.say(f"  {len(pupils)} pupils, {len(groups)} teaching groups")
+    contacts = _contacts(pupils)
+    ctx.say(f"  {len(pupils)} pupils, {len(groups)} teaching groups, {contacts} parents and carers")
+
+
+def _contacts(pupils: list[Pupil]) -> int:
+    """One or two parents or carers per pupil, sharing the pupil's surname more often than not. Drawn from a
+    generator of its own, so adding contacts leaves every other app's demo data as it was."""
+    rng = random.Random(7919 * len(pupils) + 1)
+    faker = Faker("en_GB")
+    faker.seed_instance(rng.randrange(1 << 30))
+    contacts = []
+    for pupil in pupils:
+        if pupil.looked_after:
+            first = faker.first_name_female() if rng.random() < 0.7 else faker.first_name_male()
+            contacts.append(Contact(pupil=pupil, name=f"{first} {faker.last_name()}", relationship="Foster carer"))
+            continue
+        people = (
+            [("Mother", "F"), ("Father", "M")]
+            if rng.random() < 0.6
+            else [rng.choice([("Mother", "F"), ("Father", "M")])]
+        )
+        if rng.random() < 0.05:
+            people = [("Grandparent", rng.choice("FM"))]
+        for priority, (relationship, gender) in enumerate(people, start=1):
+            ethnicity = pupil.ethnicity if pupil.ethnicity in NAMES else "WBRI"
+            first, _ = _name(rng, faker, ethnicity, gender)
+            surname = pupil.legal_surname if rng.random() < 0.8 else _name(rng, faker, ethnicity, gender)[1]
+            contacts.append(
+                Contact(
+                    pupil=pupil,
+                    name=f"{first} {surname}",
+                    relationship=relationship,
+                    preferred_language="English" if not pupil.eal or rng.random() < 0.5 else "",
+                    priority=priority,
+                )
+            )
+    bulk_create_with_history(contacts, Contact, batch_size=2000)
+    return len(contacts)
 
 
 def _second_school(ctx: DemoContext, faker: Faker) -> None:

@@ -1,0 +1,44 @@
+"""Who may open each pupil page and API endpoint (see tests/access.py)."""
+
+from pupils.models import GroupMembership
+from tests.access import PUPIL_READERS, page
+from tests.pupils.factories import pupil_in, taught_group
+
+ADMIN = {"admin"}
+
+
+def build_world(w):
+    group = taught_group(w["teacher"], w["year"])
+    w["group"] = group
+    w["pupil"] = pupil_in(group)
+    w["membership"] = GroupMembership.objects.get(group=group, pupil=w["pupil"])
+    # Somewhere to move to: another set of the same subject and year.
+    w["other_set"] = taught_group(w["teacher"], w["year"])
+
+
+def _pupil(w):
+    return {"pk": w["pupil"].pk}
+
+
+def _group(w):
+    return {"pk": w["group"].pk}
+
+
+API = {"anon_status": 403}  # the API answers 403, not a redirect, to a signed-out caller
+
+EXPECTATIONS = {
+    "pupils:list": page(PUPIL_READERS),
+    "pupils:detail": page(PUPIL_READERS, kwargs=_pupil),
+    "pupils:edit": page(ADMIN, kwargs=_pupil),
+    "pupils:archive": page(ADMIN, kwargs=_pupil),
+    "pupils:restore": page(ADMIN, kwargs=_pupil, method="post", ok_status=302),
+    "pupils:groups": page(PUPIL_READERS),
+    "pupils:group": page(PUPIL_READERS, kwargs=_group),
+    "pupils:move": page(ADMIN, kwargs=lambda w: {"pk": w["membership"].pk}),
+    "pupils:import": page(ADMIN),
+    "pupils:import_ctf": page(ADMIN),
+    "pupil-list": page(PUPIL_READERS, **API),
+    "pupil-detail": page(PUPIL_READERS, kwargs=_pupil, **API),
+    "teaching-group-list": page(PUPIL_READERS, **API),
+    "teaching-group-detail": page(PUPIL_READERS, kwargs=_group, **API),
+}
