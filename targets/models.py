@@ -24,7 +24,9 @@ class TargetSettings(models.Model):
         default=3.0, help_text="3 points a year = 2 whole levels over key stage 2's four years."
     )
     stretch_points = models.FloatField(default=2.0, help_text="Added by the stretch policy: 2 points = 1 sub-level.")
-    percentile = models.PositiveSmallIntegerField(default=75, choices=[(50, "50th (top half)"), (75, "75th (top quarter)")])
+    percentile = models.PositiveSmallIntegerField(
+        default=75, choices=[(50, "50th (top half)"), (75, "75th (top quarter)")]
+    )
     min_history = models.PositiveSmallIntegerField(default=10)
     ahead_by = models.FloatField(default=2.0)
     behind_by = models.FloatField(default=1.0)
@@ -96,14 +98,23 @@ class ProgressStatus(models.Model):
         STUCK = trajectory.STUCK, "Stuck"
         WELL_BEHIND = trajectory.WELL_BEHIND, "Well behind"
 
-    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
-    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="progress_statuses")
-    subject = models.ForeignKey("assessment.Subject", on_delete=models.CASCADE, related_name="+")
-    window = models.ForeignKey("schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+")
+    # A derived table the job rewrites in bulk: its foreign keys are not checked by the database (a deferred
+    # check per row per key doubled the cost of a recompute); deletes still cascade through the ORM and the
+    # job only ever writes ids it has just read from the source tables.
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    pupil = models.ForeignKey(
+        "pupils.Pupil", on_delete=models.CASCADE, related_name="progress_statuses", db_constraint=False
+    )
+    subject = models.ForeignKey("assessment.Subject", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    window = models.ForeignKey(
+        "schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     expected = models.FloatField()
     actual = models.FloatField()
     status = models.CharField(max_length=12, choices=Status.choices)
-    since_window = models.ForeignKey("schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+")
+    since_window = models.ForeignKey(
+        "schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     is_latest = models.BooleanField(default=False, help_text="The pupil's latest window in this subject.")
     computed_at = models.DateTimeField(auto_now=True)
 

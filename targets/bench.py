@@ -1,0 +1,199 @@
+"""``make bench`` for targets: recompute the trajectories of a whole trust and compare with COPY.
+
+For each size (pupils in the trust) it generates schools of up to 1,500 pupils, each with 6 termly windows,
+3 subjects, one active numeric target per pupil × subject and a judgement per pupil × subject × window
+(size × 18 judgements: 2.7M at 150,000 pupils), then times:
+
+- COPY of those judgement rows out of PostgreSQL (the floor for any job that reads them);
+- the recompute of every school from cold (every ProgressStatus row written);
+- the recompute again with nothing changed (the nightly case: reads and compares, writes nothing);
+- an incremental recompute of one pupil (what a saved judgement triggers).
+
+Budget (DESIGN §7): the trust's recompute < 60 s and ≤ 3× the COPY time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+PUPILS_PER_SCHOOL = 1500
+SUBJECTS = (("reading", "Reading", "english"), ("writing", "Writing", "english"), ("maths", "Mathematics", "maths"))
+TERMS = (("Autumn", (9, 1), (12, 19), 0), ("Spring", (1, 5), (3, 31), 1), ("Summer", (4, 14), (7, 22), 1))
+
+
+def _generate(size: int, tag: str) -> list[int]:
+    """Schools, windows, subjects, pupils, targets and judgements for ``size`` pupils; returns school ids."""
+    from assessment.models import Judgement, Subject
+    from pupils.models import Pupil
+    from schoolpl.models import AcademicYear, AssessmentWindow, School, Trust
+    from targets.models import PupilTarget
+
+    trust = Trust.objects.create(name=f"Bench trust {tag}")
+    n_schools = max(1, -(-size // PUPILS_PER_SCHOOL))
+    schools = School.objects.bulk_create(
+        [
+            School(
+                name=f"Bench {tag} school {i}", urn=f"9{i:05d}", la_code="999", estab=f"{i % 10000:04d}", trust=trust
+            )
+            for i in range(n_schools)
+        ]
+    )
+    years, windows, subjects, pupils = [], [], [], []
+    for school in schools:
+        for start in (2023, 2024):
+            years.append(
+                AcademicYear(
+                    school=school,
+                    name=f"{start}/{str(start + 1)[-2:]}",
+                    start_date=dt.date(start, 9, 1),
+                    end_date=dt.date(start + 1, 8, 31),
+                )
+            )
+        subjects += [
+            Subject(school=school, code=c, name=n, group_subject=g, order=i) for i, (c, n, g) in enumerate(SUBJECTS)
+        ]
+    AcademicYear.objects.bulk_create(years)
+    Subject.objects.bulk_create(subjects)
+    for year in years:
+        start = year.start_date.year
+        for name, s, e, shift in TERMS:
+            windows.append(
+                AssessmentWindow(
+                    school=year.school,
+                    academic_year=year,
+                    name=f"{name} {start + shift}",
+                    start_date=dt.date(start + shift, *s),
+                    end_date=dt.date(start + shift, *e),
+                    is_open=False,
+                )
+            )
+    AssessmentWindow.objects.bulk_create(windows)
+    remaining = size
+    for i, school in enumerate(schools):
+        count = min(PUPILS_PER_SCHOOL, remaining)
+        remaining -= count
+        pupils += [
+            Pupil(
+                school=school,
+                upn=f"B{i:05d}{n:07d}",
+                legal_surname=f"Pupil{n}",
+                legal_forename="Bench",
+                date_of_birth=dt.date(2014, 1, 1),
+                gender="F",
+                year_group=6,
+            )
+            for n in range(count)
+        ]
+    Pupil.objects.bulk_create(pupils, batch_size=5000)
+    school_ids = [s.pk for s in schools]
+    now = timezone.now()
+    j_table, t_table = Judgement._meta.db_table, PupilTarget._meta.db_table
+    p_table, s_table, w_table = Pupil._meta.db_table, Subject._meta.db_table, AssessmentWindow._meta.db_table
+    with connection.cursor() as cursor:
+        ids = ", ".join(map(str, school_ids))
+        # Baseline 9-21 points in July 2023, a target 12 points higher in July 2026; judgements scatter
+        # round a pupil-specific rate of progress (some pupils stall, some race ahead).
+        cursor.execute(  # table names from the models, ids are integers
+            f"INSERT INTO {t_table} (school_id, pupil_id, subject_id, baseline_points, baseline_date, target_points, "  # noqa: S608
+            f"target_date, proposed_points, proposal_basis, status, set_at) "
+            f"SELECT p.school_id, p.id, s.id, 9 + ((p.id * 7 + s.id) %% 13), %s, 21 + ((p.id * 7 + s.id) %% 13), %s, "
+            f"21 + ((p.id * 7 + s.id) %% 13), 'bench', 'active', %s "
+            f"FROM {p_table} p JOIN {s_table} s ON s.school_id = p.school_id WHERE p.school_id IN ({ids})",
+            [dt.date(2023, 7, 15), dt.date(2026, 7, 15), now],
+        )
+        cursor.execute(  # table names from the models, ids are integers
+            f"INSERT INTO {j_table} (school_id, pupil_id, subject_id, window_id, grade, points, judged_at, version) "  # noqa: S608
+            f"SELECT p.school_id, p.id, s.id, w.id, 'x', "
+            f"9 + ((p.id * 7 + s.id) %% 13) + ((w.id - mw.first_id) + 1) * ((p.id * 37 + s.id * 11) %% 9) / 4.0, %s, 1 "
+            f"FROM {p_table} p JOIN {s_table} s ON s.school_id = p.school_id "
+            f"JOIN {w_table} w ON w.school_id = p.school_id "
+            f"JOIN (SELECT school_id, MIN(id) AS first_id FROM {w_table} GROUP BY school_id) mw "
+            f"ON mw.school_id = p.school_id "
+            f"WHERE p.school_id IN ({ids})",
+            [now],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {j_table}; ANALYZE {t_table}; ANALYZE {p_table}")
+    return school_ids
+
+
+def _cleanup(school_ids: list[int]) -> None:
+    from assessment.models import Judgement, Subject
+    from pupils.models import Pupil
+    from schoolpl.models import AcademicYear, AssessmentWindow, School
+    from targets.models import Notification, ProgressStatus, PupilTarget
+
+    ids = ", ".join(map(str, school_ids))
+    with connection.cursor() as cursor:
+        for model in (
+            ProgressStatus,
+            Notification,
+            PupilTarget,
+            Judgement,
+            Pupil,
+            AssessmentWindow,
+            AcademicYear,
+            Subject,
+            School,
+        ):
+            column = "id" if model is School else "school_id"
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {column} IN ({ids})")  # noqa: S608
+
+
+def _copy_out(school_ids: list[int]) -> int:
+    from assessment.models import Judgement
+
+    ids = ", ".join(map(str, school_ids))
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(  # integer ids
+            f"COPY (SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
+            f"WHERE school_id IN ({ids})) TO STDOUT WITH (FORMAT csv)",
+            buffer,
+        )
+    return buffer.getbuffer().nbytes
+
+
+def run(bench) -> None:
+    from targets.models import ProgressStatus
+    from targets.services import progress_recompute
+
+    postgres = connection.vendor == "postgresql"
+    for size in bench.sizes:
+        started = time.perf_counter()
+        with transaction.atomic():
+            school_ids = _generate(size, f"t{size}")
+        rows = size * len(SUBJECTS) * 6
+        bench.record(
+            "generate trust (pupils, targets, judgements)",
+            size,
+            time.perf_counter() - started,
+            note=f"{len(school_ids)} schools, {rows:,} judgements",
+        )
+        copy_seconds = None
+        if postgres:
+            t0 = time.perf_counter()
+            nbytes = _copy_out(school_ids)
+            copy_seconds = time.perf_counter() - t0
+            bench.record("COPY the judgement rows out (reference)", size, copy_seconds, note=f"{nbytes / 1e6:.0f} MB")
+        budget = 60.0 if copy_seconds is None else min(60.0, 3 * copy_seconds)
+        with bench.timer(
+            "recompute trust, cold (all rows written)", size, budget_seconds=budget, note="budget: < 60 s and ≤ 3× COPY"
+        ):
+            for school_id in school_ids:
+                progress_recompute(school_id=school_id)
+        written = ProgressStatus.objects.filter(school_id__in=school_ids).count()
+        with bench.timer(
+            "recompute trust again, nothing changed", size, budget_seconds=budget, note=f"{written:,} statuses kept"
+        ):
+            for school_id in school_ids:
+                progress_recompute(school_id=school_id)
+        pupil_id = ProgressStatus.objects.filter(school_id=school_ids[0]).values_list("pupil_id", flat=True).first()
+        with bench.timer("incremental recompute, one pupil", size, budget_seconds=0.5):
+            progress_recompute(school_id=school_ids[0], pupil_ids=[pupil_id])
+        _cleanup(school_ids)

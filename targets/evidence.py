@@ -1,0 +1,67 @@
+"""Annex evidence from targets (aggregates only; a SIP reads these):
+2b/2c — pupils off trajectory in the latest window; 2d — active pupil targets agreed with the pupil."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q
+
+from schoolpl.evidence import Evidence
+from schoolpl.models import AssessmentWindow
+
+from .models import CurricularTarget, ProgressStatus
+
+OFF = ("behind", "stuck", "well_behind")
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}% ({part} of {whole})" if whole else "no data yet"
+
+
+def evidence(school, start: date, end: date) -> list[Evidence]:
+    window = (
+        AssessmentWindow.objects.filter(school=school, end_date__lte=end).order_by("-end_date", "-pk").first()
+    )  # 1 query
+    items = []
+    if window is not None:
+        figures = ProgressStatus.objects.filter(
+            school=school, window=window, pupil__archived_at__isnull=True
+        ).aggregate(
+            pupils=Count("pupil", distinct=True),
+            off=Count("pupil", distinct=True, filter=Q(status__in=OFF)),
+            stuck=Count("pupil", distinct=True, filter=Q(status="stuck")),
+        )  # 1 query
+        for code in ("2b", "2c"):
+            items.append(
+                Evidence(
+                    item_code=code,
+                    label=f"Pupils off trajectory in {window.name}",
+                    value=_pct(figures["off"], figures["pupils"]),
+                    method="Pupils whose judgement in the latest window is behind, stuck or well behind the line from "
+                    "their baseline to their target in at least one subject, of pupils with a trajectory.",
+                    url_name=None,
+                )
+            )
+        items.append(
+            Evidence(
+                item_code="2c",
+                label=f"Pupils stuck in {window.name}",
+                value=_pct(figures["stuck"], figures["pupils"]),
+                method="Pupils with no measurable progress over the last two assessment windows in a subject.",
+            )
+        )
+    agreed = CurricularTarget.objects.filter(
+        school=school, level=CurricularTarget.Level.PUPIL, status=CurricularTarget.Status.ACTIVE
+    ).aggregate(total=Count("pk"), agreed=Count("pk", filter=Q(agreed_with_pupil=True)))  # 1 query
+    items.append(
+        Evidence(
+            item_code="2d",
+            label="Active pupil targets agreed with the pupil",
+            value=_pct(agreed["agreed"], agreed["total"]),
+            method="Active curricular targets at pupil level marked as agreed with the pupil, "
+            "of all active pupil targets.",
+            url_name="targets:curricular_list",
+        )
+    )
+    return items

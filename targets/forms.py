@@ -1,0 +1,155 @@
+"""Forms for targets: they validate and normalise; services do the writing."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from pupils import codes
+from schoolpl.forms import DateInput
+
+from . import trajectory
+from .models import CurricularTarget, TargetSettings
+
+
+def _helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
+class TargetSettingsForm(forms.ModelForm):
+    class Meta:
+        model = TargetSettings
+        fields = [
+            "policy",
+            "expected_points_per_year",
+            "stretch_points",
+            "percentile",
+            "min_history",
+            "ahead_by",
+            "behind_by",
+            "well_behind_by",
+            "stuck_windows",
+        ]
+        labels = {
+            "expected_points_per_year": "Expected progress (points a year)",
+            "stretch_points": "Stretch (points)",
+            "percentile": "Percentile of similar pupils",
+            "min_history": "Fewest past pupils for a percentile estimate",
+            "ahead_by": "Ahead when this many points above the line",
+            "behind_by": "Behind when more than this many points below",
+            "well_behind_by": "Well behind when more than this many points below",
+            "stuck_windows": "Stuck: no progress over this many windows",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        try:
+            trajectory.Thresholds(
+                ahead_by=data.get("ahead_by", 2.0),
+                behind_by=data.get("behind_by", 1.0),
+                well_behind_by=data.get("well_behind_by", 4.0),
+                stuck_windows=data.get("stuck_windows", 2),
+            )
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+class AdjustTargetForm(forms.Form):
+    target_points = forms.FloatField(label="Target (points)", min_value=0, max_value=200)
+    target_date = forms.DateField(label="By", widget=DateInput(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class PupilTargetForm(forms.Form):
+    """A pupil's curricular target, with the pupil's own words."""
+
+    text = forms.CharField(label="Target", max_length=300)
+    pupil_words = forms.CharField(
+        label="In the pupil's own words", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    agreed_with_pupil = forms.BooleanField(label="Agreed with the pupil", required=False)
+    shared_with_parents = forms.BooleanField(label="Shared with parents or carers", required=False)
+    term = forms.ChoiceField(label="Term", choices=CurricularTarget.Term.choices, initial=CurricularTarget.Term.SHORT)
+    subject = forms.ModelChoiceField(label="Subject", queryset=None, required=False)
+    parent = forms.ModelChoiceField(label="Derived from", queryset=None, required=False)
+    review_date = forms.DateField(label="Review by", widget=DateInput(), required=False)
+
+    def __init__(self, *args, subjects=None, parents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = subjects
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].label_from_instance = lambda t: f"{t.get_level_display()}: {t.text}"
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("agreed_with_pupil") and not (data.get("pupil_words") or "").strip():
+            self.add_error("pupil_words", "Write down what the pupil said before marking it agreed.")
+        return data
+
+
+class CurricularTargetForm(forms.Form):
+    """A whole-school target, or a target derived from another one (level chosen)."""
+
+    level = forms.ChoiceField(label="Level", choices=CurricularTarget.Level.choices)
+    term = forms.ChoiceField(label="Term", choices=CurricularTarget.Term.choices)
+    text = forms.CharField(label="Target", max_length=300)
+    subject = forms.ModelChoiceField(label="Subject", queryset=None, required=False)
+    focuses = forms.ModelMultipleChoiceField(label="Assessment focuses", queryset=None, required=False)
+    year_group = forms.TypedChoiceField(
+        label="Year group", choices=[("", "—"), *codes.YEAR_GROUPS], coerce=int, required=False, empty_value=None
+    )
+    teaching_group = forms.ModelChoiceField(label="Class or set", queryset=None, required=False)
+    group_pupils = forms.ModelMultipleChoiceField(label="Pupils in the group", queryset=None, required=False)
+    pupil = forms.ModelChoiceField(label="Pupil", queryset=None, required=False)
+    pupil_words = forms.CharField(
+        label="In the pupil's own words", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    agreed_with_pupil = forms.BooleanField(label="Agreed with the pupil", required=False)
+    review_date = forms.DateField(label="Review by", widget=DateInput(), required=False)
+
+    def __init__(self, *args, subjects=None, focuses=None, groups=None, pupils=None, levels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = subjects
+        self.fields["focuses"].queryset = focuses
+        self.fields["focuses"].label_from_instance = lambda f: f"{f.subject.name} {f.code} {f.name}"
+        self.fields["teaching_group"].queryset = groups
+        self.fields["group_pupils"].queryset = pupils
+        self.fields["pupil"].queryset = pupils
+        if levels is not None:
+            self.fields["level"].choices = [c for c in CurricularTarget.Level.choices if c[0] in levels]
+        self.helper = _helper()
+
+
+class ReviewForm(forms.Form):
+    reviewed_on = forms.DateField(label="Reviewed on", widget=DateInput())
+    outcome = forms.ChoiceField(label="Outcome", choices=CurricularTarget.Status.choices)
+    note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    pupil_comment = forms.CharField(
+        label="What the pupil said", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"reviewed_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class GroupProposalForm(forms.Form):
+    """Turn a shared weakness of a class into a group target for the pupils who share it."""
+
+    focus = forms.IntegerField(widget=forms.HiddenInput())
+    text = forms.CharField(label="Group target", max_length=300)
+    term = forms.ChoiceField(label="Term", choices=CurricularTarget.Term.choices, initial=CurricularTarget.Term.MEDIUM)
+    review_date = forms.DateField(label="Review by", widget=DateInput(), required=False)

@@ -1,0 +1,276 @@
+"""Reads for the targets app: whole-school tables as pandas frames for the set-based jobs, and the
+scoped lists the pages, panels and digest show.
+
+Frames: on PostgreSQL a query is streamed with ``COPY (SELECT …) TO STDOUT`` and parsed by ``read_csv``
+(about twice as fast as ``fetchall`` for millions of rows); elsewhere (SQLite in development and tests) it
+is fetched through the cursor. Either way the caller gets the same columns.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pandas as pd
+from django.db import connection
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
+    """``AND column IN (…)`` for an optional list of ids (``ANY`` on PostgreSQL)."""
+    if values is None:
+        return "", []
+    values = [int(v) for v in values]
+    if not values:
+        return " AND 1 = 0", []
+    if is_postgres():
+        return f" AND {column} = ANY(%s)", [values]
+    return f" AND {column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def read_frame(sql: str, params: Sequence, columns: Sequence[str], dates: Sequence[str] = ()) -> pd.DataFrame:
+    """Run ``sql`` (with ``%s`` placeholders) and return its rows as a DataFrame named ``columns``."""
+    with connection.cursor() as cursor:
+        if is_postgres():
+            raw = cursor.cursor
+            query = raw.mogrify(sql, list(params)).decode()
+            buffer = io.BytesIO()
+            raw.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", buffer)
+            buffer.seek(0)
+            if buffer.getbuffer().nbytes == 0:
+                frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+            else:
+                frame = pd.read_csv(buffer, header=None, names=list(columns))
+        else:
+            cursor.execute(sql, list(params))
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=list(columns))
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+def write_csv(frame: pd.DataFrame) -> io.StringIO:
+    """A frame as headerless CSV for ``COPY … FROM STDIN`` (floats written to round-trip exactly)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, header=False, index=False, float_format="%.17g")
+    buffer.seek(0)
+    return buffer
+
+
+def as_bool(series: pd.Series) -> pd.Series:
+    """Booleans as COPY writes them (``t``/``f``) or as SQLite returns them (0/1)."""
+    return series.astype(str).str.lower().isin(["t", "true", "1"])
+
+
+# ------------------------------------------------------------------------------------------------
+# Scoped lists for pages, panels and the digest
+# ------------------------------------------------------------------------------------------------
+
+OFF_TRAJECTORY = ("behind", "stuck", "well_behind")
+
+
+def _severity_order():
+    from django.db.models import Case, IntegerField, Value, When
+
+    from . import trajectory
+
+    return Case(
+        *(When(status=s, then=Value(rank)) for s, rank in trajectory.SEVERITY.items()),
+        output_field=IntegerField(),
+    )
+
+
+def off_trajectory_for(access):
+    """Latest statuses that are behind, stuck or well behind, for pupils on roll this user may see by
+    name; most severe first. Three tables joined in one query."""
+    from pupils.models import Pupil
+
+    from .models import ProgressStatus
+
+    if access is None or not access.sees_pupil_names:
+        return ProgressStatus.objects.none()
+    return (
+        ProgressStatus.objects.filter(
+            school=access.school,
+            is_latest=True,
+            status__in=OFF_TRAJECTORY,
+            pupil__in=Pupil.objects.visible_to(access).on_roll().values("pk"),
+        )
+        .select_related("pupil", "subject", "window", "since_window")
+        .annotate(severity=_severity_order())
+        .order_by("-severity", "pupil__legal_surname", "pupil__legal_forename", "subject__order")
+    )
+
+
+def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
+    """Latest ProgressStatus rows the user may see (filterable), for the API and lists."""
+    from pupils.models import Pupil
+
+    from .models import ProgressStatus
+
+    if access is None or not access.sees_pupil_names:
+        return ProgressStatus.objects.none()
+    pupils = Pupil.objects.visible_to(access)
+    qs = ProgressStatus.objects.filter(school=access.school, pupil__in=pupils.values("pk"))
+    if status:
+        qs = qs.filter(status=status)
+    if subject_id:
+        qs = qs.filter(subject_id=subject_id)
+    if group_id:
+        from pupils.models import TeachingGroup
+
+        group = TeachingGroup.objects.visible_to(access).filter(pk=group_id).first()
+        qs = qs.filter(pupil__in=pupils.in_group(group).values("pk")) if group else qs.none()
+    return qs
+
+
+def pupil_trajectories(pupil) -> list[dict]:
+    """For the pupil profile: per subject with a target, the expected line at every window, the actual
+    points, the target, and the status history. Four queries whatever the number of subjects."""
+    from assessment.models import Judgement
+    from schoolpl.models import AssessmentWindow
+
+    from . import trajectory
+    from .models import ProgressStatus, PupilTarget
+
+    targets = list(
+        PupilTarget.objects.filter(pupil=pupil, status__in=["proposed", "active"])
+        .select_related("subject")
+        .order_by("subject__order", "subject__name")
+    )
+    if not targets:
+        return []
+    windows = list(AssessmentWindow.objects.filter(school_id=pupil.school_id).order_by("end_date", "start_date", "pk"))
+    wframe = pd.DataFrame(
+        {
+            "window_id": [w.pk for w in windows],
+            "end_date": [w.end_date for w in windows],
+            "ordinal": range(len(windows)),
+        }
+    )
+    actual: dict[tuple[int, int], float] = {
+        (s, w): p for s, w, p in Judgement.objects.filter(pupil=pupil).values_list("subject_id", "window_id", "points")
+    }
+    statuses: dict[int, list] = {}
+    for st in ProgressStatus.objects.filter(pupil=pupil).order_by("window__end_date", "window_id"):
+        statuses.setdefault(st.subject_id, []).append(st)
+    name_of = {w.pk: w.name for w in windows}
+    out = []
+    for target in targets:
+        line = (
+            trajectory.trajectory_points(
+                {
+                    "baseline_points": target.baseline_points,
+                    "baseline_date": target.baseline_date,
+                    "target_points": target.target_points,
+                    "target_date": target.target_date,
+                },
+                wframe,
+            )
+            if windows
+            else pd.DataFrame(columns=["window_id", "expected"])
+        )
+        rows = []
+        for window_id, expected in zip(line["window_id"], line["expected"], strict=True):
+            points = actual.get((target.subject_id, int(window_id)))
+            rows.append({"window": name_of[int(window_id)], "expected": round(float(expected), 1), "actual": points})
+        history = [
+            {
+                "window": name_of.get(st.window_id, ""),
+                "status": st.status,
+                "label": st.get_status_display(),
+                "expected": st.expected,
+                "actual": st.actual,
+                "since": name_of.get(st.since_window_id, ""),
+            }
+            for st in statuses.get(target.subject_id, [])
+        ]
+        chart = {
+            "type": "line",
+            "data": {
+                "labels": [r["window"] for r in rows],
+                "datasets": [
+                    {
+                        "label": "Expected",
+                        "data": [r["expected"] for r in rows],
+                        "borderDash": [6, 4],
+                        "pointRadius": 0,
+                    },
+                    {"label": "Actual", "data": [r["actual"] for r in rows], "showLine": False, "pointRadius": 5},
+                    {
+                        "label": "Target",
+                        "data": [target.target_points for _ in rows],
+                        "pointRadius": 0,
+                        "borderWidth": 1,
+                    },
+                ],
+            },
+            "options": {"scales": {"y": {"title": {"display": True, "text": "Points"}}}},
+        }
+        label_at = {h["window"]: h["label"] for h in history}
+        table = [{**r, "label": label_at.get(r["window"], "")} for r in rows]
+        out.append(
+            {
+                "target": target,
+                "rows": rows,
+                "table": table,
+                "history": history,
+                "chart": chart,
+                "chart_id": f"chart-{target.pk}",
+                "latest": history[-1] if history else None,
+            }
+        )
+    return out
+
+
+def shared_weaknesses(group, window, subject) -> list[dict]:
+    """Assessment focuses where many pupils of ``group`` are weaker than their overall judgement.
+
+    Uses ``assessment.selectors.shared_weaknesses`` when the assessment app provides it; otherwise compares
+    each pupil's focus judgement with their overall judgement in the window (a focus at least a sub-level
+    below the overall level is a weakness). Returns focus, count, share, pupils (most shared first)."""
+    try:
+        from assessment import selectors as assessment_selectors
+
+        provided = getattr(assessment_selectors, "shared_weaknesses", None)
+    except ImportError:
+        provided = None
+    if provided is not None:
+        return [
+            {"focus": w.focus, "count": w.count, "share": w.share, "pupils": list(w.pupils)}
+            if not isinstance(w, dict)
+            else w
+            for w in provided(group, window, subject)
+        ]
+    from assessment.models import Focus, FocusJudgement, Judgement
+    from pupils.models import Pupil
+
+    pupils = {p.pk: p for p in Pupil.objects.in_group(group).on_roll()}
+    if not pupils:
+        return []
+    overall = dict(
+        Judgement.objects.filter(pupil_id__in=list(pupils), subject=subject, window=window).values_list(
+            "pupil_id", "points"
+        )
+    )
+    weak: dict[int, list] = {}
+    for pupil_id, focus_id, points in FocusJudgement.objects.filter(
+        pupil_id__in=list(pupils), subject=subject, window=window
+    ).values_list("pupil_id", "focus_id", "points"):
+        if pupil_id in overall and points <= overall[pupil_id] - 2:
+            weak.setdefault(focus_id, []).append(pupils[pupil_id])
+    focuses = Focus.objects.in_bulk(list(weak))
+    rows = [
+        {
+            "focus": focuses[f],
+            "count": len(ps),
+            "share": len(ps) / len(pupils),
+            "pupils": sorted(ps, key=lambda p: p.display_name),
+        }
+        for f, ps in weak.items()
+        if f in focuses
+    ]
+    return sorted(rows, key=lambda r: (-r["count"], r["focus"].order))

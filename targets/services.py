@@ -1,0 +1,843 @@
+"""Every write in the targets app: keyword-only, atomic, validating before saving.
+
+The heavy one is :func:`progress_recompute`: ONE set-based pass per school (or per few pupils) — load the
+judgements, plans and windows as frames in a handful of queries, classify them with the pure
+``targets.trajectory``, then write only what changed (upsert) and delete what no longer applies, so a
+second run writes nothing and two concurrent runs agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from schoolpl import events
+from schoolpl.demo import academic_year_start
+from schoolpl.models import AssessmentWindow, Membership
+from schoolpl.roles import Role
+
+from . import ambition, trajectory
+from .models import CurricularTarget, Notification, ProgressStatus, PupilTarget, TargetReview, TargetSettings
+from .selectors import as_bool, in_clause, is_postgres, read_frame, write_csv
+
+log = logging.getLogger(__name__)
+
+#: Statuses that put a pupil "off trajectory" (and trigger a notification when newly reached).
+OFF_TRAJECTORY = (trajectory.BEHIND, trajectory.STUCK, trajectory.WELL_BEHIND)
+LEVEL_ORDER = [c for c, _ in CurricularTarget.Level.choices]  # school → year → class → group → pupil
+TERM_ORDER = [c for c, _ in CurricularTarget.Term.choices]  # long → medium → short
+_KEYS = ["pupil_id", "subject_id", "window_id"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Settings
+# ------------------------------------------------------------------------------------------------
+
+
+def target_settings_for(school) -> TargetSettings:
+    settings_obj, _ = TargetSettings.objects.get_or_create(school=school)
+    return settings_obj
+
+
+def policy_for(settings_obj: TargetSettings) -> ambition.AmbitionPolicy:
+    return ambition.AmbitionPolicy(
+        kind=settings_obj.policy,
+        expected_points_per_year=settings_obj.expected_points_per_year,
+        stretch_points=settings_obj.stretch_points,
+        percentile=float(settings_obj.percentile),
+        min_history=settings_obj.min_history,
+    )
+
+
+@transaction.atomic
+def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
+    """Change a school's ambition policy and thresholds; validated by the pure modules, then every
+    trajectory of the school is recomputed (after commit)."""
+    settings_obj = target_settings_for(school)
+    for name, value in fields.items():
+        setattr(settings_obj, name, value)
+    try:
+        settings_obj.thresholds()
+        policy_for(settings_obj)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    settings_obj.full_clean()
+    settings_obj.save()
+    from schoolpl.outbox import enqueue
+
+    enqueue("targets.tasks.recompute_school", dedupe_key=f"targets.recompute_school:{school.pk}", school_id=school.pk)
+    return settings_obj
+
+
+# ------------------------------------------------------------------------------------------------
+# Numeric targets
+# ------------------------------------------------------------------------------------------------
+
+# The final year group of each key stage (Reception and KS1 → end of Year 2, KS2 → Year 6 …).
+_KEY_STAGE_END = [(2, 2), (6, 6), (9, 9), (11, 11), (13, 13)]
+
+
+def key_stage_end_year(year_group: int) -> int:
+    for last_year_of_stage, end in _KEY_STAGE_END:
+        if year_group <= last_year_of_stage:
+            return end
+    return year_group
+
+
+def target_date_for(year_group: int, today: dt.date, horizon: str = "key_stage") -> dt.date:
+    """Mid-July of the summer the pupil finishes the key stage (or this school year)."""
+    end_year = key_stage_end_year(year_group) if horizon == "key_stage" else year_group
+    return dt.date(academic_year_start(today) + 1 + (end_year - year_group), 7, 15)
+
+
+def _windows_frame(school_id: int) -> pd.DataFrame:
+    rows = list(
+        AssessmentWindow.objects.filter(school_id=school_id)
+        .order_by("end_date", "start_date", "pk")
+        .values_list("pk", "end_date", "name")
+    )
+    frame = pd.DataFrame(rows, columns=["window_id", "end_date", "name"])
+    frame["ordinal"] = np.arange(len(frame))
+    return frame
+
+
+def _judgement_frame(school_id: int, pupil_ids: Sequence[int] | None) -> pd.DataFrame:
+    from assessment.models import Judgement
+
+    where, params = in_clause("pupil_id", pupil_ids)
+    frame = read_frame(
+        f"SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
+        f"WHERE school_id = %s{where}",
+        [school_id, *params],
+        ["pupil_id", "subject_id", "window_id", "points"],
+    )
+    return frame
+
+
+def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """The school's own history for percentile proposals: each pupil × subject's first and last judgement
+    at least a year apart → baseline, points gained, years."""
+    if judgements.empty:
+        return pd.DataFrame(columns=["subject", "baseline_points", "gained_points", "years"])
+    j = judgements.merge(windows[["window_id", "end_date", "ordinal"]], on="window_id")
+    j = j.sort_values(["pupil_id", "subject_id", "ordinal"])
+    g = j.groupby(["pupil_id", "subject_id"], sort=False)
+    first, last = g.first(), g.last()
+    years = ambition.years_between(first["end_date"], last["end_date"]).to_numpy()
+    history = pd.DataFrame(
+        {
+            "subject": first.index.get_level_values("subject_id"),
+            "baseline_points": first["points"].to_numpy(dtype=float),
+            "gained_points": (last["points"] - first["points"]).to_numpy(dtype=float),
+            "years": years,
+        }
+    )
+    return history[history["years"] >= 0.9]
+
+
+@dataclass
+class ProposalResult:
+    created: int = 0
+    refreshed: int = 0
+    skipped_active: int = 0
+    no_baseline: int = 0
+
+
+@transaction.atomic
+def target_propose(
+    *,
+    school,
+    pupil_ids: Iterable[int] | None = None,
+    subject_ids: Iterable[int] | None = None,
+    horizon: str = "key_stage",
+    by=None,
+    today: dt.date | None = None,
+) -> ProposalResult:
+    """Propose long-term numeric targets with the school's ambition policy, for every pupil on roll × subject
+    (or those given). Vectorised: one call of ``ambition.propose_targets`` for the whole set.
+
+    Baseline: the pupil's latest end-of-key-stage result with points (KS1/KS2 …, dated mid-July of its
+    year), else their earliest judgement in the subject. A pupil × subject with an active (accepted)
+    target keeps it; an earlier unaccepted proposal is refreshed."""
+    from assessment.models import Subject, TransitionalResult
+    from pupils.models import Pupil
+
+    if horizon not in ("key_stage", "year"):
+        raise ValidationError("The horizon is the end of the key stage or of the year.")
+    today = today or timezone.localdate()
+    settings_obj = target_settings_for(school)
+    policy = policy_for(settings_obj)
+    pupils_qs = Pupil.objects.filter(school=school, archived_at__isnull=True)
+    if pupil_ids is not None:
+        pupils_qs = pupils_qs.filter(pk__in=list(pupil_ids))
+    year_of = dict(pupils_qs.values_list("pk", "year_group"))
+    subjects_qs = Subject.objects.filter(school=school)
+    if subject_ids is not None:
+        subjects_qs = subjects_qs.filter(pk__in=list(subject_ids))
+    subject_list = list(subjects_qs.values_list("pk", flat=True))
+    result = ProposalResult()
+    if not year_of or not subject_list:
+        return result
+
+    windows = _windows_frame(school.pk)
+    judgements = _judgement_frame(school.pk, None)  # the whole school: it is also the history
+    judgements = judgements[judgements["subject_id"].isin(subject_list)]
+    history = _history_frame(judgements, windows)
+
+    grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
+        index=False
+    )
+    # Earliest judgement per pupil × subject.
+    mine = judgements[judgements["pupil_id"].isin(year_of)].merge(windows, on="window_id")
+    earliest = (
+        mine.sort_values("ordinal").drop_duplicates(["pupil_id", "subject_id"])[
+            ["pupil_id", "subject_id", "points", "end_date"]
+        ]
+        if not mine.empty
+        else pd.DataFrame(columns=["pupil_id", "subject_id", "points", "end_date"])
+    )
+    # Latest end-of-key-stage result with points.
+    transitional = pd.DataFrame(
+        list(
+            TransitionalResult.objects.filter(
+                school=school, points__isnull=False, pupil_id__in=list(year_of), subject_id__in=subject_list
+            )
+            .order_by("pupil_id", "subject_id", "-year", "key_stage", "method")
+            .values_list("pupil_id", "subject_id", "points", "year", "key_stage")
+        ),
+        columns=["pupil_id", "subject_id", "points", "year", "key_stage"],
+    ).drop_duplicates(["pupil_id", "subject_id"])
+    transitional["end_date"] = [dt.date(int(y), 7, 1) for y in transitional["year"]]
+
+    grid = grid.merge(
+        transitional[["pupil_id", "subject_id", "points", "end_date", "key_stage"]],
+        how="left",
+        on=["pupil_id", "subject_id"],
+    ).merge(earliest, how="left", on=["pupil_id", "subject_id"], suffixes=("_ks", "_first"))
+    use_ks = grid["points_ks"].notna()
+    grid["baseline_points"] = np.where(use_ks, grid["points_ks"], grid["points_first"]).astype(float)
+    grid["baseline_date"] = pd.to_datetime(pd.Series(np.where(use_ks, grid["end_date_ks"], grid["end_date_first"])))
+    grid["baseline_from"] = np.where(use_ks, grid["key_stage"].fillna("") + " result", "earliest judgement")
+    grid["target_date"] = pd.to_datetime(
+        pd.Series([target_date_for(year_of[p], today, horizon) for p in grid["pupil_id"]])
+    )
+    grid["subject"] = grid["subject_id"]
+    proposals = ambition.propose_targets(grid, policy, history)
+    grid["proposed_points"] = proposals["proposed_points"].to_numpy()
+    grid["basis"] = proposals["basis"].to_numpy()
+
+    current = {
+        (t.pupil_id, t.subject_id): t
+        for t in PupilTarget.objects.filter(
+            school=school,
+            pupil_id__in=list(year_of),
+            subject_id__in=subject_list,
+            status__in=[PupilTarget.Status.PROPOSED, PupilTarget.Status.ACTIVE],
+        )
+    }
+    new, refreshed, changed_pupils = [], [], set()
+    for row in grid.itertuples(index=False):
+        if not math.isfinite(row.proposed_points):
+            result.no_baseline += 1
+            continue
+        basis = f"{row.basis} (baseline: {row.baseline_from})"[:300]
+        fields = {
+            "baseline_points": float(row.baseline_points),
+            "baseline_date": row.baseline_date.date(),
+            "target_points": float(row.proposed_points),
+            "target_date": row.target_date.date(),
+            "proposed_points": float(row.proposed_points),
+            "proposal_basis": basis,
+        }
+        existing = current.get((row.pupil_id, row.subject_id))
+        if existing is not None and existing.status == PupilTarget.Status.ACTIVE:
+            result.skipped_active += 1
+            continue
+        if existing is not None:
+            if all(getattr(existing, k) == v for k, v in fields.items()):
+                continue
+            for k, v in fields.items():
+                setattr(existing, k, v)
+            existing.set_by = by
+            refreshed.append(existing)
+        else:
+            new.append(
+                PupilTarget(school=school, pupil_id=row.pupil_id, subject_id=row.subject_id, set_by=by, **fields)
+            )
+        changed_pupils.add(int(row.pupil_id))
+    if new:
+        bulk_create_with_history(new, PupilTarget, batch_size=1000, default_user=by)
+    if refreshed:
+        bulk_update_with_history(
+            refreshed,
+            PupilTarget,
+            [*fields.keys(), "set_by"],
+            batch_size=1000,
+            default_user=by,
+        )
+    result.created, result.refreshed = len(new), len(refreshed)
+    if changed_pupils:
+        events.publish(
+            "targets_changed", school_id=school.pk, pupil_ids=sorted(changed_pupils), subject_ids=subject_list
+        )
+    return result
+
+
+@transaction.atomic
+def target_accept(*, target: PupilTarget, by=None) -> PupilTarget:
+    """Accept the proposal as it stands (the proposal itself is kept in ``proposed_points``)."""
+    target.status = PupilTarget.Status.ACTIVE
+    target.set_by = by
+    target.save()
+    events.publish(
+        "targets_changed", school_id=target.school_id, pupil_ids=[target.pupil_id], subject_ids=[target.subject_id]
+    )
+    return target
+
+
+@transaction.atomic
+def target_adjust(
+    *, target: PupilTarget, target_points: float, target_date: dt.date | None = None, by=None
+) -> PupilTarget:
+    """Set a different target (and optionally date); ``proposed_points`` keeps what the policy proposed."""
+    if target_points is None or not math.isfinite(float(target_points)):
+        raise ValidationError({"target_points": "Enter the target in points."})
+    if float(target_points) < target.baseline_points:
+        raise ValidationError({"target_points": "A target cannot be below the pupil's baseline."})
+    target_date = target_date or target.target_date
+    if target_date <= target.baseline_date:
+        raise ValidationError({"target_date": "The target date must be after the baseline date."})
+    target.target_points = float(target_points)
+    target.target_date = target_date
+    target.status = PupilTarget.Status.ACTIVE
+    target.set_by = by
+    target.save()
+    events.publish(
+        "targets_changed", school_id=target.school_id, pupil_ids=[target.pupil_id], subject_ids=[target.subject_id]
+    )
+    return target
+
+
+# ------------------------------------------------------------------------------------------------
+# Curricular targets
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_level_fields(target: CurricularTarget, group_pupils: Sequence) -> None:
+    level = target.level
+    errors = {}
+    if level == CurricularTarget.Level.YEAR and target.year_group is None:
+        errors["year_group"] = "A year-group target needs its year group."
+    if level == CurricularTarget.Level.CLASS and target.teaching_group_id is None:
+        errors["teaching_group"] = "A class target needs its class."
+    if level == CurricularTarget.Level.GROUP and not group_pupils:
+        errors["group_pupils"] = "A group target needs the pupils in the group."
+    if level == CurricularTarget.Level.PUPIL and target.pupil_id is None:
+        errors["pupil"] = "A pupil target needs its pupil."
+    if level != CurricularTarget.Level.PUPIL and (target.pupil_words or target.agreed_with_pupil):
+        errors["pupil_words"] = "Only a pupil target records the pupil's own words."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupil_ids: set[int]) -> None:
+    if parent.school_id != target.school_id:
+        raise ValidationError("A target can only be derived from a target of the same school.")
+    if LEVEL_ORDER.index(target.level) <= LEVEL_ORDER.index(parent.level):
+        raise ValidationError(
+            {
+                "level": f"A target derived from a {parent.get_level_display().lower()} target "
+                "must be at a narrower level."
+            }
+        )
+    if TERM_ORDER.index(target.term) < TERM_ORDER.index(parent.term):
+        raise ValidationError({"term": "A derived target cannot be longer-term than the one it comes from."})
+    if parent.subject_id and target.subject_id and parent.subject_id != target.subject_id:
+        raise ValidationError({"subject": "A derived target is in the same subject as the one it comes from."})
+    # The narrower target must sit inside the wider one.
+    year = parent.year_group
+    if year is not None:
+        if target.teaching_group_id and target.teaching_group.year_group not in (None, year):
+            raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
+        if target.pupil_id and target.pupil.year_group != year:
+            raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
+    if parent.level == CurricularTarget.Level.CLASS and parent.teaching_group_id:
+        from pupils.models import GroupMembership
+
+        members = set(
+            GroupMembership.objects.current()
+            .filter(group_id=parent.teaching_group_id)
+            .values_list("pupil_id", flat=True)
+        )
+        outside = ({target.pupil_id} if target.pupil_id else set()) | group_pupil_ids
+        if outside - members:
+            raise ValidationError("Every pupil must be in the class of the target above.")
+    if (
+        parent.level == CurricularTarget.Level.GROUP
+        and target.pupil_id
+        and not parent.group_pupils.filter(pk=target.pupil_id).exists()
+    ):
+        raise ValidationError({"pupil": "That pupil is not in the group of the target above."})
+
+
+@transaction.atomic
+def curricular_target_create(
+    *,
+    school,
+    level: str,
+    term: str,
+    text: str,
+    by=None,
+    parent: CurricularTarget | None = None,
+    subject=None,
+    focuses: Sequence = (),
+    year_group: int | None = None,
+    teaching_group=None,
+    pupil=None,
+    group_pupils: Sequence = (),
+    pupil_words: str = "",
+    agreed_with_pupil: bool = False,
+    shared_with_parents: bool = False,
+    review_date: dt.date | None = None,
+) -> CurricularTarget:
+    """Create a curricular target; with ``parent``, derived from it (narrower level, same subject)."""
+    if parent is not None and subject is None:
+        subject = parent.subject
+    if teaching_group is not None and year_group is None:
+        year_group = teaching_group.year_group
+    if pupil is not None and year_group is None:
+        year_group = pupil.year_group
+    if parent is not None and year_group is None:
+        year_group = parent.year_group
+    if parent is not None and teaching_group is None and level in ("group", "pupil"):
+        teaching_group = parent.teaching_group
+    target = CurricularTarget(
+        school=school,
+        level=level,
+        term=term,
+        parent=parent,
+        text=(text or "").strip(),
+        subject=subject,
+        year_group=year_group,
+        teaching_group=teaching_group,
+        pupil=pupil,
+        pupil_words=(pupil_words or "").strip(),
+        agreed_with_pupil=agreed_with_pupil,
+        shared_with_parents=shared_with_parents,
+        review_date=review_date,
+        created_by=by,
+    )
+    for obj, label in ((subject, "subject"), (teaching_group, "teaching_group"), (pupil, "pupil")):
+        if obj is not None and obj.school_id != school.pk:
+            raise ValidationError({label: "Not in this school."})
+    group_pupils = list(group_pupils)
+    if any(p.school_id != school.pk for p in group_pupils):
+        raise ValidationError({"group_pupils": "Not in this school."})
+    focuses = list(focuses)
+    if focuses and (subject is None or any(f.subject_id != subject.pk for f in focuses)):
+        raise ValidationError({"focuses": "Assessment focuses must be of the target's subject."})
+    target.full_clean(exclude=["created_by"])
+    _check_level_fields(target, group_pupils)
+    if parent is not None:
+        _check_parent(target, parent, {p.pk for p in group_pupils})
+    target.save()
+    if focuses:
+        target.focuses.set(focuses)
+    if group_pupils:
+        target.group_pupils.set(group_pupils)
+    return target
+
+
+def curricular_target_derive(*, parent: CurricularTarget, by=None, **fields) -> CurricularTarget:
+    """A narrower target derived from ``parent`` (linked to it, in its subject)."""
+    fields.setdefault("term", parent.term)
+    return curricular_target_create(school=parent.school, parent=parent, by=by, **fields)
+
+
+@transaction.atomic
+def target_review_record(
+    *,
+    target: CurricularTarget,
+    reviewed_on: dt.date,
+    outcome: str,
+    note: str = "",
+    pupil_comment: str = "",
+    by=None,
+) -> TargetReview:
+    """Record a review; an outcome other than "active" closes the target with that status."""
+    if outcome not in CurricularTarget.Status.values:
+        raise ValidationError({"outcome": "Choose an outcome."})
+    if reviewed_on > timezone.localdate():
+        raise ValidationError({"reviewed_on": "A review cannot be dated in the future."})
+    if pupil_comment.strip() and target.level not in (CurricularTarget.Level.PUPIL, CurricularTarget.Level.GROUP):
+        raise ValidationError({"pupil_comment": "Only a pupil or group target records what the pupil said."})
+    review = TargetReview.objects.create(
+        target=target,
+        reviewed_on=reviewed_on,
+        outcome=outcome,
+        note=note.strip(),
+        pupil_comment=pupil_comment.strip(),
+        reviewed_by=by,
+    )
+    if target.status != outcome:
+        target.status = outcome
+        target.save(update_fields=["status", "updated_at"])
+    return review
+
+
+@transaction.atomic
+def curricular_target_set_pupil_voice(
+    *, target: CurricularTarget, pupil_words: str, agreed_with_pupil: bool, by=None
+) -> CurricularTarget:
+    if target.level != CurricularTarget.Level.PUPIL:
+        raise ValidationError("Only a pupil target records the pupil's own words.")
+    target.pupil_words = pupil_words.strip()
+    target.agreed_with_pupil = agreed_with_pupil
+    target.save(update_fields=["pupil_words", "agreed_with_pupil", "updated_at"])
+    return target
+
+
+def notifications_mark_read(*, user, school, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, school=school, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+# ------------------------------------------------------------------------------------------------
+# The recompute
+# ------------------------------------------------------------------------------------------------
+
+_LOCK_CLASS = 5_202_605  # pg_advisory_xact_lock(class, school): one recompute of a school at a time
+
+
+@dataclass
+class RecomputeResult:
+    school_id: int
+    rows: int = 0
+    written: int = 0
+    deleted: int = 0
+    notified: int = 0
+
+
+def _lock_school(school_id: int) -> None:
+    """Serialise recomputes of one school (a nightly run and an incremental one, or two workers). SQLite
+    already serialises writers (BEGIN IMMEDIATE)."""
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
+
+
+def _classify(school_id: int, pupil_ids, thresholds) -> tuple[pd.DataFrame, pd.DataFrame]:
+    windows = _windows_frame(school_id)
+    judgements = _judgement_frame(school_id, pupil_ids).rename(columns={"subject_id": "subject"})
+    known = judgements["window_id"].isin(windows["window_id"])
+    if not known.all():  # cannot happen through the product (same school); never break the job over it
+        log.warning("recompute: %d judgement(s) in windows of another school ignored", int((~known).sum()))
+        judgements = judgements[known]
+    where, params = in_clause("pupil_id", pupil_ids)
+    plans = read_frame(
+        f"SELECT pupil_id, subject_id, baseline_points, baseline_date, target_points, target_date "  # noqa: S608
+        f"FROM {PupilTarget._meta.db_table} WHERE school_id = %s AND status IN ('proposed', 'active'){where}",
+        [school_id, *params],
+        ["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"],
+    )
+    frame = trajectory.classify_frame(judgements, plans, windows, thresholds)
+    new = pd.DataFrame(
+        {
+            "pupil_id": frame["pupil_id"].to_numpy(dtype=np.int64),
+            "subject_id": frame["subject"].to_numpy(dtype=np.int64),
+            "window_id": frame["window_id"].to_numpy(dtype=np.int64),
+            "expected": np.round(frame["expected"].to_numpy(dtype=float), 6),
+            "actual": frame["actual"].to_numpy(dtype=float),
+            "status": frame["status"].astype(str).to_numpy(),
+            "since_window_id": frame["since_window_id"].to_numpy(dtype=np.int64),
+        }
+    )
+    # Rows come sorted by pupil, subject and window order: the last of each pair is the latest.
+    new["is_latest"] = ~new.duplicated(["pupil_id", "subject_id"], keep="last")
+    return new, windows
+
+
+def _existing(school_id: int, pupil_ids) -> pd.DataFrame:
+    where, params = in_clause("pupil_id", pupil_ids)
+    frame = read_frame(
+        f"SELECT id, pupil_id, subject_id, window_id, expected, actual, status, since_window_id, is_latest "  # noqa: S608
+        f"FROM {ProgressStatus._meta.db_table} WHERE school_id = %s{where}",
+        [school_id, *params],
+        ["id", "pupil_id", "subject_id", "window_id", "expected", "actual", "status", "since_window_id", "is_latest"],
+    )
+    frame["is_latest"] = as_bool(frame["is_latest"])
+    for column in ("id", *_KEYS, "since_window_id"):
+        frame[column] = frame[column].astype(np.int64)
+    return frame
+
+
+def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows to upsert (new or changed) and ids to delete (no longer produced)."""
+    merged = new.merge(old, on=_KEYS, how="left", suffixes=("", "_old"))
+    missing = merged["id"].isna().to_numpy()
+    changed = (
+        missing
+        | ~np.isclose(merged["expected"].to_numpy(dtype=float), merged["expected_old"].to_numpy(dtype=float), atol=1e-9)
+        | ~np.isclose(merged["actual"].to_numpy(dtype=float), merged["actual_old"].to_numpy(dtype=float), atol=1e-9)
+        | (merged["status"].to_numpy() != merged["status_old"].to_numpy())
+        | (merged["since_window_id"].to_numpy(dtype=float) != merged["since_window_id_old"].to_numpy(dtype=float))
+        | (merged["is_latest"].to_numpy() != merged["is_latest_old"].to_numpy())
+    )
+    upsert = new[changed]
+    if old.empty:
+        return upsert, np.array([], dtype=np.int64)
+    keep = old.merge(new[_KEYS], on=_KEYS, how="left", indicator=True)
+    stale = keep.loc[keep["_merge"] == "left_only", "id"].to_numpy(dtype=np.int64)
+    return upsert, stale
+
+
+_UPDATED = ["expected", "actual", "status", "since_window_id", "is_latest", "computed_at"]
+
+
+def _write(school_id: int, rows: pd.DataFrame, stale: np.ndarray) -> None:
+    table = ProgressStatus._meta.db_table
+    if len(stale):
+        if is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [stale.tolist()])  # noqa: S608
+        else:
+            ids = stale.tolist()
+            for start in range(0, len(ids), 500):
+                ProgressStatus.objects.filter(pk__in=ids[start : start + 500]).delete()
+    if rows.empty:
+        return
+    rows = rows.sort_values(_KEYS)  # one lock order for every writer
+    if is_postgres():
+        columns = [
+            "pupil_id",
+            "subject_id",
+            "window_id",
+            "expected",
+            "actual",
+            "status",
+            "since_window_id",
+            "is_latest",
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS targets_progress_incoming (pupil_id bigint, subject_id bigint, "
+                "window_id bigint, expected double precision, actual double precision, status varchar(12), "
+                "since_window_id bigint, is_latest boolean) ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("TRUNCATE targets_progress_incoming")
+            cursor.cursor.copy_expert(
+                f"COPY targets_progress_incoming ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
+                write_csv(rows[columns]),
+            )
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
+            cursor.execute(
+                f"INSERT INTO {table} (school_id, {', '.join(columns)}, computed_at) "  # noqa: S608
+                f"SELECT %s, {', '.join(columns)}, now() FROM targets_progress_incoming "
+                f"ON CONFLICT (pupil_id, subject_id, window_id) DO UPDATE SET {sets}",
+                [school_id],
+            )
+        return
+    now = timezone.now()
+    objs = [
+        ProgressStatus(
+            school_id=school_id,
+            pupil_id=int(r.pupil_id),
+            subject_id=int(r.subject_id),
+            window_id=int(r.window_id),
+            expected=float(r.expected),
+            actual=float(r.actual),
+            status=r.status,
+            since_window_id=int(r.since_window_id),
+            is_latest=bool(r.is_latest),
+            computed_at=now,
+        )
+        for r in rows.itertuples(index=False)
+    ]
+    ProgressStatus.objects.bulk_create(
+        objs,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["pupil", "subject", "window"],
+        update_fields=_UPDATED,
+    )
+
+
+def _newly_off(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Latest statuses that newly became behind, stuck or well behind (worse than the previous latest)."""
+    current = new.loc[
+        new["is_latest"] & new["status"].isin(OFF_TRAJECTORY), ["pupil_id", "subject_id", "window_id", "status"]
+    ]
+    if current.empty:
+        return current
+    before = old.loc[old["is_latest"], ["pupil_id", "subject_id", "status"]].rename(columns={"status": "before"})
+    merged = current.merge(before, on=["pupil_id", "subject_id"], how="left")
+    severity = merged["status"].map(trajectory.SEVERITY)
+    was = merged["before"].map(trajectory.SEVERITY).fillna(-1)
+    return merged[severity > was]
+
+
+def _notify(school_id: int, flagged: pd.DataFrame) -> int:
+    """In-app notices to the pupil's current teachers of the subject and to every SENCO (deduplicated)."""
+    if flagged.empty:
+        return 0
+    from assessment.models import Subject
+    from pupils.models import GroupMembership, Pupil, TeachingGroupTeacher
+
+    pupil_ids = sorted({int(p) for p in flagged["pupil_id"]})
+    pupils = {
+        pk: (pf or lf, ps or ls)
+        for pk, lf, ls, pf, ps in Pupil.objects.filter(pk__in=pupil_ids, archived_at__isnull=True).values_list(
+            "pk", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname"
+        )
+    }
+    if not pupils:
+        return 0
+    subjects = {s.pk: s for s in Subject.objects.filter(school_id=school_id).only("name", "group_subject")}
+    windows = dict(AssessmentWindow.objects.filter(school_id=school_id).values_list("pk", "name"))
+    members = list(Membership.objects.filter(school_id=school_id, is_active=True).values_list("user_id", "role"))
+    active_users = {u for u, _ in members}
+    sencos = sorted({u for u, role in members if role == Role.SENCO})
+    groups_of = defaultdict(list)  # pupil → [(group id, group subject)]
+    for pupil_id, group_id, group_subject in (
+        GroupMembership.objects.current()
+        .filter(pupil_id__in=list(pupils), group__school_id=school_id)
+        .values_list("pupil_id", "group_id", "group__subject")
+    ):
+        groups_of[pupil_id].append((group_id, group_subject))
+    teachers_of = defaultdict(set)
+    for group_id, user_id in TeachingGroupTeacher.objects.filter(
+        group_id__in={g for gs in groups_of.values() for g, _ in gs}
+    ).values_list("group_id", "user_id"):
+        teachers_of[group_id].add(user_id)
+    notices = []
+    for row in flagged.itertuples(index=False):
+        pupil_id = int(row.pupil_id)
+        name = pupils.get(pupil_id)
+        subject = subjects.get(int(row.subject_id))
+        if name is None or subject is None:
+            continue
+        label = trajectory.LABELS[row.status].lower()
+        message = f"{name[0]} {name[1]} is now {label} in {subject.name} ({windows.get(int(row.window_id), '')})."
+        recipients = set(sencos)
+        for group_id, group_subject in groups_of.get(pupil_id, []):
+            if group_subject == subject.group_subject:
+                recipients |= teachers_of[group_id]
+        key = f"off-trajectory:{pupil_id}:{subject.pk}:{int(row.window_id)}:{row.status}"
+        notices.extend(
+            Notification(
+                school_id=school_id,
+                user_id=user_id,
+                pupil_id=pupil_id,
+                kind=f"progress_{row.status}",
+                message=message[:300],
+                dedupe_key=key,
+            )
+            for user_id in sorted(recipients & active_users)
+        )
+    Notification.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
+    return len(notices)
+
+
+def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None) -> RecomputeResult:
+    """Recompute every ProgressStatus of a school (or of ``pupil_ids`` only — all their subjects and
+    windows, so the result is the same as a full run's for them) in one set-based pass.
+
+    Idempotent: only new or changed rows are written and rows no longer produced are deleted, so a second
+    run writes nothing. Concurrent runs for one school queue on an advisory lock. Pupils who newly fall
+    behind, become stuck or fall well behind are notified to their teachers and the SENCOs."""
+    pupil_ids = None if pupil_ids is None else sorted({int(p) for p in pupil_ids})
+    settings_obj = TargetSettings.objects.filter(school_id=school_id).first()
+    thresholds = settings_obj.thresholds() if settings_obj else trajectory.DEFAULT_THRESHOLDS
+    result = RecomputeResult(school_id=school_id)
+    with transaction.atomic():
+        _lock_school(school_id)
+        new, _ = _classify(school_id, pupil_ids, thresholds)
+        old = _existing(school_id, pupil_ids)
+        upsert, stale = _diff(new, old)
+        _write(school_id, upsert, stale)
+        result.rows, result.written, result.deleted = len(new), len(upsert), len(stale)
+        result.notified = _notify(school_id, _newly_off(new, old))
+    log.info(
+        "recompute school %s%s: %d statuses, %d written, %d deleted, %d notifications",
+        school_id,
+        "" if pupil_ids is None else f" ({len(pupil_ids)} pupils)",
+        result.rows,
+        result.written,
+        result.deleted,
+        result.notified,
+    )
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# Weekly digest
+# ------------------------------------------------------------------------------------------------
+
+
+def digest_send_weekly(*, today: dt.date | None = None) -> int:
+    """Email each active teacher and SENCO with an address a list of their pupils off trajectory.
+
+    Claimed per user and ISO week with a ``weekly_digest`` Notification (unique dedupe key), so a repeated
+    or concurrent run sends nothing twice. Returns the number of emails sent."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.db import IntegrityError
+    from django.template.loader import render_to_string
+
+    from schoolpl.access import SchoolAccess
+
+    from .selectors import off_trajectory_for
+
+    today = today or timezone.localdate()
+    year, week, _ = today.isocalendar()
+    sent = 0
+    memberships = (
+        Membership.objects.filter(is_active=True, role__in=[Role.TEACHER, Role.SENCO])
+        .exclude(user__email="")
+        .select_related("user", "school")
+        .order_by("school_id", "user_id")
+    )
+    by_user_school: dict[tuple[int, int], list] = {}
+    for m in memberships:
+        by_user_school.setdefault((m.school_id, m.user_id), []).append(m)
+    for (_, _), ms in by_user_school.items():
+        user, school = ms[0].user, ms[0].school
+        access = SchoolAccess(user=user, school=school, roles=frozenset(m.role for m in ms))
+        rows = list(off_trajectory_for(access)[:200])
+        if not rows:
+            continue
+        key = f"weekly-digest:{year}-W{week:02d}"
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    school=school,
+                    user=user,
+                    kind="weekly_digest",
+                    message=f"Weekly digest: {len(rows)} pupil result(s) off trajectory.",
+                    dedupe_key=key,
+                    read_at=timezone.now(),
+                )
+        except IntegrityError:
+            continue  # already sent this week
+        body = render_to_string("targets/email/weekly_digest.txt", {"user": user, "school": school, "rows": rows})
+        send_mail(
+            f"{school.name}: pupils off trajectory this week",
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,59 @@
+"""Celery tasks that keep ProgressStatus and send the weekly digest.
+
+All take ids, are idempotent (``progress_recompute`` writes only what changed) and acknowledge late, so a
+worker that dies mid-task leaves the message to be redelivered and run again safely. The nightly run fans
+out one task per school; beat's schedule lives in the database (see migration 0003).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="targets.tasks.recompute_school",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recompute_school(school_id: int) -> dict:
+    result = services.progress_recompute(school_id=school_id)
+    return {"rows": result.rows, "written": result.written, "deleted": result.deleted, "notified": result.notified}
+
+
+@shared_task(
+    name="targets.tasks.recompute_pupils",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recompute_pupils(school_id: int, pupil_ids: list[int]) -> dict:
+    result = services.progress_recompute(school_id=school_id, pupil_ids=pupil_ids)
+    return {"rows": result.rows, "written": result.written, "deleted": result.deleted, "notified": result.notified}
+
+
+@shared_task(name="targets.tasks.recompute_all", acks_late=True)
+def recompute_all() -> int:
+    """Nightly: one recompute task per school (batched by school, never per pupil)."""
+    from schoolpl.models import School
+
+    school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))
+    for school_id in school_ids:
+        recompute_school.delay(school_id)
+    log.info("recompute_all: queued %d school(s)", len(school_ids))
+    return len(school_ids)
+
+
+@shared_task(name="targets.tasks.weekly_digest", acks_late=True)
+def weekly_digest() -> int:
+    """Weekly email to each teacher and SENCO listing their pupils off trajectory (once per week)."""
+    return services.digest_send_weekly()

@@ -1,0 +1,191 @@
+"""progress_recompute: one set-based pass, idempotent, incremental per pupil, notifying newly off-trajectory
+pupils to their teachers and the SENCOs."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from assessment.models import Judgement
+from schoolpl.models import OutboxMessage
+from targets.models import Notification, ProgressStatus, PupilTarget
+from targets.services import progress_recompute
+from tests.targets.factories import JudgementFactory, PupilFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(school):
+    return sorted(
+        ProgressStatus.objects.filter(school=school).values_list(
+            "pupil_id", "subject_id", "window_id", "expected", "actual", "status", "since_window_id", "is_latest"
+        )
+    )
+
+
+def latest(pupil, subject):
+    return ProgressStatus.objects.get(pupil=pupil, subject=subject, is_latest=True)
+
+
+def test_recompute_classifies_every_judgement_against_the_line(school, tracked):
+    result = progress_recompute(school_id=school.pk)
+    assert result.rows == 18 == ProgressStatus.objects.count()
+    ws, reading = tracked["windows"], tracked["reading"]
+    assert set(ProgressStatus.objects.filter(pupil=tracked["steady"]).values_list("status", flat=True)) == {"on_track"}
+    slipping = latest(tracked["slipping"], reading)
+    assert (slipping.status, slipping.window_id, slipping.since_window_id) == ("behind", ws[5].pk, ws[5].pk)
+    flat = latest(tracked["flat"], reading)
+    assert flat.status == "well_behind"
+    stuck_windows = ProgressStatus.objects.filter(pupil=tracked["flat"], status="stuck").order_by("window__end_date")
+    assert [s.window_id for s in stuck_windows] == [ws[3].pk, ws[4].pk]
+    assert stuck_windows[1].since_window_id == ws[3].pk  # the run of "stuck" began in the fourth window
+    # Exactly one latest row per pupil × subject.
+    assert ProgressStatus.objects.filter(is_latest=True).count() == 3
+
+
+def test_running_twice_gives_identical_rows_and_writes_nothing(school, tracked):
+    progress_recompute(school_id=school.pk)
+    first = snapshot(school)
+    again = progress_recompute(school_id=school.pk)
+    assert snapshot(school) == first
+    assert (again.written, again.deleted, again.notified) == (0, 0, 0)
+
+
+def test_incremental_recompute_touches_only_that_pupil(school, tracked):
+    progress_recompute(school_id=school.pk)
+    others = {ps.pk: ps.computed_at for ps in ProgressStatus.objects.exclude(pupil=tracked["steady"])}
+    last_window = tracked["windows"][5]
+    Judgement.objects.filter(pupil=tracked["steady"], window=last_window).update(points=15)
+    result = progress_recompute(school_id=school.pk, pupil_ids=[tracked["steady"].pk])
+    assert result.rows == 6 and result.written == 1
+    assert latest(tracked["steady"], tracked["reading"]).status == "well_behind"
+    assert {ps.pk: ps.computed_at for ps in ProgressStatus.objects.exclude(pupil=tracked["steady"])} == others
+    # And the incremental result equals what a full run would give.
+    incremental = snapshot(school)
+    ProgressStatus.objects.all().delete()
+    progress_recompute(school_id=school.pk)
+    assert snapshot(school) == incremental
+
+
+def test_a_new_window_moves_is_latest_and_a_removed_judgement_removes_its_status(school, tracked):
+    progress_recompute(school_id=school.pk)
+    steady, reading, ws = tracked["steady"], tracked["reading"], tracked["windows"]
+    Judgement.objects.filter(pupil=steady, window=ws[5]).delete()
+    result = progress_recompute(school_id=school.pk, pupil_ids=[steady.pk])
+    assert result.deleted == 1
+    assert latest(steady, reading).window_id == ws[4].pk
+    assert not ProgressStatus.objects.filter(pupil=steady, window=ws[5]).exists()
+
+
+def test_pupils_without_a_target_get_no_status(school, tracked):
+    newcomer = PupilFactory(school=school)
+    JudgementFactory(pupil=newcomer, subject=tracked["reading"], window=tracked["windows"][0], points=9)
+    progress_recompute(school_id=school.pk)
+    assert not ProgressStatus.objects.filter(pupil=newcomer).exists()
+
+
+def test_a_proposed_target_already_gives_a_trajectory_and_a_replaced_one_does_not(school, tracked):
+    PupilTarget.objects.filter(pupil=tracked["steady"]).update(status=PupilTarget.Status.PROPOSED)
+    PupilTarget.objects.filter(pupil=tracked["flat"]).update(status=PupilTarget.Status.REPLACED)
+    progress_recompute(school_id=school.pk)
+    assert ProgressStatus.objects.filter(pupil=tracked["steady"]).count() == 6
+    assert not ProgressStatus.objects.filter(pupil=tracked["flat"]).exists()
+
+
+def test_newly_off_trajectory_pupils_are_notified_to_their_subject_teachers_and_the_senco(school, tracked):
+    last = tracked["windows"][5]
+    # Before the last window was judged everyone was on the line (the flat pupil was already stuck).
+    held_back = list(Judgement.objects.filter(window=last).values("pupil_id", "subject_id", "points"))
+    Judgement.objects.filter(window=last).delete()
+    progress_recompute(school_id=school.pk)
+    Notification.objects.all().delete()
+    for row in held_back:
+        JudgementFactory(
+            pupil_id=row["pupil_id"], school=school, subject_id=row["subject_id"], window=last, points=row["points"]
+        )
+    progress_recompute(school_id=school.pk)
+    teacher, senco, maths_teacher = tracked["teacher"], tracked["senco"], tracked["maths_teacher"]
+    got = set(Notification.objects.values_list("user_id", "pupil_id", "kind"))
+    slipping, flat = tracked["slipping"].pk, tracked["flat"].pk
+    assert got == {
+        (teacher.pk, slipping, "progress_behind"),
+        (senco.pk, slipping, "progress_behind"),
+        (teacher.pk, flat, "progress_well_behind"),  # stuck → well behind is worse: notified again
+        (senco.pk, flat, "progress_well_behind"),
+    }
+    assert not Notification.objects.filter(user=maths_teacher).exists()  # reading is taught in the English group
+    message = Notification.objects.filter(pupil_id=slipping).first().message
+    assert message == "Slipping Pupil is now behind in Reading (Summer 2025)."
+    # A repeat sends nothing new.
+    assert progress_recompute(school_id=school.pk).notified == 0
+    assert Notification.objects.count() == 4
+
+
+def test_archived_pupils_are_recomputed_but_not_notified(school, tracked):
+    from django.utils import timezone
+
+    tracked["slipping"].archived_at = timezone.now()
+    tracked["slipping"].save()
+    progress_recompute(school_id=school.pk)
+    assert ProgressStatus.objects.filter(pupil=tracked["slipping"]).count() == 6
+    assert not Notification.objects.filter(pupil=tracked["slipping"]).exists()
+
+
+def test_school_thresholds_change_the_classification(school, tracked):
+    from targets.services import target_settings_update
+
+    target_settings_update(school=school, behind_by=2.5, well_behind_by=5.0)
+    progress_recompute(school_id=school.pk)
+    assert latest(tracked["slipping"], tracked["reading"]).status == "on_track"
+    assert OutboxMessage.objects.filter(task_name="targets.tasks.recompute_school").exists()
+
+
+def test_other_schools_are_untouched(school, other_school, tracked):
+    from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
+    from tests.targets.factories import PupilTargetFactory, SubjectFactory
+
+    elsewhere = PupilFactory(school=other_school)
+    window = AssessmentWindowFactory(academic_year=AcademicYearFactory(school=other_school))
+    subject = SubjectFactory(school=other_school)
+    PupilTargetFactory(pupil=elsewhere, subject=subject)
+    JudgementFactory(pupil=elsewhere, subject=subject, window=window, points=9)
+    progress_recompute(school_id=school.pk)
+    assert not ProgressStatus.objects.filter(school=other_school).exists()
+    progress_recompute(school_id=other_school.pk)
+    assert ProgressStatus.objects.filter(school=other_school).count() == 1
+    assert ProgressStatus.objects.filter(school=school).count() == 18
+
+
+def test_management_command_runs_the_same_recompute(school, tracked, capsys):
+    call_command("recompute_trajectories", "--school", str(school.pk))
+    assert ProgressStatus.objects.filter(school=school).count() == 18
+    assert "18 statuses" in capsys.readouterr().out
+    call_command("recompute_trajectories")
+    assert ProgressStatus.objects.filter(school=school).count() == 18
+
+
+@pytest.fixture
+def eager_celery():
+    """Run published tasks in-process (as on a laptop without Redis), whatever REDIS_URL says."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = saved
+
+
+def test_a_changed_judgement_enqueues_a_recompute_for_that_pupil(
+    school, tracked, django_capture_on_commit_callbacks, eager_celery
+):
+    from schoolpl import events
+
+    pupil = tracked["slipping"]
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(
+            "judgements_changed", school_id=school.pk, pupil_ids=[pupil.pk], subject_ids=[tracked["reading"].pk]
+        )
+    message = OutboxMessage.objects.get(task_name="targets.tasks.recompute_pupils")
+    assert message.kwargs == {"school_id": school.pk, "pupil_ids": [pupil.pk]}
+    assert message.published_at is not None  # eager in tests: it ran
+    assert set(ProgressStatus.objects.values_list("pupil_id", flat=True)) == {pupil.pk}
