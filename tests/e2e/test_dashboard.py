@@ -1,0 +1,51 @@
+"""A senior leader opens the progress dashboard, filters to pupil premium pupils in Year 6, drills into the
+stuck pupils and exports the list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import log_in
+from tests.schoolpl.factories import PASSWORD
+from tests.targets.dashboard_factories import build_small_school
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_leader_filters_drills_into_stuck_pupils_and_exports(browser_page, school, leader, teacher):
+    build_small_school(school, teacher=teacher)
+    page = browser_page
+    log_in(page, "leader", PASSWORD)
+    page.get_by_role("heading", name="Welcome").wait_for()
+    page.get_by_role("link", name="Progress dashboard").first.click()
+    page.get_by_role("heading", name="Progress dashboard").wait_for()
+    assert "10 pupils in view" in page.locator("main").inner_text()
+    assert page.locator("canvas[data-chart]").count() >= 3  # charts drawn beside their tables
+
+    with page.expect_navigation():
+        page.get_by_label("Year group").select_option(label="Year 6")
+    with page.expect_navigation():
+        page.get_by_label("Pupil group").select_option(label="Pupil premium")
+    assert "3 pupils in view" in page.locator("main").inner_text()
+    stuck_list = page.locator("#table-stuck")
+    assert "Amelia Archer" in stuck_list.inner_text() and "Farhan Fofana" not in stuck_list.inner_text()
+
+    page.get_by_role("link", name=re.compile(r"^Year 6 Reading, Stuck")).click()
+    page.get_by_role("heading", name="Pupils behind this figure").wait_for()
+    rows = page.locator("#table-pupils tbody tr")
+    assert rows.count() == 1
+    assert "Amelia Archer" in rows.first.inner_text()
+    assert "Spring 2025" in rows.first.inner_text()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile(r"^CSV")).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    with open(download.path(), encoding="utf-8-sig") as handle:
+        lines = handle.read().splitlines()
+    assert lines[0].startswith("Pupil,Year group,Subject,Status,Since")
+    assert lines[1].startswith("Amelia Archer,Year 6,Reading,Stuck,Spring 2025")
+    assert len(lines) == 2
+    page.console.assert_clean()
