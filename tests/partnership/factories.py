@@ -23,7 +23,7 @@ _serial = itertools.count(1)
 def pupil(school, **kwargs) -> Pupil:
     n = next(_serial)
     defaults = {
-        "upn": make_upn(801, 2001 + n // 1000, 19, n % 1000),
+        "upn": make_upn(802, 2101 + n // 1000, 18, n % 1000),  # distinct from the other apps' factories
         "legal_surname": f"Surname{n}",
         "legal_forename": f"Forename{n}",
         "date_of_birth": dt.date(2014, 3, 14),
