@@ -93,4 +93,4 @@ def client_as(client):
     return _as
 
 
-from tests.celery_support import celery_worker_process  # noqa: E402,F401  (shared fixture)
+from tests.celery_support import celery_worker_process, real_broker  # noqa: E402,F401  (shared fixtures)

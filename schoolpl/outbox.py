@@ -46,8 +46,8 @@ def _publish_one(message: OutboxMessage) -> None:
     if current_app.conf.task_always_eager:
         task.apply(kwargs=message.kwargs, throw=True)
         return
-    with current_app.connection_for_write() as connection:
-        task.apply_async(kwargs=message.kwargs, connection=connection, retry=False)
+    # The app's producer pool reuses broker connections; retry=False fails fast when the broker is down.
+    task.apply_async(kwargs=message.kwargs, retry=False)
 
 
 def publish_pending(ids: Iterable[int] | None = None, limit: int = 500) -> int:

@@ -104,3 +104,31 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"gave up waiting after {timeout}s")
+
+
+@pytest.fixture
+def real_broker():
+    """Point this process's Celery app at TEST_REDIS_URL (not eager), restoring it afterwards. Call the
+    fixture's value with another URL (e.g. DEAD_REDIS_URL) to switch broker mid-test."""
+    from celery import current_app
+
+    conf = current_app.conf
+    saved = (conf.task_always_eager, conf.broker_url)
+
+    def reset_pools():
+        # Broker connections are pooled: drop them so the next publish uses the new URL.
+        from kombu import pools
+
+        pools.reset()  # kombu's registry of connection and producer pools, keyed by broker URL
+        current_app._pool = None
+        current_app.amqp._producer_pool = None
+
+    def use(url: str) -> None:
+        conf.task_always_eager = False
+        conf.broker_url = url
+        reset_pools()
+
+    use(TEST_REDIS_URL)
+    yield use
+    conf.task_always_eager, conf.broker_url = saved
+    reset_pools()

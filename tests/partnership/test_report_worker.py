@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from celery import current_app
 from django.db import transaction
 
 from targets.partnership import services
 from targets.partnership.models import Report, ReportRun
-from tests.celery_support import TEST_REDIS_URL, wait_for
+from tests.celery_support import wait_for
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.celery_worker
 
 
-@pytest.fixture
-def real_broker():
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager, conf.broker_url = False, TEST_REDIS_URL
-    yield
-    conf.task_always_eager, conf.broker_url = saved
 
 
 def _finished(run_pk):

@@ -6,7 +6,6 @@ import pickle
 import uuid
 
 import pytest
-from celery import current_app
 from django.db import transaction
 from django.urls import reverse
 
@@ -16,20 +15,6 @@ from schoolpl.outbox import enqueue, publish_pending
 from tests.celery_support import DEAD_REDIS_URL, TEST_REDIS_URL, wait_for
 
 pytestmark = pytest.mark.celery_worker
-
-
-@pytest.fixture
-def real_broker(settings):
-    """Point this process's Celery app at a broker (not eager), restoring it afterwards."""
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-
-    def use(url: str):
-        conf.task_always_eager = False
-        conf.broker_url = url
-
-    yield use
-    conf.task_always_eager, conf.broker_url = saved
 
 
 def ping_key(token: str) -> str:

@@ -4,26 +4,16 @@ fixture): queued through the outbox after commit, run by the worker, idempotent 
 from __future__ import annotations
 
 import pytest
-from celery import current_app
 from django.db import transaction
 
 from schoolpl import events
 from schoolpl.outbox import enqueue
 from targets.models import ProgressStatus
-from tests.celery_support import TEST_REDIS_URL, wait_for
+from tests.celery_support import wait_for
 
 pytestmark = pytest.mark.celery_worker
 
 
-@pytest.fixture
-def real_broker():
-    """Point this process's Celery app at the test Redis (not eager), restoring it afterwards."""
-    conf = current_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager = False
-    conf.broker_url = TEST_REDIS_URL
-    yield
-    conf.task_always_eager, conf.broker_url = saved
 
 
 def rows(school):
