@@ -118,7 +118,7 @@ class ScaleViewSet(viewsets.ViewSet):
             found[row.code] = row.as_scale()
         return found
 
-    @extend_schema(responses=None, summary="Scales with their grades and points")
+    @extend_schema(responses=None, summary="Scales with their grades and points", operation_id="v1_scales_list")
     def list(self, request):
         return Response([_scale_json(s) for s in self._scales(request).values()])
 

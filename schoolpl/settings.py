@@ -309,6 +309,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "SchoolPhaseEnum": "schoolpl.models.School.Phase",
+        "ReviewPhaseEnum": "selfreview.models.PHASE_CHOICES",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get(

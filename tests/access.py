@@ -2,7 +2,7 @@
 what each role gets. A URL with no declaration fails the matrix test, so new views join it automatically.
 
 Statuses: ``anon`` (signed out) is redirected to sign in; a role in ``ok`` gets ``ok_status``; any other
-role of the school gets 403; the ``outsider`` (an admin of another school) gets 404 for a URL about an
+role of the school gets 403 (a personal tutor: see ``Expect.status_for``); the ``outsider`` (an admin of another school) gets 404 for a URL about an
 object (it has kwargs), because another school's objects are never confirmed to exist, and is treated as
 any other school admin otherwise.
 """
@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from schoolpl.roles import CAPABILITIES, Role
+
+TUTOR_CAPS = CAPABILITIES[Role.TUTOR]
 
 ROLES = ("teacher", "senco", "leader", "sip", "admin")
 STAFF = frozenset(ROLES)
@@ -29,9 +33,18 @@ class Expect:
     overrides: dict[str, int] = field(default_factory=dict)
     query: str = ""
 
-    def status_for(self, persona: str) -> int:
+    def status_for(self, persona: str, view_caps: frozenset | None = None) -> int:
         if persona in self.overrides:
             return self.overrides[persona]
+        if persona == "tutor":
+            # A personal tutor sees their tutees (the world makes the tutor of every pupil the teacher
+            # sees) with fewer capabilities than a teacher: a page needing a capability the tutor lacks is
+            # 403; otherwise the tutor is answered as the teacher is, unless the URL says otherwise.
+            if "tutor" in self.ok:
+                return self.ok_status
+            if view_caps and not (view_caps & TUTOR_CAPS):
+                return 403
+            return self.status_for("teacher")
         if persona == "anon":
             return self.anon_status
         if persona == "outsider":

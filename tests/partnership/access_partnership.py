@@ -43,7 +43,8 @@ EXPECTATIONS = {
     "partnership:reviews": page(PUPIL_READERS),
     "partnership:pupil": page(PUPIL_READERS, kwargs=_pupil),
     # A teacher who is not the pupil's personal tutor does not record their reviews.
-    "partnership:review_add": page(ALL_PUPILS, kwargs=_pupil),
+    # The pupil's personal tutor records their progress reviews.
+    "partnership:review_add": page(ALL_PUPILS | {"tutor"}, kwargs=_pupil),
     "partnership:review": page(PUPIL_READERS, kwargs=lambda w: {"pk": w["p_review"].pk}),
     "partnership:referrals": page(SENCOS),
     "partnership:referral_close": page(SENCOS, method="post", ok_status=302, kwargs=lambda w: {"pk": w["p_review"].pk}),

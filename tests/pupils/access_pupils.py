@@ -33,12 +33,13 @@ EXPECTATIONS = {
     "pupils:archive": page(ADMIN, kwargs=_pupil),
     "pupils:restore": page(ADMIN, kwargs=_pupil, method="post", ok_status=302),
     "pupils:groups": page(PUPIL_READERS),
-    "pupils:group": page(PUPIL_READERS, kwargs=_group),
+    # A tutor sees tutees, not the groups they are taught in.
+    "pupils:group": page(PUPIL_READERS, kwargs=_group, overrides={"tutor": 404}),
     "pupils:move": page(ADMIN, kwargs=lambda w: {"pk": w["membership"].pk}),
     "pupils:import": page(ADMIN),
     "pupils:import_ctf": page(ADMIN),
     "pupil-list": page(PUPIL_READERS, **API),
     "pupil-detail": page(PUPIL_READERS, kwargs=_pupil, **API),
     "teaching-group-list": page(PUPIL_READERS, **API),
-    "teaching-group-detail": page(PUPIL_READERS, kwargs=_group, **API),
+    "teaching-group-detail": page(PUPIL_READERS, kwargs=_group, overrides={"tutor": 404}, **API),
 }
