@@ -90,3 +90,84 @@ class ObjectiveForm(_NoTagForm):
         if any(len(line) > 200 for line in lines):
             raise forms.ValidationError("Keep each success criterion under 200 characters.")
         return lines
+
+
+class _IntListField(forms.Field):
+    """Several integers under one name (ticked checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError("Those criteria could not be read; reload the page.") from exc
+
+
+class PupilAssessForm(forms.Form):
+    """One part of a pupil's assessment page as the page sends it: a focus (its grade and the criteria met) or
+    the overall judgement (no focus), with the version the teacher saw."""
+
+    focus = forms.IntegerField(min_value=1, required=False)
+    grade = forms.CharField(max_length=20, required=False, strip=True)
+    version = forms.IntegerField(min_value=0)
+    criteria = _IntListField(required=False)
+
+
+class SchoolScaleForm(_NoTagForm):
+    code = forms.SlugField(
+        max_length=40, help_text="A short name without spaces, e.g. wt-exp-gd. It cannot be changed later."
+    )
+    name = forms.CharField(max_length=100, help_text="e.g. Working towards / expected / greater depth.")
+    steps = forms.CharField(
+        label="Steps, lowest first",
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Working towards, 1\nExpected, 2\nGreater depth, 3"}),
+        help_text="One step a line: the label, a comma, then its points, e.g. “Working towards, 1”. "
+        "Points must go up from each line to the next.",
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "The code cannot be changed: subjects refer to the scale by it."
+
+    def clean_steps(self) -> list[tuple[str, float]]:
+        steps, errors = [], []
+        for number, line in enumerate(self.cleaned_data["steps"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, comma, points = line.rpartition(",")
+            if not comma or not label.strip():
+                errors.append(f"Line {number} (“{line.strip()}”) needs a label, a comma and its points.")
+                continue
+            try:
+                value = float(points.strip())
+            except ValueError:
+                errors.append(f"Line {number}: “{points.strip()}” is not a number of points.")
+                continue
+            if len(label.strip()) > 20:
+                errors.append(f"Line {number}: keep labels to 20 characters (“{label.strip()}” is longer).")
+                continue
+            steps.append((label.strip(), value))
+        if errors:
+            raise forms.ValidationError(errors)
+        if len(steps) < 2:
+            raise forms.ValidationError("A scale needs at least two steps.")
+        return steps
+
+
+def steps_text(steps) -> str:
+    """A scale's steps as the textarea shows them: one “label, points” a line."""
+    return "\n".join(f"{label}, {float(points):g}" for label, points in steps)
+
+
+class SubjectScaleForm(_NoTagForm):
+    subject = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    scale_code = forms.ChoiceField(label="Scale")
+
+    def __init__(self, *args, scale_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scale_code"].choices = scale_choices

@@ -41,4 +41,14 @@ NAV_ITEMS = [
         order=230,
         in_menu=False,
     ),
+    item(
+        "Scales",
+        "assessment:scales",
+        Cap.MANAGE_FRAMEWORKS,
+        description="Every scale explained with its points, the school's own scales (assessment without levels) "
+        "and the scale each subject is judged on.",
+        section="Assessment",
+        order=235,
+        in_menu=False,
+    ),
 ]

@@ -13,7 +13,7 @@ from pupils.models import Pupil, TeachingGroup
 from schoolpl.models import AssessmentWindow
 
 from . import scales
-from .models import Focus, FocusJudgement, Judgement, Subject, TransitionalResult
+from .models import Criterion, Focus, FocusJudgement, Judgement, Subject, TransitionalResult
 
 #: Heat-map bands: a focus judgement relative to the pupil's overall judgement, in sub-levels.
 BANDS = (
@@ -280,3 +280,126 @@ def judged_share(*, school, window: AssessmentWindow) -> tuple[int, int]:
     pupils = Pupil.objects.in_school(school).on_roll().filter(year_group__gte=1)
     judged = pupils.filter(Q(judgements__window=window)).distinct().count()
     return judged, pupils.count()
+
+
+# --- one pupil's assessment in a subject for a window -----------------------------------------
+
+
+def _level_key(level: str) -> tuple[int, float]:
+    """P-scale steps, then W, then levels 1–8 (criteria levels are stored as text)."""
+    text = level.strip().upper()
+    if text in scales.PSCALE_LABELS:
+        return (0, scales.PSCALE_LABELS.index(text))
+    if text == "W":
+        return (1, 0)
+    return (2, float(text)) if text.isdigit() else (3, 0)
+
+
+@dataclass
+class FocusAssessment:
+    focus: Focus
+    judgement: FocusJudgement | None
+    criteria_by_level: list[tuple[str, list]]  # [(level, [Criterion, …]), …] lowest level first
+    met: set[int]
+
+    @property
+    def version(self) -> int:
+        return self.judgement.version if self.judgement else 0
+
+    @property
+    def met_count(self) -> int:
+        return len(self.met)
+
+
+@dataclass
+class PupilAssessment:
+    focuses: list[FocusAssessment]
+    overall: Judgement | None
+    suggestion: str  # the suggested overall label, "" when no focus is judged
+
+
+def pupil_assessment(*, pupil: Pupil, subject: Subject, window: AssessmentWindow, scale: scales.Scale):
+    """Every focus of ``subject`` with the pupil's judgement and the criteria met, the overall judgement and the
+    suggested overall. Four queries whatever the number of focuses, criteria or judgements: focuses with their
+    criteria (one LEFT JOIN), focus judgements, criteria met, the overall judgement."""
+    focuses: dict[int, Focus] = {}
+    criteria: dict[int, list] = {}
+    for row in (
+        Focus.objects.filter(subject=subject)
+        .order_by("order", "code", "criteria__order", "criteria__pk")
+        .values("pk", "code", "name", "order", "criteria__pk", "criteria__level", "criteria__text")
+    ):
+        if row["pk"] not in focuses:
+            focuses[row["pk"]] = Focus(
+                pk=row["pk"], subject=subject, code=row["code"], name=row["name"], order=row["order"]
+            )
+            criteria[row["pk"]] = []
+        if row["criteria__pk"] is not None:
+            criteria[row["pk"]].append(
+                Criterion(pk=row["criteria__pk"], focus_id=row["pk"], level=row["criteria__level"],
+                          text=row["criteria__text"])
+            )  # fmt: skip
+    judgements = {
+        fj.focus_id: fj
+        for fj in FocusJudgement.objects.filter(pupil=pupil, subject=subject, window=window).select_related("judged_by")
+    }
+    met: dict[int, set[int]] = {}
+    through = FocusJudgement.criteria_met.through
+    rows = through.objects.filter(
+        focusjudgement__pupil=pupil, focusjudgement__subject=subject, focusjudgement__window=window
+    ).values_list("focusjudgement_id", "criterion_id")
+    for judgement_id, criterion_id in rows:
+        met.setdefault(judgement_id, set()).add(criterion_id)
+    items = []
+    for focus_id, focus in focuses.items():
+        by_level: dict[str, list] = {}
+        for criterion in criteria[focus_id]:
+            by_level.setdefault(criterion.level, []).append(criterion)
+        judgement = judgements.get(focus_id)
+        items.append(
+            FocusAssessment(
+                focus=focus,
+                judgement=judgement,
+                criteria_by_level=sorted(by_level.items(), key=lambda kv: _level_key(kv[0])),
+                met=met.get(judgement.pk, set()) if judgement else set(),
+            )
+        )
+    overall = Judgement.objects.filter(pupil=pupil, subject=subject, window=window).select_related("judged_by").first()
+    suggested = scales.suggest_overall([j.points for j in judgements.values()], scale)
+    return PupilAssessment(
+        focuses=items, overall=overall, suggestion=scale.label_for(suggested) if suggested is not None else ""
+    )
+
+
+# --- scales and what they mean ----------------------------------------------------------------
+
+_SCALE_EXPLANATIONS = {
+    "nc": "National Curriculum levels 1–8, each in sub-levels c (low), b (secure) and a (high); "
+    f"a sub-level is {scales.POINTS_PER_SUBLEVEL} points and a whole level {scales.POINTS_PER_LEVEL}. "
+    "W is working towards level 1; EP is exceptional performance.",
+    "pscale": "P-scales, for pupils working below level 1. No published source gives their points, so these "
+    "are an ascending default below W that the school may replace.",
+    "nc_full": "P-scales followed by National Curriculum levels on one line, so a pupil working on P-scales "
+    "is tracked on into level 1 and beyond.",
+    "gcse_letter": "The old GCSE points scale: one grade is "
+    f"{scales.POINTS_PER_LEVEL} points, and KS2 level 4 leads to grade C.",
+    "gcse_numeric": "GCSE grades 9 (highest) to 1: the points are the grade; U scores nothing.",
+    "ks2_scaled": "KS2 test scaled scores: the points are the score, and 100 is the expected standard.",
+    "ks2_ta": "KS2 teacher-assessment codes in order. The points only put the codes in order: differences "
+    "and averages of them mean nothing.",
+    "ks2_pscale_nominal": "The DfE's nominal points for pupils on P-scales in KS2 progress measures "
+    "(2017–18 cohorts): P1(i) to P3(ii) share one grade.",
+}
+_KIND_EXPLANATIONS = {
+    scales.ScaleKind.CUSTOM: "The school's own scale (assessment without levels), lowest step first: the points "
+    "order the steps, and the gap between two steps counts as progress.",
+}
+
+
+def scale_explanation(scale: scales.Scale) -> str:
+    """One line on what a scale is and what its points mean (for the scales page)."""
+    text = _SCALE_EXPLANATIONS.get(scale.code) if scale.kind != scales.ScaleKind.CUSTOM else None
+    text = text or _KIND_EXPLANATIONS.get(scale.kind, "")
+    lowest, highest = scale.grades[0], scale.grades[-1]
+    span = f"{lowest.label} ({lowest.points:g} points) to {highest.label} ({highest.points:g})"
+    return f"{text} {len(scale.grades)} steps, {span}.".strip()

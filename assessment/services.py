@@ -559,3 +559,122 @@ def criterion_record_save(*, access, objective: LearningObjective, criterion_id:
         raise CellRefused("Ratings are 1 (not yet), 2 (getting there) or 3 (got it).")
     record, _ = CriterionRecord.objects.update_or_create(**key, defaults={"rating": value, "recorded_by": access.user})
     return record
+
+
+# --- a pupil's assessment page: one focus (grade and criteria met) in one save ---------------
+
+
+def focus_assessment_save(
+    *,
+    access,
+    group: TeachingGroup,
+    window,
+    focus: Focus,
+    pupil_id: int,
+    grade: str,
+    criterion_ids: list[int],
+    expected_version: int,
+    teaches: bool | None = None,
+) -> CellResult:
+    """Save a focus judgement and the criteria marked as met, with one version check for both.
+
+    The grade goes through :func:`focus_judgement_record` only if it changed; the criteria through
+    :func:`focus_criteria_set` only if they changed. Both are audited. A conflict at either step writes nothing
+    more and returns the colleague's value. Criteria cannot be marked met without a judgement for the focus.
+    """
+    subject = focus.subject
+    check_cell(access=access, group=group, window=window, subject=subject, pupil_id=pupil_id, teaches=teaches)
+    wanted = set(criterion_ids)
+    with transaction.atomic():
+        current = FocusJudgement.objects.filter(pupil_id=pupil_id, focus=focus, window=window).first()
+        current_version = current.version if current else 0
+        if current_version != expected_version:
+            result = _current(FocusJudgement, pupil_id=pupil_id, focus=focus, window=window)
+            result.attempted = grade.strip()
+            return result
+        cleaned = grade.strip()
+        new_label = parse_grade(subject, cleaned).label if cleaned else ""
+        result = CellResult(status="unchanged", pk=current.pk if current else None, version=current_version)
+        if new_label != (current.grade if current else ""):
+            result = focus_judgement_record(
+                access=access, group=group, window=window, focus=focus, pupil_id=pupil_id, grade=new_label,
+                expected_version=expected_version, teaches=True,
+            )  # fmt: skip
+            if result.conflict or result.status == "cleared":
+                if result.status == "cleared" and wanted:
+                    raise CellRefused("Criteria can be marked as met only with a judgement for the focus.")
+                return result
+        if not new_label:
+            if wanted:
+                raise CellRefused("Record a judgement for this focus before marking criteria as met.")
+            return result
+        judgement = FocusJudgement.objects.get(pk=result.pk)
+        if set(judgement.criteria_met.values_list("pk", flat=True)) != wanted:
+            result = focus_criteria_set(
+                access=access, judgement=judgement, criterion_ids=sorted(wanted), expected_version=judgement.version
+            )
+        return result
+
+
+def _grades_off_scale(subject_ids: list[int], scale: scales.Scale) -> list[str]:
+    """The grades already recorded for these subjects that ``scale`` does not give the same points."""
+    recorded = set(
+        Judgement.objects.filter(subject_id__in=subject_ids)
+        .values_list("grade", "points")
+        .distinct()
+        .union(FocusJudgement.objects.filter(subject_id__in=subject_ids).values_list("grade", "points").distinct())
+    )
+    off = []
+    for grade, points in sorted(recorded, key=lambda gp: gp[1]):
+        try:
+            if scale.parse(grade).points != points:
+                off.append(grade)
+        except scales.UnknownGrade:
+            off.append(grade)
+    return off
+
+
+@transaction.atomic
+def school_scale_update(*, school, code: str, name: str, steps: list[tuple[str, float]]) -> SchoolScale:
+    """:func:`school_scale_save`, refusing a change that would leave recorded judgements off the scale."""
+    try:
+        scale = scales.custom_scale(code, name, steps)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    using = list(Subject.objects.filter(school=school, scale_code=code).values_list("pk", flat=True))
+    off = _grades_off_scale(using, scale) if using else []
+    if off:
+        raise ValidationError(
+            f"Judgements already recorded on this scale would lose their meaning: {', '.join(off[:10])} "
+            "would no longer be on it with the same points. Keep those steps and points, or make a new scale."
+        )
+    return school_scale_save(school=school, code=code, name=name, steps=steps)
+
+
+@transaction.atomic
+def subject_scale_set(*, school, subject: Subject, scale_code: str) -> Subject:
+    """Judge ``subject`` on another scale (built-in or the school's own).
+
+    Refused if a judgement already recorded in the subject is not on the new scale with the same points:
+    its points would otherwise silently mean something else.
+    """
+    if subject.school_id != school.pk:
+        raise ValidationError("That subject is not in this school.")
+    if scale_code == subject.scale_code:
+        return subject
+    if scale_code in scales.BUILTIN_SCALES:
+        scale = scales.BUILTIN_SCALES[scale_code]
+    else:
+        row = SchoolScale.objects.filter(school=school, code=scale_code).first()
+        if row is None:
+            raise ValidationError(f"There is no scale “{scale_code}”.")
+        scale = row.as_scale()
+    off = _grades_off_scale([subject.pk], scale)
+    if off:
+        raise ValidationError(
+            f"{subject.name} already has judgements that are not on the {scale.name} scale with the same points "
+            f"({', '.join(off[:10])}), so its scale cannot change."
+        )
+    subject.scale_code = scale_code
+    subject.save(update_fields=["scale_code"])
+    return subject

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -16,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pupils.models import Pupil, TeachingGroup
+from pupils.models import GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from schoolpl.access import get_object_for, require, school_view
 from schoolpl.exports import table_response
 from schoolpl.models import AssessmentWindow
@@ -28,10 +29,24 @@ from .forms import (
     CriterionForm,
     CsvUploadForm,
     ObjectiveForm,
+    PupilAssessForm,
+    SchoolScaleForm,
+    SubjectScaleForm,
     TransitionalResultForm,
     TransitionCsvForm,
+    steps_text,
 )
-from .models import Criterion, CriterionRecord, Focus, FocusJudgement, LearningObjective, Subject, TransitionalResult
+from .models import (
+    Criterion,
+    CriterionRecord,
+    Focus,
+    FocusJudgement,
+    Judgement,
+    LearningObjective,
+    SchoolScale,
+    Subject,
+    TransitionalResult,
+)
 
 RECORDERS = (Cap.RECORD_ASSESSMENT_OWN, Cap.RECORD_ASSESSMENT_ALL)
 READERS = (Cap.RECORD_ASSESSMENT_OWN, Cap.RECORD_ASSESSMENT_ALL, Cap.VIEW_PUPILS_ALL)
@@ -297,7 +312,145 @@ def pupil_profile(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assessment/pupil_profile.html",
-        {"pupil": pupil, "windows": judged or windows, "window": window, "profile": profile},
+        {
+            "pupil": pupil,
+            "windows": judged or windows,
+            "window": window,
+            "profile": profile,
+            "can_assess": access.can(*READERS),
+        },
+    )
+
+
+# --- one pupil's assessment in a subject for a window -----------------------------------------
+
+
+def _record_group(access, pupil: Pupil, subject: Subject) -> TeachingGroup | None:
+    """The pupil's current group in the subject's teaching subject that the user may record for (leaders: any
+    such group; teachers: one they teach), or None. One query."""
+    if not access.can(*RECORDERS):
+        return None
+    groups = (
+        TeachingGroup.objects.filter(school=access.school, subject=subject.group_subject)
+        .filter(Exists(GroupMembership.objects.current().filter(group=OuterRef("pk"), pupil=pupil)))
+        .annotate(teaches=Exists(TeachingGroupTeacher.objects.filter(group=OuterRef("pk"), user=access.user)))
+        .order_by("-teaches", "name")
+    )
+    if not access.can(Cap.RECORD_ASSESSMENT_ALL):
+        groups = groups.filter(teaches=True)
+    return groups.first()
+
+
+def _read_only_reason(access, *, pupil, subject, window, group) -> str:
+    if not window.is_open:
+        return f"{window.name} is closed, so these judgements can no longer be changed."
+    if not access.can(*RECORDERS):
+        return "You can read this page; only the pupil's teachers and senior leaders record judgements."
+    if group is None and access.can(Cap.RECORD_ASSESSMENT_ALL):
+        return f"{pupil.display_name} is not currently in a teaching group assessed in {subject.name}."
+    if group is None:
+        return f"You do not teach {pupil.display_name} in {subject.name}, so you can read but not record."
+    if pupil.archived_at is not None:
+        return f"{pupil.display_name} is no longer on roll."
+    return ""
+
+
+def _result_message(request, what: str, result: services.CellResult) -> None:
+    if result.conflict:
+        if result.pk:
+            told = (
+                f"{result.judged_by_name} changed {what} to {result.grade} at "
+                f"{date_format(localtime(result.judged_at), 'H:i, j M')} while you were looking."
+            )
+        else:
+            told = f"A colleague removed the judgement for {what} while you were looking."
+        messages.warning(
+            request,
+            f"{told} Your change{f' ({result.attempted})' if result.attempted else ''} was not saved. "
+            "The page now shows theirs: choose again and save to keep yours.",
+        )
+    elif result.status == "saved":
+        messages.success(request, f"{what[:1].upper()}{what[1:]} saved{f': {result.grade}' if result.grade else ''}.")
+    elif result.status == "cleared":
+        messages.success(request, f"The judgement for {what} was removed.")
+    else:
+        messages.info(request, f"Nothing changed for {what}.")
+
+
+@require_http_methods(["GET", "POST"])
+@school_view(*READERS)
+def pupil_assess(request: HttpRequest, pupil: int, subject: int, window: int) -> HttpResponse:
+    """A pupil's periodic assessment in one subject for one window: a judgement and the criteria met for each
+    focus, and the overall judgement beside the suggestion from the focuses (the teacher decides)."""
+    access = request.access
+    pupil_obj = get_object_for(Pupil.objects.visible_to(access), pk=pupil)
+    subject_obj = get_object_for(Subject.objects.filter(school=access.school), pk=subject)
+    windows = list(AssessmentWindow.objects.filter(school=access.school).order_by("start_date"))
+    window_obj = next((w for w in windows if w.pk == window), None)
+    if window_obj is None:
+        raise Http404("Not found.")
+    group = _record_group(access, pupil_obj, subject_obj)
+    reason = _read_only_reason(access, pupil=pupil_obj, subject=subject_obj, window=window_obj, group=group)
+    here = reverse("assessment:pupil_assess", args=[pupil_obj.pk, subject_obj.pk, window_obj.pk])
+    if request.method == "POST":
+        require(access, *RECORDERS)
+        form = PupilAssessForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse("That form could not be read; reload the page.", status=400)
+        data = form.cleaned_data
+        if reason:
+            messages.error(request, f"{reason} Nothing was saved.")
+            return redirect(here)
+        try:
+            if data["focus"]:
+                focus = get_object_for(
+                    Focus.objects.filter(subject=subject_obj).select_related("subject"), pk=data["focus"]
+                )
+                what, anchor = f"{focus.code} {focus.name}", f"#focus-{focus.pk}"
+                result = services.focus_assessment_save(
+                    access=access, group=group, window=window_obj, focus=focus, pupil_id=pupil_obj.pk,
+                    grade=data["grade"], criterion_ids=data["criteria"], expected_version=data["version"],
+                    teaches=True,
+                )  # fmt: skip
+            else:
+                what, anchor = f"the overall judgement in {subject_obj.name}", "#overall"
+                current = Judgement.objects.filter(pupil=pupil_obj, subject=subject_obj, window=window_obj).first()
+                if current is not None and (current.version, current.grade) == (data["version"], data["grade"]):
+                    result = services.CellResult(status="unchanged")
+                else:
+                    result = services.judgement_record(
+                        access=access, group=group, window=window_obj, subject=subject_obj, pupil_id=pupil_obj.pk,
+                        grade=data["grade"], expected_version=data["version"], teaches=True,
+                    )  # fmt: skip
+        except ValidationError as exc:
+            messages.error(request, f"{' '.join(exc.messages)} Nothing was saved.")
+            return redirect(here)
+        _result_message(request, what, result)
+        return redirect(here + anchor)
+    try:
+        scale = services.scale_for(subject_obj)
+    except services.CellRefused as exc:
+        raise PermissionDenied(" ".join(exc.messages)) from exc
+    data = selectors.pupil_assessment(pupil=pupil_obj, subject=subject_obj, window=window_obj, scale=scale)
+    grid_url = ""
+    if group is not None:
+        grid_url = f"{reverse('assessment:grid')}?group={group.pk}&window={window_obj.pk}&subject={subject_obj.pk}"
+    return render(
+        request,
+        "assessment/pupil_assess.html",
+        {
+            "pupil": pupil_obj,
+            "subject": subject_obj,
+            "window": window_obj,
+            "windows": windows,
+            "scale": scale,
+            "labels": scale.labels(),
+            "data": data,
+            "can_edit": not reason,
+            "reason": reason,
+            "group": group,
+            "grid_url": grid_url,
+        },
     )
 
 
@@ -353,6 +506,102 @@ def focus_criteria(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("assessment:focus_criteria", pk=focus.pk)
     return render(
         request, "assessment/focus_criteria.html", {"focus": focus, "criteria": focus.criteria.all(), "form": form}
+    )
+
+
+# --- scales: built-in and the school's own ------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@school_view(Cap.MANAGE_FRAMEWORKS)
+def scales_page(request: HttpRequest) -> HttpResponse:
+    """Every built-in scale explained, the school's own scales (assessment without levels) with a form to add or
+    change one, and the scale each subject is judged on."""
+    access = request.access
+    school_scales = list(SchoolScale.objects.filter(school=access.school).order_by("name", "code"))
+    subjects = list(Subject.objects.filter(school=access.school).order_by("order", "name"))
+    edit_id = _int(request.POST.get("edit") if request.method == "POST" else request.GET.get("edit"))
+    editing = next((s for s in school_scales if s.pk == edit_id), None)
+    if edit_id and editing is None:
+        raise Http404("Not found.")
+    initial = {"code": editing.code, "name": editing.name, "steps": steps_text(editing.steps)} if editing else None
+    scale_form = SchoolScaleForm(initial=initial, editing=editing is not None)
+    choices = [
+        ("Built-in scales", [(s.code, s.name) for s in scales.BUILTIN_SCALES.values()]),
+        ("Your school's scales", [(s.code, s.name) for s in school_scales]),
+    ]
+    names = {code: name for _, group in choices for code, name in group}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "scale":
+            scale_form = SchoolScaleForm(request.POST, initial=initial, editing=editing is not None)
+            if scale_form.is_valid():
+                code = scale_form.cleaned_data["code"]
+                if editing is None and any(s.code == code for s in school_scales):
+                    scale_form.add_error("code", f"The school already has a scale “{code}”: edit it instead.")
+                else:
+                    try:
+                        services.school_scale_update(
+                            school=access.school, code=code, name=scale_form.cleaned_data["name"],
+                            steps=scale_form.cleaned_data["steps"],
+                        )  # fmt: skip
+                    except ValidationError as exc:
+                        for message in exc.messages:
+                            scale_form.add_error(None, message)
+                    else:
+                        messages.success(request, f"Scale “{scale_form.cleaned_data['name']}” saved.")
+                        return redirect("assessment:scales")
+        elif action == "subject":
+            form = SubjectScaleForm(request.POST, scale_choices=choices)
+            if form.is_valid():
+                subject = next((s for s in subjects if s.pk == form.cleaned_data["subject"]), None)
+                if subject is None:
+                    raise Http404("Not found.")
+                try:
+                    services.subject_scale_set(
+                        school=access.school, subject=subject, scale_code=form.cleaned_data["scale_code"]
+                    )
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(request, f"{subject.name} is now judged on {names[subject.scale_code]}.")
+            else:
+                messages.error(request, "Choose one of the scales listed.")
+            return redirect("assessment:scales")
+        else:
+            return HttpResponse("Unknown action.", status=400)
+    own = []
+    for row in school_scales:
+        try:
+            scale = row.as_scale()
+        except ValueError:
+            scale = None
+        own.append(
+            {
+                "row": row,
+                "scale": scale,
+                "explanation": selectors.scale_explanation(scale) if scale else "",
+                "subjects": [s for s in subjects if s.scale_code == row.code],
+            }
+        )
+    return render(
+        request,
+        "assessment/scales.html",
+        {
+            "builtin": [
+                {
+                    "scale": s,
+                    "explanation": selectors.scale_explanation(s),
+                    "subjects": [x for x in subjects if x.scale_code == s.code],
+                }
+                for s in scales.BUILTIN_SCALES.values()
+            ],  # fmt: skip
+            "own": own,
+            "subjects": [(s, names.get(s.scale_code, s.scale_code)) for s in subjects],
+            "choices": choices,
+            "scale_form": scale_form,
+            "editing": editing,
+        },
     )
 
 

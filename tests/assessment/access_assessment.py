@@ -33,7 +33,11 @@ EXPECTATIONS = {
     ),  # fmt: skip
     "assessment:heat_map": page(READERS),
     "assessment:pupil_profile": page(PUPIL_READERS, kwargs=lambda w: {"pk": w["assess_pupil"].pk}),
+    "assessment:pupil_assess": page(
+        READERS, kwargs=lambda w: {"pupil": w["assess_pupil"].pk, "subject": w["reading"].pk, "window": w["window"].pk}
+    ),
     "assessment:frameworks": page(STAFF),
+    "assessment:scales": page({"admin"}),
     "assessment:focus_criteria": page({"admin"}, kwargs=lambda w: {"pk": w["focus"].pk}),
     "assessment:transitional": page({"leader", "admin"}),
     "assessment:objectives": page(READERS, kwargs=lambda w: {"group": w["assess_group"].pk}),
