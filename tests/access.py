@@ -2,7 +2,8 @@
 what each role gets. A URL with no declaration fails the matrix test, so new views join it automatically.
 
 Statuses: ``anon`` (signed out) is redirected to sign in; a role in ``ok`` gets ``ok_status``; any other
-role of the school gets 403 (a personal tutor: see ``Expect.status_for``); the ``outsider`` (an admin of another school) gets 404 for a URL about an
+role of the school gets 403 (a personal tutor: see ``Expect.status_for``); the ``outsider`` (an admin of
+another school) gets 404 for a URL about an
 object (it has kwargs), because another school's objects are never confirmed to exist, and is treated as
 any other school admin otherwise.
 """
