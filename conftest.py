@@ -27,7 +27,8 @@ def other_school(db):
 
 
 def _member(school, role, username):
-    user = UserFactory(username=username)
+    # Fixed names, so a test looking for pupils' names on a page never trips over a persona's own name.
+    user = UserFactory(username=username, first_name=role.title(), last_name="Persona")
     MembershipFactory(user=user, school=school, role=role)
     return user
 

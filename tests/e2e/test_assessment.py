@@ -57,7 +57,8 @@ def test_spiky_profile_renders_its_chart(demo_school, browser_page):
     log_in(page, "teacher", DEMO_PASSWORD)
     page.get_by_role("heading", name="Welcome").wait_for()
     page.goto("/assessment/grid/")
-    page.locator("table[data-assessment-grid] tbody tr th a").first.click()
+    page.locator("table[data-assessment-grid] tbody tr th a").first.click()  # the pupil's assessment page
+    page.get_by_role("link", name="Spiky profile").first.click()
     page.get_by_role("heading", name="Spiky profile").wait_for()
     canvas = page.locator("canvas[data-chart]").first
     canvas.wait_for()
