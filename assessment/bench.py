@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from pupils.models import GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from pupils.upn import make_upn
+from schoolpl.bench import school_codes
 from schoolpl.models import AcademicYear, AssessmentWindow, Membership, School, User
 
 from .frameworks import framework_install
@@ -30,9 +31,7 @@ SAVES = 200
 
 
 def _school(size: int):
-    school = School.objects.create(
-        name=f"Bench {size}", urn=f"9{size % 100000:05d}", la_code="801", estab=f"{size % 9999:04d}"
-    )
+    school = School.objects.create(name=f"Bench {size}", **school_codes())
     year = AcademicYear.objects.create(
         school=school, name="2025/26", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 8, 31)
     )

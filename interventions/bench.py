@@ -13,6 +13,8 @@ import time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from schoolpl.bench import school_codes
+
 SIZE = 2000
 BUDGET = 0.3
 
@@ -26,7 +28,7 @@ def _school(size: int):
     from .models import Programme, Provision, ProvisionPupil
 
     rng = random.Random(11)
-    school = School.objects.create(name=f"Bench interventions {size}", urn="977001", la_code="977", estab="7001")
+    school = School.objects.create(name=f"Bench interventions {size}", **school_codes())
     year = AcademicYear.objects.create(
         school=school, name="2025/26", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 8, 31)
     )

@@ -10,6 +10,8 @@ import io
 import random
 import time
 
+from schoolpl.bench import school_codes
+
 from . import services
 from .importing import default_mapping, read_table, validate_rows
 from .upn import make_upn
@@ -46,9 +48,7 @@ def run(bench) -> None:
     from schoolpl.models import School
 
     for size in SIZES:
-        school = School.objects.create(
-            name=f"Bench import {size}", urn=f"{900000 + size // 1000:06d}", la_code="999", estab=f"{size // 1000:04d}"
-        )
+        school = School.objects.create(name=f"Bench import {size}", **school_codes())
         data = export_csv(size)
         budget = BUDGET_50K * size / 50_000
         started = time.perf_counter()

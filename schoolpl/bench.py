@@ -100,3 +100,13 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+_school_serial = 0
+
+
+def school_codes() -> dict[str, str]:
+    """A URN, LA number and establishment number unique within this benchmark run, for generated schools."""
+    global _school_serial
+    _school_serial += 1
+    return {"urn": f"{700000 + _school_serial:06d}", "la_code": "990", "estab": f"{_school_serial:04d}"}

@@ -21,6 +21,8 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from schoolpl.bench import school_codes
+
 PUPILS_PER_SCHOOL = 1500
 SUBJECTS = (("reading", "Reading", "english"), ("writing", "Writing", "english"), ("maths", "Mathematics", "maths"))
 TERMS = (("Autumn", (9, 1), (12, 19), 0), ("Spring", (1, 5), (3, 31), 1), ("Summer", (4, 14), (7, 22), 1))
@@ -37,9 +39,7 @@ def _generate(size: int, tag: str) -> list[int]:
     n_schools = max(1, -(-size // PUPILS_PER_SCHOOL))
     schools = School.objects.bulk_create(
         [
-            School(
-                name=f"Bench {tag} school {i}", urn=f"9{i:05d}", la_code="999", estab=f"{i % 10000:04d}", trust=trust
-            )
+            School(name=f"Bench {tag} school {i}", trust=trust, **school_codes())
             for i in range(n_schools)
         ]
     )

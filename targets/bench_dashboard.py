@@ -15,6 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from schoolpl.bench import school_codes
+
 SUBJECTS = (("reading", "Reading", "english"), ("writing", "Writing", "english"), ("maths", "Mathematics", "maths"))
 TERMS = (("Autumn", 9, 1), ("Spring", 1, 5), ("Summer", 4, 20))
 STATUS_WEIGHTS = (("ahead", 15), ("on_track", 50), ("behind", 20), ("well_behind", 8), ("stuck", 7))
@@ -31,10 +33,7 @@ def _next() -> int:
 def make_school(name: str, trust=None):
     from schoolpl.models import School
 
-    n = _next()
-    return School.objects.create(
-        name=name, urn=f"{900000 + n:06d}", la_code="999", estab=f"{n % 10000:04d}", trust=trust
-    )
+    return School.objects.create(name=name, trust=trust, **school_codes())
 
 
 def make_windows(school, years: int = 5, first_year: int = 2021) -> list:
