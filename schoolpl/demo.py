@@ -27,6 +27,14 @@ PERSONAS = [
     ("sip", "Alan", "Ward", [Role.SIP]),
     ("admin", "Joanne", "Hill", [Role.ADMIN]),
 ]
+# The demo logins this app creates: (role, username, what they see). seed_demo prints every app's LOGINS.
+LOGINS = [
+    ("Teacher (class teacher of 6B)", "teacher", "their own classes' pupils"),
+    ("SENCO", "senco", "all pupils; plans interventions"),
+    ("Senior leader (headteacher, also at Riverside)", "leader", "all pupils and dashboards"),
+    ("School Improvement Partner", "sip", "aggregates only, no pupil names"),
+    ("School admin", "admin", "everything, imports and settings"),
+]
 TEACHER_NAMES = [
     ("Emma", "Clarke"),
     ("James", "Turner"),
@@ -164,11 +172,5 @@ def build(ctx: DemoContext) -> None:
     memberships.append(Membership(user=ctx.users["sip"], school=ctx.second_school, role=Role.SIP))
     Membership.objects.bulk_create(memberships)
 
-    ctx.logins = [
-        ("Teacher (class teacher of 6B)", "teacher", "their own classes' pupils"),
-        ("SENCO", "senco", "all pupils; plans interventions"),
-        ("Senior leader (headteacher, also at Riverside)", "leader", "all pupils and dashboards"),
-        ("School Improvement Partner", "sip", "aggregates only, no pupil names"),
-        ("School admin", "admin", "everything, imports and settings"),
-    ]
+    ctx.logins += LOGINS
     ctx.say(f"  schools, calendar ({len(ctx.windows)} windows) and {len(users) + len(staff)} staff")

@@ -29,6 +29,14 @@ VIEWS = [
 BARRIERS = ["", "", "", "Tired in the mornings", "Finds group work hard", "Attendance dipped this half-term"]
 
 
+# The demo logins this app creates (seed_demo prints every app's LOGINS).
+LOGINS = [
+    ("Personal tutor (tutor of 6A)", "tutor", "their tutees' progress"),
+    ("Parent (of a Year 6 pupil)", "parent", "their child's targets and released reports"),
+    ("Pupil (Year 6)", "pupil", "their own targets and assessments"),
+]
+
+
 def build(ctx: DemoContext) -> None:
     school, rng, today = ctx.school, ctx.rng, ctx.today
     password = make_password(DEMO_PASSWORD)
@@ -138,9 +146,5 @@ def build(ctx: DemoContext) -> None:
     read = [r.pk for r in Report.objects.filter(school=school, window=window) if rng.random() < 0.6]
     Report.objects.filter(pk__in=read).update(first_read_at=now, read_count=1)
 
-    ctx.logins += [
-        ("Personal tutor (tutor of 6A)", "tutor", "their tutees' progress"),
-        ("Parent (of a Year 6 pupil)", "parent", f"{child.forename}'s targets and released reports"),
-        ("Pupil (Year 6)", "pupil", "their own targets and assessments"),
-    ]
+    ctx.logins += LOGINS
     ctx.say(f"  partnership: {len(pupils)} tutor assignments, {len(reviews)} reviews, Year 6 reports for {window}")

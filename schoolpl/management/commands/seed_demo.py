@@ -42,9 +42,7 @@ class Command(BaseCommand):
         self._print_logins(ctx)
 
     def _print_logins(self, ctx: DemoContext | None) -> None:
-        from schoolpl.demo import PERSONAS
-
-        rows = ctx.logins if ctx else [(p[3][0].label, p[0], "") for p in PERSONAS]
+        rows = ctx.logins if ctx else [row for module in app_modules("demo") for row in getattr(module, "LOGINS", [])]
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for label, username, sees in rows:
             self.stdout.write(f"  {username:<8} {label}{' — ' + sees if sees else ''}")
