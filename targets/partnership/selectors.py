@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from assessment.models import Judgement
 from pupils.models import Pupil, TutorAssignment
 from schoolpl.access import get_object_for
 from schoolpl.models import AssessmentWindow
@@ -148,3 +149,11 @@ def get_portal_report(access, pk) -> Report:
     if not report.is_released:  # belt and braces: the queryset already filters
         raise Http404
     return report
+
+
+def latest_judgements(pupil) -> dict:
+    """{subject_id: the pupil's latest overall Judgement in that subject} (one query)."""
+    latest = {}
+    for j in Judgement.objects.filter(pupil=pupil).select_related("subject", "window").order_by("window__start_date"):
+        latest[j.subject_id] = j
+    return latest

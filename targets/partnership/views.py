@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessment.models import Judgement
 from pupils import codes
 from pupils.models import Contact, Pupil
 from schoolpl.access import get_object_for, require, school_view
@@ -82,9 +81,7 @@ def _pupil_for(request, pk) -> Pupil:
 def pupil(request: HttpRequest, pk: int) -> HttpResponse:
     """A pupil's progress across every subject, for their tutor (read-only) and other staff who see them."""
     pupil = _pupil_for(request, pk)
-    latest = {}
-    for j in Judgement.objects.filter(pupil=pupil).select_related("subject", "window").order_by("window__start_date"):
-        latest[j.subject_id] = j
+    latest = selectors.latest_judgements(pupil)
     statuses = {
         s.subject_id: s for s in ProgressStatus.objects.filter(pupil=pupil, is_latest=True).select_related("window")
     }
@@ -474,9 +471,7 @@ def portal_pupil(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def portal_pupil_page(request: HttpRequest, pupil: Pupil) -> HttpResponse:
-    latest = {}
-    for j in Judgement.objects.filter(pupil=pupil).select_related("subject", "window").order_by("window__start_date"):
-        latest[j.subject_id] = j
+    latest = selectors.latest_judgements(pupil)
     judgements = [
         {"subject": j.subject.name, "words": wording.grade_in_words(j.grade, j.points, j.subject.scale_code),
          "window": j.window.name}
