@@ -22,6 +22,16 @@ class ProgressStatusAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_latest"]
     raw_id_fields = ["pupil", "window", "since_window"]
 
+    # Kept by the recompute job alone (its fingerprint of each school assumes so): read-only here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(CurricularTarget)
 class CurricularTargetAdmin(SimpleHistoryAdmin):

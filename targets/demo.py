@@ -100,7 +100,9 @@ def build(ctx: DemoContext) -> None:
                 )
             )
     TargetReview.objects.bulk_create(reviews)
-    result = services.progress_recompute(school_id=school.pk)
+    result = services.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
+    # The nightly job would have run all year: its notices from when the latest window was judged.
+    result.notified = services.progress_notify_latest_slips(school_id=school.pk)
     ctx.extras["targets_school_target"] = top
     ctx.say(
         f"  {proposed.created} numeric targets, a curricular chain reaching {len(group_members)} pupils, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -58,6 +59,121 @@ def write_csv(frame: pd.DataFrame) -> io.StringIO:
     frame.to_csv(buffer, header=False, index=False, float_format="%.17g")
     buffer.seek(0)
     return buffer
+
+
+# PostgreSQL's binary COPY format: a fixed header, then per row a field count and, per field, a length and the
+# big-endian value; for fixed-width, non-null columns every row has the same layout, so numpy reads or writes a
+# whole table in one step instead of formatting and parsing text (several times faster than CSV both ways).
+_PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_PGCOPY_HEADER = _PGCOPY_SIGNATURE + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+#: column kind → (PostgreSQL type, big-endian numpy type, native numpy type)
+BINARY_KINDS = {
+    "int2": ("smallint", ">i2", np.int16),
+    "int4": ("integer", ">i4", np.int32),
+    "int8": ("bigint", ">i8", np.int64),
+    "float8": ("double precision", ">f8", np.float64),
+    "bool": ("boolean", "?", np.bool_),
+    "timestamptz": ("timestamptz", ">i8", np.int64),  # microseconds since 2000-01-01 UTC
+    "date": ("date", ">i4", "datetime64[s]"),  # days since 2000-01-01, read as datetime64
+}
+_PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+_PG_EPOCH_DAYS = int(np.datetime64("2000-01-01", "D").astype(np.int64))
+
+
+def _row_dtype(fields: Sequence[tuple[str, str]]) -> np.dtype:
+    layout = [("_n", ">i2")]
+    for name, big in fields:
+        layout.append((f"_len_{name}", ">i4"))
+        if big != "S0":  # an empty string is a length and no bytes
+            layout.append((name, big))
+    return np.dtype(layout)
+
+
+def read_binary_frame(sql: str, params: Sequence, columns: dict[str, str]) -> pd.DataFrame:
+    """Run ``sql`` and return its rows as a DataFrame, for numeric columns only: ``columns`` maps each output
+    column, in order, to a kind of :data:`BINARY_KINDS` (the query's values are cast to it; NULLs are not
+    allowed — coalesce them in the query). PostgreSQL streams binary COPY straight into numpy; elsewhere the
+    rows are fetched through the cursor."""
+    names = list(columns)
+    if not is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            rows = cursor.fetchall()
+        if not rows:
+            return _empty(columns)
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        for n, k in columns.items():
+            values = pd.to_datetime(frame[n]) if k == "date" else frame[n]
+            frame[n] = values.to_numpy().astype(BINARY_KINDS[k][2])
+        return frame
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        query = raw.mogrify(sql, list(params)).decode()
+        casts = ", ".join(f"q.{n}::{BINARY_KINDS[k][0]}" for n, k in columns.items())
+        buffer = io.BytesIO()
+        copy = f"COPY (SELECT {casts} FROM ({query}) q) TO STDOUT WITH (FORMAT binary)"  # noqa: S608 - bound by mogrify
+        raw.copy_expert(copy, buffer)
+    return parse_binary(buffer.getvalue(), columns)
+
+
+def parse_binary(data: bytes, columns: dict[str, str]) -> pd.DataFrame:
+    """A binary COPY stream of fixed-width, non-null ``columns`` as a DataFrame (ValueError otherwise)."""
+    names = list(columns)
+    if not data.startswith(_PGCOPY_SIGNATURE):
+        raise ValueError("not a PostgreSQL binary COPY stream")
+    start = 19 + int.from_bytes(data[15:19], "big")
+    dtype = _row_dtype([(n, BINARY_KINDS[k][1]) for n, k in columns.items()])
+    body = len(data) - start - len(_PGCOPY_TRAILER)
+    if body % dtype.itemsize:
+        raise ValueError(f"binary COPY: rows are not {dtype.itemsize} bytes wide (a NULL in {', '.join(names)}?)")
+    rows = np.frombuffer(data, dtype=dtype, count=body // dtype.itemsize, offset=start)
+    for n, k in columns.items():
+        if len(rows) and (rows[f"_len_{n}"] != np.dtype(BINARY_KINDS[k][1]).itemsize).any():
+            raise ValueError(f"binary COPY: column {n} has NULLs")
+    return pd.DataFrame({n: _native(rows[n], k) for n, k in columns.items()})
+
+
+def _native(values: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "date":
+        return (values.astype(np.int64) + _PG_EPOCH_DAYS).astype("datetime64[D]").astype("datetime64[s]")
+    return values.astype(BINARY_KINDS[kind][2])
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({n: np.array([], dtype=BINARY_KINDS[k][2]) for n, k in columns.items()})
+
+
+def write_binary(frame: pd.DataFrame, columns: dict[str, str]) -> io.BytesIO:
+    """``frame``'s ``columns`` (name → a kind of :data:`BINARY_KINDS`, or ``"text"``) as a binary COPY stream
+    for ``COPY … FROM STDIN WITH (FORMAT binary)``. Text columns make rows of different widths, so rows are
+    written in runs of equal width (row order is not kept across runs — a table has no order). Timestamps are
+    given as ``datetime64`` values."""
+    text = [n for n, k in columns.items() if k == "text"]
+    encoded = {n: frame[n].astype(str).str.encode("utf-8").to_numpy() for n in text}
+    widths = pd.DataFrame({n: pd.Series(v).str.len() for n, v in encoded.items()}) if text else None
+    groups = widths.groupby(text, sort=False).indices.items() if text else [((), np.arange(len(frame)))]
+    chunks = [_PGCOPY_HEADER]
+    for key, positions in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        width = dict(zip(text, key, strict=True))
+        fields = [(n, f"S{width[n]}" if k == "text" else BINARY_KINDS[k][1]) for n, k in columns.items()]
+        dtype = _row_dtype(fields)
+        rows = np.empty(len(positions), dtype=dtype)
+        rows["_n"] = len(columns)
+        for n, k in columns.items():
+            rows[f"_len_{n}"] = width[n] if k == "text" else np.dtype(BINARY_KINDS[k][1]).itemsize
+            if k == "text":
+                if width[n]:
+                    rows[n] = encoded[n][positions]
+            elif k == "timestamptz":
+                values = frame[n].to_numpy(dtype="datetime64[us]")[positions]
+                rows[n] = (values - _PG_EPOCH).astype(np.int64)
+            else:
+                rows[n] = frame[n].to_numpy()[positions]
+        chunks.append(rows.tobytes())
+    chunks.append(_PGCOPY_TRAILER)
+    return io.BytesIO(b"".join(chunks))
 
 
 def as_bool(series: pd.Series) -> pd.Series:

@@ -9,6 +9,7 @@ second run writes nothing and two concurrent runs agree.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 from collections import defaultdict
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,8 +30,16 @@ from schoolpl.models import AssessmentWindow, Membership
 from schoolpl.roles import Role
 
 from . import ambition, trajectory
-from .models import CurricularTarget, Notification, ProgressStatus, PupilTarget, TargetReview, TargetSettings
-from .selectors import as_bool, in_clause, is_postgres, read_frame, write_csv
+from .models import (
+    CurricularTarget,
+    Notification,
+    ProgressStatus,
+    PupilTarget,
+    RecomputeState,
+    TargetReview,
+    TargetSettings,
+)
+from .selectors import in_clause, is_postgres, read_binary_frame, write_binary
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +126,12 @@ def _judgement_frame(school_id: int, pupil_ids: Sequence[int] | None) -> pd.Data
     from assessment.models import Judgement
 
     where, params = in_clause("pupil_id", pupil_ids)
-    frame = read_frame(
-        f"SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
-        f"WHERE school_id = %s{where}",
+    return read_binary_frame(  # a missing mark is NaN: the classifier counts it as no judgement
+        f"SELECT pupil_id, subject_id, window_id, COALESCE(points, 'NaN') AS points "  # noqa: S608
+        f"FROM {Judgement._meta.db_table} WHERE school_id = %s{where}",
         [school_id, *params],
-        ["pupil_id", "subject_id", "window_id", "points"],
+        {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "points": "float8"},
     )
-    return frame
 
 
 def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
@@ -529,64 +538,118 @@ class RecomputeResult:
     written: int = 0
     deleted: int = 0
     notified: int = 0
+    unchanged: bool = False  # the stored statuses already were this result: nothing was read back or written
 
 
-def _lock_school(school_id: int) -> None:
-    """Serialise recomputes of one school (a nightly run and an incremental one, or two workers). SQLite
-    already serialises writers (BEGIN IMMEDIATE)."""
+def _lock_schools(school_ids: Sequence[int]) -> None:
+    """Serialise recomputes of a school (a nightly run and an incremental one, or two workers), taking the
+    locks in one order so that batches never deadlock. SQLite already serialises writers (BEGIN IMMEDIATE)."""
     if is_postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
+            for school_id in sorted(school_ids):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
 
 
-def _classify(school_id: int, pupil_ids, thresholds) -> tuple[pd.DataFrame, pd.DataFrame]:
-    windows = _windows_frame(school_id)
-    judgements = _judgement_frame(school_id, pupil_ids).rename(columns={"subject_id": "subject"})
-    known = judgements["window_id"].isin(windows["window_id"])
+def _batch_windows(school_ids: Sequence[int]) -> pd.DataFrame:
+    """Every window of the schools, ordered school by school and by date within a school, so that "k windows
+    back" (stuck) never reaches into another school's windows."""
+    rows = list(
+        AssessmentWindow.objects.filter(school_id__in=school_ids)
+        .order_by("school_id", "end_date", "start_date", "pk")
+        .values_list("pk", "school_id", "end_date")
+    )
+    frame = pd.DataFrame(rows, columns=["window_id", "school_id", "end_date"])
+    frame["ordinal"] = np.arange(len(frame))
+    return frame
+
+
+def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thresholds) -> pd.DataFrame:
+    """Every status of the schools (or of ``pupil_ids``), sorted by pupil, subject and window, with the
+    pupil's ``school_id``."""
+    from assessment.models import Judgement
+
+    windows = _batch_windows(school_ids)
+    where, params = in_clause("pupil_id", pupil_ids)
+    school_in, school_params = in_clause("school_id", school_ids)
+    judgements = read_binary_frame(  # a missing mark is NaN: the classifier counts it as no judgement
+        f"SELECT pupil_id, subject_id AS subject, window_id, COALESCE(points, 'NaN') AS points "  # noqa: S608
+        f"FROM {Judgement._meta.db_table} WHERE TRUE{school_in}{where}",
+        [*school_params, *params],
+        {"pupil_id": "int8", "subject": "int8", "window_id": "int8", "points": "float8"},
+    )
+    known = judgements["window_id"].isin(windows["window_id"]).to_numpy()
     if not known.all():  # cannot happen through the product (same school); never break the job over it
         log.warning("recompute: %d judgement(s) in windows of another school ignored", int((~known).sum()))
         judgements = judgements[known]
-    where, params = in_clause("pupil_id", pupil_ids)
-    plans = read_frame(
-        f"SELECT pupil_id, subject_id, baseline_points, baseline_date, target_points, target_date "  # noqa: S608
-        f"FROM {PupilTarget._meta.db_table} WHERE school_id = %s AND status IN ('proposed', 'active'){where}",
-        [school_id, *params],
-        ["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"],
+    plans = read_binary_frame(
+        f"SELECT school_id, pupil_id, subject_id AS subject, baseline_points, baseline_date, target_points, "  # noqa: S608
+        f"target_date FROM {PupilTarget._meta.db_table} "
+        f"WHERE status IN ('proposed', 'active'){school_in}{where}",
+        [*school_params, *params],
+        {
+            "school_id": "int8",
+            "pupil_id": "int8",
+            "subject": "int8",
+            "baseline_points": "float8",
+            "baseline_date": "date",
+            "target_points": "float8",
+            "target_date": "date",
+        },
     )
     frame = trajectory.classify_frame(judgements, plans, windows, thresholds)
+    pupil_ids_out = frame["pupil_id"].to_numpy(dtype=np.int64)
+    school_of = pd.Series(plans["school_id"].to_numpy(), index=plans["pupil_id"].to_numpy())
+    school_of = school_of[~school_of.index.duplicated()]
     new = pd.DataFrame(
         {
-            "pupil_id": frame["pupil_id"].to_numpy(dtype=np.int64),
+            "school_id": school_of.reindex(pupil_ids_out).to_numpy(dtype=np.int64),
+            "pupil_id": pupil_ids_out,
             "subject_id": frame["subject"].to_numpy(dtype=np.int64),
             "window_id": frame["window_id"].to_numpy(dtype=np.int64),
             "expected": np.round(frame["expected"].to_numpy(dtype=float), 6),
             "actual": frame["actual"].to_numpy(dtype=float),
-            "status": frame["status"].astype(str).to_numpy(),
+            "status": frame["status"].cat.codes.to_numpy(dtype=np.int16),  # = trajectory.SEVERITY
             "since_window_id": frame["since_window_id"].to_numpy(dtype=np.int64),
         }
     )
     # Rows come sorted by pupil, subject and window order: the last of each pair is the latest.
     new["is_latest"] = ~new.duplicated(["pupil_id", "subject_id"], keep="last")
-    return new, windows
+    return new
 
 
-def _existing(school_id: int, pupil_ids) -> pd.DataFrame:
+#: status → its code in ``trajectory.STATUSES`` order (codes are also the severity), as SQL.
+_STATUS_CODE_SQL = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(trajectory.STATUSES)) + " END"
+_STATUS_NAMES = np.array(trajectory.STATUSES, dtype=object)
+_OFF_CODES = [trajectory.SEVERITY[s] for s in OFF_TRAJECTORY]
+
+
+def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
     where, params = in_clause("pupil_id", pupil_ids)
-    frame = read_frame(
-        f"SELECT id, pupil_id, subject_id, window_id, expected, actual, status, since_window_id, is_latest "  # noqa: S608
-        f"FROM {ProgressStatus._meta.db_table} WHERE school_id = %s{where}",
-        [school_id, *params],
-        ["id", "pupil_id", "subject_id", "window_id", "expected", "actual", "status", "since_window_id", "is_latest"],
+    school_in, school_params = in_clause("school_id", school_ids)
+    return read_binary_frame(
+        f"SELECT id, school_id, pupil_id, subject_id, window_id, expected, actual, {_STATUS_CODE_SQL} AS status, "  # noqa: S608
+        f"since_window_id, is_latest FROM {ProgressStatus._meta.db_table} WHERE TRUE{school_in}{where}",
+        [*school_params, *params],
+        {
+            "id": "int8",
+            "school_id": "int8",
+            "pupil_id": "int8",
+            "subject_id": "int8",
+            "window_id": "int8",
+            "expected": "float8",
+            "actual": "float8",
+            "status": "int2",
+            "since_window_id": "int8",
+            "is_latest": "bool",
+        },
     )
-    frame["is_latest"] = as_bool(frame["is_latest"])
-    for column in ("id", *_KEYS, "since_window_id"):
-        frame[column] = frame[column].astype(np.int64)
-    return frame
 
 
 def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Rows to upsert (new or changed) and ids to delete (no longer produced)."""
-    merged = new.merge(old, on=_KEYS, how="left", suffixes=("", "_old"))
+    if old.empty:
+        return new, np.array([], dtype=np.int64)
+    merged = new.merge(old.drop(columns="school_id"), on=_KEYS, how="left", suffixes=("", "_old"))
     missing = merged["id"].isna().to_numpy()
     changed = (
         missing
@@ -597,17 +660,49 @@ def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarra
         | (merged["is_latest"].to_numpy() != merged["is_latest_old"].to_numpy())
     )
     upsert = new[changed]
-    if old.empty:
-        return upsert, np.array([], dtype=np.int64)
     keep = old.merge(new[_KEYS], on=_KEYS, how="left", indicator=True)
     stale = keep.loc[keep["_merge"] == "left_only", "id"].to_numpy(dtype=np.int64)
     return upsert, stale
 
 
+def _digest(new: pd.DataFrame) -> str:
+    """A fingerprint of a whole school's statuses (rows arrive in a fixed order), kept in RecomputeState so
+    that a nightly run whose result equals the rows already stored can stop before reading them back."""
+    digest = hashlib.blake2b(digest_size=32)
+    for column, dtype in _DIGESTED.items():
+        digest.update(new[column].to_numpy(dtype=dtype).tobytes())
+    return digest.hexdigest()
+
+
+_DIGESTED = {
+    "pupil_id": np.int64,
+    "subject_id": np.int64,
+    "window_id": np.int64,
+    "expected": np.float64,
+    "actual": np.float64,
+    "status": np.int16,
+    "since_window_id": np.int64,
+    "is_latest": np.bool_,
+}
 _UPDATED = ["expected", "actual", "status", "since_window_id", "is_latest", "computed_at"]
+_WRITTEN = {
+    "school_id": "int8",
+    "pupil_id": "int8",
+    "subject_id": "int8",
+    "window_id": "int8",
+    "expected": "float8",
+    "actual": "float8",
+    "status": "text",
+    "since_window_id": "int8",
+    "is_latest": "bool",
+    "computed_at": "timestamptz",
+}
 
 
-def _write(school_id: int, rows: pd.DataFrame, stale: np.ndarray) -> None:
+def _write(rows: pd.DataFrame, stale: np.ndarray, *, first: bool) -> None:
+    """Delete ``stale`` ids and write ``rows``. On PostgreSQL the rows go in by binary COPY: straight into the
+    table when none of these pupils has a status yet (``first``: nothing can conflict while their schools'
+    locks are held), otherwise through a temporary table and one ``INSERT … ON CONFLICT DO UPDATE``."""
     table = ProgressStatus._meta.db_table
     if len(stale):
         if is_postgres():
@@ -620,46 +715,43 @@ def _write(school_id: int, rows: pd.DataFrame, stale: np.ndarray) -> None:
     if rows.empty:
         return
     rows = rows.sort_values(_KEYS)  # one lock order for every writer
+    now = timezone.now()
     if is_postgres():
-        columns = [
-            "pupil_id",
-            "subject_id",
-            "window_id",
-            "expected",
-            "actual",
-            "status",
-            "since_window_id",
-            "is_latest",
-        ]
+        payload = rows.assign(
+            status=_STATUS_NAMES[rows["status"].to_numpy()],
+            computed_at=np.datetime64(now.astimezone(dt.UTC).replace(tzinfo=None), "us"),
+        )
+        stream = write_binary(payload, _WRITTEN)
+        columns = ", ".join(_WRITTEN)
         with connection.cursor() as cursor:
+            if first:
+                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", stream)
+                return
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS targets_progress_incoming (pupil_id bigint, subject_id bigint, "
-                "window_id bigint, expected double precision, actual double precision, status varchar(12), "
-                "since_window_id bigint, is_latest boolean) ON COMMIT DELETE ROWS"
+                "CREATE TEMP TABLE IF NOT EXISTS targets_progress_incoming (school_id bigint, pupil_id bigint, "
+                "subject_id bigint, window_id bigint, expected double precision, actual double precision, "
+                "status varchar(12), since_window_id bigint, is_latest boolean, computed_at timestamptz) "
+                "ON COMMIT DELETE ROWS"
             )
             cursor.execute("TRUNCATE targets_progress_incoming")
             cursor.cursor.copy_expert(
-                f"COPY targets_progress_incoming ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
-                write_csv(rows[columns]),
+                f"COPY targets_progress_incoming ({columns}) FROM STDIN WITH (FORMAT binary)", stream
             )
             sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
             cursor.execute(
-                f"INSERT INTO {table} (school_id, {', '.join(columns)}, computed_at) "  # noqa: S608
-                f"SELECT %s, {', '.join(columns)}, now() FROM targets_progress_incoming "
-                f"ON CONFLICT (pupil_id, subject_id, window_id) DO UPDATE SET {sets}",
-                [school_id],
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM targets_progress_incoming "  # noqa: S608
+                f"ON CONFLICT (pupil_id, subject_id, window_id) DO UPDATE SET {sets}"
             )
         return
-    now = timezone.now()
     objs = [
         ProgressStatus(
-            school_id=school_id,
+            school_id=int(r.school_id),
             pupil_id=int(r.pupil_id),
             subject_id=int(r.subject_id),
             window_id=int(r.window_id),
             expected=float(r.expected),
             actual=float(r.actual),
-            status=r.status,
+            status=_STATUS_NAMES[int(r.status)],
             since_window_id=int(r.since_window_id),
             is_latest=bool(r.is_latest),
             computed_at=now,
@@ -678,15 +770,14 @@ def _write(school_id: int, rows: pd.DataFrame, stale: np.ndarray) -> None:
 def _newly_off(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     """Latest statuses that newly became behind, stuck or well behind (worse than the previous latest)."""
     current = new.loc[
-        new["is_latest"] & new["status"].isin(OFF_TRAJECTORY), ["pupil_id", "subject_id", "window_id", "status"]
+        new["is_latest"] & new["status"].isin(_OFF_CODES), ["pupil_id", "subject_id", "window_id", "status"]
     ]
     if current.empty:
-        return current
+        return current.assign(status=current["status"].astype(object))
     before = old.loc[old["is_latest"], ["pupil_id", "subject_id", "status"]].rename(columns={"status": "before"})
     merged = current.merge(before, on=["pupil_id", "subject_id"], how="left")
-    severity = merged["status"].map(trajectory.SEVERITY)
-    was = merged["before"].map(trajectory.SEVERITY).fillna(-1)
-    return merged[severity > was]
+    worse = merged[merged["status"] > merged["before"].fillna(-1)]
+    return worse.assign(status=_STATUS_NAMES[worse["status"].to_numpy(dtype=np.int64)])
 
 
 def _notify(school_id: int, flagged: pd.DataFrame) -> int:
@@ -752,34 +843,178 @@ def _notify(school_id: int, flagged: pd.DataFrame) -> int:
 
 
 def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None) -> RecomputeResult:
-    """Recompute every ProgressStatus of a school (or of ``pupil_ids`` only — all their subjects and
-    windows, so the result is the same as a full run's for them) in one set-based pass.
-
-    Idempotent: only new or changed rows are written and rows no longer produced are deleted, so a second
-    run writes nothing. Concurrent runs for one school queue on an advisory lock. Pupils who newly fall
-    behind, become stuck or fall well behind are notified to their teachers and the SENCOs."""
-    pupil_ids = None if pupil_ids is None else sorted({int(p) for p in pupil_ids})
-    settings_obj = TargetSettings.objects.filter(school_id=school_id).first()
-    thresholds = settings_obj.thresholds() if settings_obj else trajectory.DEFAULT_THRESHOLDS
+    """Recompute every ProgressStatus of a school, or of ``pupil_ids`` only (all their subjects and windows,
+    so the result is the same as a full run's for them). See :func:`progress_recompute_schools`."""
+    if pupil_ids is None:
+        return progress_recompute_schools([school_id])[0]
+    pupil_ids = sorted({int(p) for p in pupil_ids})
     result = RecomputeResult(school_id=school_id)
     with transaction.atomic():
-        _lock_school(school_id)
-        new, _ = _classify(school_id, pupil_ids, thresholds)
-        old = _existing(school_id, pupil_ids)
+        _lock_schools([school_id])
+        new = _classify([school_id], pupil_ids, _thresholds([school_id])[school_id])
+        old = _existing([school_id], pupil_ids)
         upsert, stale = _diff(new, old)
-        _write(school_id, upsert, stale)
+        _write(upsert, stale, first=old.empty)
         result.rows, result.written, result.deleted = len(new), len(upsert), len(stale)
         result.notified = _notify(school_id, _newly_off(new, old))
+        # The school's stored fingerprint no longer describes its rows: the next full run compares them all.
+        RecomputeState.objects.filter(school_id=school_id).update(digest="")
+    _log(result, f" ({len(pupil_ids)} pupils)")
+    return result
+
+
+def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResult]:
+    """Recompute every ProgressStatus of several schools in ONE set-based pass: read their judgements, plans
+    and windows in a few queries, classify them with the pure ``targets.trajectory``, then per school write
+    only what changed (upsert) and delete what no longer applies.
+
+    Idempotent: a second run writes nothing, and a school whose result has the fingerprint its last full
+    run stored (with as many rows still in the table) stops there without its statuses being read back.
+    Concurrent runs queue on per-school advisory locks. Pupils who newly fall behind, become stuck or fall
+    well behind are notified to their teachers and the SENCOs — except in a school's first run, which is the
+    baseline (nobody has "newly" done anything yet; the pages list who is off trajectory)."""
+    school_ids = sorted({int(s) for s in school_ids})
+    if not school_ids:
+        return []
+    results = {s: RecomputeResult(school_id=s) for s in school_ids}
+    with transaction.atomic():
+        _lock_schools(school_ids)
+        by_thresholds = defaultdict(list)
+        for school_id, thresholds in _thresholds(school_ids).items():
+            by_thresholds[thresholds].append(school_id)
+        new = pd.concat([_classify(ids, None, t) for t, ids in by_thresholds.items()], ignore_index=True)
+        rows_of = {s: g for s, g in new.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
+        stored = _stored_states(school_ids)
+        digests, latest, changed = {}, {}, []
+        for school_id in school_ids:
+            rows = rows_of.get(school_id, new.iloc[:0])
+            digests[school_id] = _digest(rows)
+            results[school_id].rows = len(rows)
+            latest[school_id] = int(rows["is_latest"].sum())
+            if stored.get(school_id) == (digests[school_id], len(rows), latest[school_id]):
+                results[school_id].unchanged = True
+            else:
+                changed.append(school_id)
+        if changed:
+            old = _existing(changed, None)
+            old_of = {s: g for s, g in old.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
+            first, again = [], []
+            for school_id in changed:
+                rows, previous = rows_of.get(school_id, new.iloc[:0]), old_of.get(school_id, old.iloc[:0])
+                upsert, stale = _diff(rows, previous)
+                (first if previous.empty else again).append((school_id, upsert, stale, previous))
+            for batch, is_first in ((first, True), (again, False)):
+                if batch:
+                    _write(
+                        pd.concat([u for _, u, _, _ in batch], ignore_index=True),
+                        np.concatenate([st for _, _, st, _ in batch]),
+                        first=is_first,
+                    )
+            for school_id, upsert, stale, previous in first + again:
+                result = results[school_id]
+                result.written, result.deleted = len(upsert), len(stale)
+                if not previous.empty:  # a school's first run is the baseline: nobody is "newly" off
+                    result.notified = _notify(school_id, _newly_off(rows_of.get(school_id, new.iloc[:0]), previous))
+            _store_states({s: (digests[s], results[s].rows, latest[s]) for s in changed})
+    for result in results.values():
+        _log(result, "")
+    return [results[s] for s in school_ids]
+
+
+def progress_notify_latest_slips(*, school_id: int) -> int:
+    """Send the notices the nightly run would have sent when the school's latest window was judged: pupils
+    whose latest status is off trajectory and worse than at their previous window. For a school whose
+    history arrived all at once (an import, the demo), after the silent baseline run."""
+    rows = pd.DataFrame(
+        ProgressStatus.objects.filter(school_id=school_id)
+        .order_by("pupil_id", "subject_id", "window__end_date", "window_id")
+        .values_list("pupil_id", "subject_id", "window_id", "status", "is_latest"),
+        columns=["pupil_id", "subject_id", "window_id", "status", "is_latest"],
+    )
+    if rows.empty:
+        return 0
+    severity = rows["status"].map(trajectory.SEVERITY)
+    before = severity.groupby([rows["pupil_id"], rows["subject_id"]]).shift(1).fillna(-1)
+    slipped = rows["is_latest"] & rows["status"].isin(OFF_TRAJECTORY) & (severity > before)
+    return _notify(school_id, rows.loc[slipped, ["pupil_id", "subject_id", "window_id", "status"]])
+
+
+def _thresholds(school_ids: Sequence[int]) -> dict[int, trajectory.Thresholds]:
+    found = {t.school_id: t.thresholds() for t in TargetSettings.objects.filter(school_id__in=school_ids)}
+    return {s: found.get(s, trajectory.DEFAULT_THRESHOLDS) for s in school_ids}
+
+
+def _stored_states(school_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
+    """school → (digest, rows, latest rows) its last full run stored, for the schools whose table still holds
+    that many latest rows (only this module writes ProgressStatus — the admin is read-only — and anything
+    that deletes statuses wholesale shows in the count, read from the small partial index)."""
+    latest = dict(
+        ProgressStatus.objects.filter(school_id__in=school_ids, is_latest=True)
+        .order_by()
+        .values_list("school_id")
+        .annotate(n=Count("*"))
+        .values_list("school_id", "n")
+    )
+    return {
+        school_id: (digest, rows, n)
+        for school_id, digest, rows, n in RecomputeState.objects.filter(school_id__in=school_ids)
+        .exclude(digest="")
+        .values_list("school_id", "digest", "rows", "latest")
+        if latest.get(school_id, 0) == n
+    }
+
+
+def _store_states(states: dict[int, tuple[str, int, int]]) -> None:
+    now = timezone.now()
+    RecomputeState.objects.bulk_create(
+        [RecomputeState(school_id=s, digest=d, rows=n, latest=k, computed_at=now) for s, (d, n, k) in states.items()],
+        update_conflicts=True,
+        unique_fields=["school"],
+        update_fields=["digest", "rows", "latest", "computed_at"],
+    )
+
+
+def _log(result: RecomputeResult, scope: str) -> None:
     log.info(
-        "recompute school %s%s: %d statuses, %d written, %d deleted, %d notifications",
-        school_id,
-        "" if pupil_ids is None else f" ({len(pupil_ids)} pupils)",
+        "recompute school %s%s: %d statuses, %d written, %d deleted, %d notifications%s",
+        result.school_id,
+        scope,
         result.rows,
         result.written,
         result.deleted,
         result.notified,
+        " (unchanged)" if result.unchanged else "",
     )
-    return result
+
+
+def school_batches(school_ids: Iterable[int] | None = None, max_pupils: int = 20_000) -> list[list[int]]:
+    """The schools (all, or ``school_ids``) in batches of at most about ``max_pupils`` pupils, for the nightly
+    run: one task per batch — a whole LA of small schools in a few dozen tasks, a large school on its own."""
+    from pupils.models import Pupil
+    from schoolpl.models import School
+
+    schools = School.objects.order_by("pk")
+    if school_ids is not None:
+        schools = schools.filter(pk__in=list(school_ids))
+    ids = list(schools.values_list("pk", flat=True))
+    sizes = dict(
+        Pupil.objects.filter(school_id__in=ids)
+        .order_by()
+        .values_list("school_id")
+        .annotate(n=Count("*"))
+        .values_list("school_id", "n")
+    )
+    batches, current, pupils = [], [], 0
+    for school_id in ids:
+        size = sizes.get(school_id, 0)
+        if current and pupils + size > max_pupils:
+            batches.append(current)
+            current, pupils = [], 0
+        current.append(school_id)
+        pupils += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 # ------------------------------------------------------------------------------------------------

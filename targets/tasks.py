@@ -2,7 +2,7 @@
 
 All take ids, are idempotent (``progress_recompute`` writes only what changed) and acknowledge late, so a
 worker that dies mid-task leaves the message to be redelivered and run again safely. The nightly run fans
-out one task per school; beat's schedule lives in the database (see migration 0003).
+out one task per batch of schools; beat's schedule lives in the database (see migration 0003).
 """
 
 from __future__ import annotations
@@ -41,16 +41,32 @@ def recompute_pupils(school_id: int, pupil_ids: list[int]) -> dict:
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted, "notified": result.notified}
 
 
+@shared_task(
+    name="targets.tasks.recompute_schools",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recompute_schools(school_ids: list[int]) -> dict:
+    results = services.progress_recompute_schools(school_ids)
+    return {
+        "schools": len(results),
+        "unchanged": sum(r.unchanged for r in results),
+        "written": sum(r.written for r in results),
+        "deleted": sum(r.deleted for r in results),
+        "notified": sum(r.notified for r in results),
+    }
+
+
 @shared_task(name="targets.tasks.recompute_all", acks_late=True)
 def recompute_all() -> int:
-    """Nightly: one recompute task per school (batched by school, never per pupil)."""
-    from schoolpl.models import School
-
-    school_ids = list(School.objects.order_by("pk").values_list("pk", flat=True))
-    for school_id in school_ids:
-        recompute_school.delay(school_id)
-    log.info("recompute_all: queued %d school(s)", len(school_ids))
-    return len(school_ids)
+    """Nightly: one recompute task per batch of schools of about 20,000 pupils (never per pupil)."""
+    batches = services.school_batches()
+    for batch in batches:
+        recompute_schools.delay(batch)
+    log.info("recompute_all: queued %d batch(es) of %d school(s)", len(batches), sum(map(len, batches)))
+    return len(batches)
 
 
 @shared_task(name="targets.tasks.weekly_digest", acks_late=True)

@@ -194,6 +194,11 @@ def _days(value: Any) -> np.ndarray | float:
             return math.nan
         return (ts - _EPOCH) / _DAY
     arr = np.asarray(value)
+    if arr.dtype.kind == "M":  # already datetime64: plain arithmetic (NaT → NaN)
+        seconds = arr.astype("datetime64[s]")
+        out = seconds.astype(np.int64) / 86_400.0
+        out[np.isnat(seconds)] = np.nan
+        return out
     idx = pd.DatetimeIndex(pd.to_datetime(arr.ravel()))
     out = ((idx - _EPOCH) / _DAY).to_numpy(dtype=float, na_value=np.nan)
     return out.reshape(arr.shape)

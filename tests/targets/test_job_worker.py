@@ -14,8 +14,6 @@ from tests.celery_support import wait_for
 pytestmark = pytest.mark.celery_worker
 
 
-
-
 def rows(school):
     return sorted(
         ProgressStatus.objects.filter(school=school).values_list(

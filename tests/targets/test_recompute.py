@@ -189,3 +189,100 @@ def test_a_changed_judgement_enqueues_a_recompute_for_that_pupil(
     assert message.kwargs == {"school_id": school.pk, "pupil_ids": [pupil.pk]}
     assert message.published_at is not None  # eager in tests: it ran
     assert set(ProgressStatus.objects.values_list("pupil_id", flat=True)) == {pupil.pk}
+
+
+def _second_school(other_school, thresholds=None):
+    """``other_school`` with one pupil judged in two windows against a target (its own windows)."""
+    from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
+    from tests.targets.factories import PupilTargetFactory, SubjectFactory
+
+    year = AcademicYearFactory(school=other_school)
+    first = AssessmentWindowFactory(academic_year=year, name="Autumn", end_date=year.start_date.replace(month=12))
+    last = AssessmentWindowFactory(academic_year=year, name="Summer", end_date=year.end_date.replace(month=7))
+    subject = SubjectFactory(school=other_school)
+    pupil = PupilFactory(school=other_school)
+    PupilTargetFactory(pupil=pupil, subject=subject)
+    JudgementFactory(pupil=pupil, subject=subject, window=first, points=9)
+    JudgementFactory(pupil=pupil, subject=subject, window=last, points=9)
+    return pupil
+
+
+def test_a_batch_of_schools_gives_each_school_what_its_own_run_gives(school, other_school, tracked):
+    from targets.services import progress_recompute_schools, target_settings_update
+
+    _second_school(other_school)
+    # Schools in one batch keep their own settings: here no gap is "behind", and one flat window is stuck.
+    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=1)
+    results = progress_recompute_schools([other_school.pk, school.pk])
+    assert [r.school_id for r in results] == sorted([school.pk, other_school.pk])
+    batched = {s.pk: snapshot(s) for s in (school, other_school)}
+    assert len(batched[school.pk]) == 18 and len(batched[other_school.pk]) == 2
+    assert batched[other_school.pk][-1][5] == "stuck"
+    assert latest(tracked["flat"], tracked["reading"]).status == "well_behind"  # the default thresholds
+    ProgressStatus.objects.all().delete()
+    for s in (school, other_school):
+        progress_recompute(school_id=s.pk)
+        assert snapshot(s) == batched[s.pk]
+
+
+def test_an_unchanged_school_stops_at_its_fingerprint_and_a_change_is_written(school, tracked):
+    from targets.models import RecomputeState
+
+    first = progress_recompute(school_id=school.pk)
+    assert not first.unchanged and first.written == 18
+    state = RecomputeState.objects.get(school=school)
+    assert (state.rows, state.latest, len(state.digest)) == (18, 3, 64)
+    again = progress_recompute(school_id=school.pk)
+    assert again.unchanged and (again.rows, again.written) == (18, 0)
+    Judgement.objects.filter(pupil=tracked["steady"], window=tracked["windows"][5]).update(points=15)
+    changed = progress_recompute(school_id=school.pk)
+    assert not changed.unchanged and changed.written == 1
+    assert latest(tracked["steady"], tracked["reading"]).status == "well_behind"
+
+
+def test_statuses_deleted_behind_the_jobs_back_are_written_again(school, tracked):
+    progress_recompute(school_id=school.pk)
+    before = snapshot(school)
+    ProgressStatus.objects.filter(school=school).delete()
+    result = progress_recompute(school_id=school.pk)
+    assert not result.unchanged and result.written == 18
+    assert snapshot(school) == before
+
+
+def test_an_incremental_run_forgets_the_fingerprint_so_the_next_full_run_compares(school, tracked):
+    from targets.models import RecomputeState
+
+    progress_recompute(school_id=school.pk)
+    progress_recompute(school_id=school.pk, pupil_ids=[tracked["steady"].pk])
+    assert RecomputeState.objects.get(school=school).digest == ""
+    result = progress_recompute(school_id=school.pk)
+    assert not result.unchanged and result.written == 0
+    assert progress_recompute(school_id=school.pk).unchanged
+
+
+def test_a_schools_first_run_is_a_silent_baseline(school, tracked):
+    assert progress_recompute(school_id=school.pk).notified == 0
+    assert not Notification.objects.exists()
+    # … but the pupils off trajectory are still there for the pages to list.
+    assert ProgressStatus.objects.filter(school=school, is_latest=True, status="well_behind").count() == 1
+
+
+def test_school_batches_keep_to_the_pupil_limit(school, other_school, tracked):
+    from targets.services import school_batches
+
+    _second_school(other_school)
+    assert school_batches([school.pk, other_school.pk], max_pupils=3) == [[school.pk], [other_school.pk]]
+    assert school_batches([school.pk, other_school.pk], max_pupils=10) == [[school.pk, other_school.pk]]
+
+
+def test_the_notices_of_the_latest_window_can_be_replayed_after_the_baseline(school, tracked):
+    from targets.services import progress_notify_latest_slips
+
+    progress_recompute(school_id=school.pk)
+    assert progress_notify_latest_slips(school_id=school.pk) == 4  # slipping and flat, to the teacher and SENCO
+    assert set(Notification.objects.values_list("pupil_id", "kind")) == {
+        (tracked["slipping"].pk, "progress_behind"),
+        (tracked["flat"].pk, "progress_well_behind"),
+    }
+    assert progress_notify_latest_slips(school_id=school.pk) == 4  # the same notices: deduplicated on save
+    assert Notification.objects.count() == 4

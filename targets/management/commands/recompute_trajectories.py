@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from schoolpl.models import School
-from targets.services import progress_recompute
+from targets.services import progress_recompute_schools, school_batches
 
 
 class Command(BaseCommand):
@@ -20,9 +20,12 @@ class Command(BaseCommand):
             schools = schools.filter(pk=school)
             if not schools.exists():
                 raise CommandError(f"There is no school with id {school}.")
-        for s in schools:
-            result = progress_recompute(school_id=s.pk)
-            self.stdout.write(
-                f"{s.name}: {result.rows} statuses ({result.written} written, {result.deleted} removed), "
-                f"{result.notified} notifications"
-            )
+        names = dict(schools.values_list("pk", "name"))
+        for batch in school_batches(list(names)):
+            for result in progress_recompute_schools(batch):
+                detail = (
+                    "unchanged"
+                    if result.unchanged
+                    else f"{result.written} written, {result.deleted} removed, {result.notified} notifications"
+                )
+                self.stdout.write(f"{names[result.school_id]}: {result.rows} statuses ({detail})")
