@@ -126,6 +126,11 @@ class ProgressStatus(models.Model):
         "schoolpl.AssessmentWindow", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     is_latest = models.BooleanField(default=False, help_text="The pupil's latest window in this subject.")
+    series = models.BigIntegerField(
+        default=0,
+        help_text="On the latest row: a fingerprint of the pupil's whole series in the subject (0 elsewhere), so "
+        "the job finds the series that changed without reading every row back.",
+    )
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -529,6 +529,7 @@ def notifications_mark_read(*, user, school, ids: Iterable[int] | None = None) -
 # ------------------------------------------------------------------------------------------------
 
 _LOCK_CLASS = 5_202_605  # pg_advisory_xact_lock(class, school): one recompute of a school at a time
+_READ_ALL_ABOVE = 20_000  # changed pupils in a batch beyond which its schools' statuses are read whole
 
 
 @dataclass
@@ -613,8 +614,22 @@ def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thres
         }
     )
     # Rows come sorted by pupil, subject and window order: the last of each pair is the latest.
-    new["is_latest"] = ~new.duplicated(["pupil_id", "subject_id"], keep="last")
+    pupil, subject = new["pupil_id"].to_numpy(), new["subject_id"].to_numpy()
+    boundary = (pupil[1:] != pupil[:-1]) | (subject[1:] != subject[:-1])
+    last = np.ones(len(new), dtype=bool)
+    last[:-1] = boundary
+    new["is_latest"] = last
+    # The series fingerprint, on each latest row: the sum of its rows' hashes (order-free, wrapping).
+    series = np.zeros(len(new), dtype=np.uint64)
+    if len(new):
+        row_hash = pd.util.hash_pandas_object(new[_SERIES_COLUMNS], index=False).to_numpy()
+        starts = np.flatnonzero(np.concatenate([[True], boundary]))
+        series[last] = np.add.reduceat(row_hash, starts)
+    new["series"] = series.view(np.int64)
     return new
+
+
+_SERIES_COLUMNS = ["window_id", "expected", "actual", "status", "since_window_id"]
 
 
 #: status → its code in ``trajectory.STATUSES`` order (codes are also the severity), as SQL.
@@ -623,12 +638,31 @@ _STATUS_NAMES = np.array(trajectory.STATUSES, dtype=object)
 _OFF_CODES = [trajectory.SEVERITY[s] for s in OFF_TRAJECTORY]
 
 
+def _existing_latest(school_ids: Sequence[int]) -> pd.DataFrame:
+    """The stored latest row of every pupil × subject of the schools: its series fingerprint and status."""
+    school_in, school_params = in_clause("school_id", school_ids)
+    return read_binary_frame(
+        f"SELECT school_id, pupil_id, subject_id, series, {_STATUS_CODE_SQL} AS status "  # noqa: S608
+        f"FROM {ProgressStatus._meta.db_table} WHERE is_latest{school_in}",
+        school_params,
+        {"school_id": "int8", "pupil_id": "int8", "subject_id": "int8", "series": "int8", "status": "int2"},
+    )
+
+
+def _series_changed(new: pd.DataFrame, latest: pd.DataFrame) -> np.ndarray:
+    """Pupils with a series that is new, gone, or different from the stored one."""
+    now = new.loc[new["is_latest"].to_numpy(), ["pupil_id", "subject_id", "series"]]
+    both = now.merge(latest[["pupil_id", "subject_id", "series"]], on=["pupil_id", "subject_id"], how="outer")
+    differs = both["series_x"].isna() | both["series_y"].isna() | (both["series_x"] != both["series_y"])
+    return np.unique(both.loc[differs, "pupil_id"].to_numpy(dtype=np.int64))
+
+
 def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
     where, params = in_clause("pupil_id", pupil_ids)
     school_in, school_params = in_clause("school_id", school_ids)
     return read_binary_frame(
         f"SELECT id, school_id, pupil_id, subject_id, window_id, expected, actual, {_STATUS_CODE_SQL} AS status, "  # noqa: S608
-        f"since_window_id, is_latest FROM {ProgressStatus._meta.db_table} WHERE TRUE{school_in}{where}",
+        f"since_window_id, is_latest, series FROM {ProgressStatus._meta.db_table} WHERE TRUE{school_in}{where}",
         [*school_params, *params],
         {
             "id": "int8",
@@ -641,14 +675,17 @@ def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
             "status": "int2",
             "since_window_id": "int8",
             "is_latest": "bool",
+            "series": "int8",
         },
     )
 
 
-def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rows to upsert (new or changed) and ids to delete (no longer produced)."""
+def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Rows to write (new or changed), the ids of the stored rows they replace, and the ids of stored rows no
+    longer produced (stale)."""
+    none = np.array([], dtype=np.int64)
     if old.empty:
-        return new, np.array([], dtype=np.int64)
+        return new, none, none
     merged = new.merge(old.drop(columns="school_id"), on=_KEYS, how="left", suffixes=("", "_old"))
     missing = merged["id"].isna().to_numpy()
     changed = (
@@ -658,11 +695,12 @@ def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarra
         | (merged["status"].to_numpy() != merged["status_old"].to_numpy())
         | (merged["since_window_id"].to_numpy(dtype=float) != merged["since_window_id_old"].to_numpy(dtype=float))
         | (merged["is_latest"].to_numpy() != merged["is_latest_old"].to_numpy())
+        | (merged["series"].to_numpy(dtype=float) != merged["series_old"].to_numpy(dtype=float))
     )
-    upsert = new[changed]
+    replaced = merged.loc[changed & ~missing, "id"].to_numpy(dtype=np.int64)
     keep = old.merge(new[_KEYS], on=_KEYS, how="left", indicator=True)
     stale = keep.loc[keep["_merge"] == "left_only", "id"].to_numpy(dtype=np.int64)
-    return upsert, stale
+    return new[changed], replaced, stale
 
 
 def _digest(new: pd.DataFrame) -> str:
@@ -684,7 +722,6 @@ _DIGESTED = {
     "since_window_id": np.int64,
     "is_latest": np.bool_,
 }
-_UPDATED = ["expected", "actual", "status", "since_window_id", "is_latest", "computed_at"]
 _WRITTEN = {
     "school_id": "int8",
     "pupil_id": "int8",
@@ -695,75 +732,58 @@ _WRITTEN = {
     "status": "text",
     "since_window_id": "int8",
     "is_latest": "bool",
+    "series": "int8",
     "computed_at": "timestamptz",
 }
 
 
-def _write(rows: pd.DataFrame, stale: np.ndarray, *, first: bool) -> None:
-    """Delete ``stale`` ids and write ``rows``. On PostgreSQL the rows go in by binary COPY: straight into the
-    table when none of these pupils has a status yet (``first``: nothing can conflict while their schools'
-    locks are held), otherwise through a temporary table and one ``INSERT … ON CONFLICT DO UPDATE``."""
+def _write(rows: pd.DataFrame, remove: np.ndarray) -> None:
+    """Delete the stored rows ``remove`` (stale, or replaced by ``rows``), then insert ``rows``. A status
+    that changes is replaced rather than updated — an update writes a new row version and every index entry
+    anyway, and costs four times a fresh insert — so its identity is (pupil, subject, window), not its id.
+    Nothing else can insert these keys meanwhile: every writer holds the schools' locks. On PostgreSQL the
+    rows go in by binary COPY."""
     table = ProgressStatus._meta.db_table
-    if len(stale):
+    if len(remove):
         if is_postgres():
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [stale.tolist()])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [remove.tolist()])  # noqa: S608
         else:
-            ids = stale.tolist()
+            ids = remove.tolist()
             for start in range(0, len(ids), 500):
                 ProgressStatus.objects.filter(pk__in=ids[start : start + 500]).delete()
     if rows.empty:
         return
-    rows = rows.sort_values(_KEYS)  # one lock order for every writer
+    rows = rows.sort_values(_KEYS)  # the table's key order: friendlier to its unique index
     now = timezone.now()
     if is_postgres():
         payload = rows.assign(
             status=_STATUS_NAMES[rows["status"].to_numpy()],
             computed_at=np.datetime64(now.astimezone(dt.UTC).replace(tzinfo=None), "us"),
         )
-        stream = write_binary(payload, _WRITTEN)
-        columns = ", ".join(_WRITTEN)
         with connection.cursor() as cursor:
-            if first:
-                cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", stream)
-                return
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS targets_progress_incoming (school_id bigint, pupil_id bigint, "
-                "subject_id bigint, window_id bigint, expected double precision, actual double precision, "
-                "status varchar(12), since_window_id bigint, is_latest boolean, computed_at timestamptz) "
-                "ON COMMIT DELETE ROWS"
-            )
-            cursor.execute("TRUNCATE targets_progress_incoming")
             cursor.cursor.copy_expert(
-                f"COPY targets_progress_incoming ({columns}) FROM STDIN WITH (FORMAT binary)", stream
-            )
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM targets_progress_incoming "  # noqa: S608
-                f"ON CONFLICT (pupil_id, subject_id, window_id) DO UPDATE SET {sets}"
+                f"COPY {table} ({', '.join(_WRITTEN)}) FROM STDIN WITH (FORMAT binary)", write_binary(payload, _WRITTEN)
             )
         return
-    objs = [
-        ProgressStatus(
-            school_id=int(r.school_id),
-            pupil_id=int(r.pupil_id),
-            subject_id=int(r.subject_id),
-            window_id=int(r.window_id),
-            expected=float(r.expected),
-            actual=float(r.actual),
-            status=_STATUS_NAMES[int(r.status)],
-            since_window_id=int(r.since_window_id),
-            is_latest=bool(r.is_latest),
-            computed_at=now,
-        )
-        for r in rows.itertuples(index=False)
-    ]
     ProgressStatus.objects.bulk_create(
-        objs,
+        [
+            ProgressStatus(
+                school_id=int(r.school_id),
+                pupil_id=int(r.pupil_id),
+                subject_id=int(r.subject_id),
+                window_id=int(r.window_id),
+                expected=float(r.expected),
+                actual=float(r.actual),
+                status=_STATUS_NAMES[int(r.status)],
+                since_window_id=int(r.since_window_id),
+                is_latest=bool(r.is_latest),
+                series=int(r.series),
+                computed_at=now,
+            )
+            for r in rows.itertuples(index=False)
+        ],
         batch_size=500,
-        update_conflicts=True,
-        unique_fields=["pupil", "subject", "window"],
-        update_fields=_UPDATED,
     )
 
 
@@ -853,8 +873,8 @@ def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None
         _lock_schools([school_id])
         new = _classify([school_id], pupil_ids, _thresholds([school_id])[school_id])
         old = _existing([school_id], pupil_ids)
-        upsert, stale = _diff(new, old)
-        _write(upsert, stale, first=old.empty)
+        upsert, replaced, stale = _diff(new, old)
+        _write(upsert, np.concatenate([replaced, stale]))
         result.rows, result.written, result.deleted = len(new), len(upsert), len(stale)
         result.notified = _notify(school_id, _newly_off(new, old))
         # The school's stored fingerprint no longer describes its rows: the next full run compares them all.
@@ -868,8 +888,9 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
     and windows in a few queries, classify them with the pure ``targets.trajectory``, then per school write
     only what changed (upsert) and delete what no longer applies.
 
-    Idempotent: a second run writes nothing, and a school whose result has the fingerprint its last full
-    run stored (with as many rows still in the table) stops there without its statuses being read back.
+    Idempotent: a second run writes nothing. A school whose result has the fingerprint its last full run
+    stored (with as many latest rows still in the table) stops there; in the others only the pupils whose
+    series fingerprint (kept on each latest row) moved are read back and compared row by row.
     Concurrent runs queue on per-school advisory locks. Pupils who newly fall behind, become stuck or fall
     well behind are notified to their teachers and the SENCOs — except in a school's first run, which is the
     baseline (nobody has "newly" done anything yet; the pages list who is off trajectory)."""
@@ -896,25 +917,28 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             else:
                 changed.append(school_id)
         if changed:
-            old = _existing(changed, None)
+            # Only the series whose fingerprint moved are read back and compared, row by row.
+            stored_latest = _existing_latest(changed)
+            fresh = new[new["school_id"].isin(changed).to_numpy()]
+            pupils = _series_changed(fresh, stored_latest)
+            everyone = len(pupils) > _READ_ALL_ABOVE
+            old = _existing(changed, None if everyone else pupils)
+            if not everyone:
+                fresh = fresh[fresh["pupil_id"].isin(pupils).to_numpy()]
+            upsert, replaced, stale = _diff(fresh, old)
+            _write(upsert, np.concatenate([replaced, stale]))
+            written = upsert["school_id"].value_counts()
+            stale_of = old.loc[old["id"].isin(stale).to_numpy(), "school_id"].value_counts()
+            baseline = set(changed) - set(stored_latest["school_id"].tolist())  # a first run: no notices
+            fresh_of = {s: g for s, g in fresh.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
             old_of = {s: g for s, g in old.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
-            first, again = [], []
             for school_id in changed:
-                rows, previous = rows_of.get(school_id, new.iloc[:0]), old_of.get(school_id, old.iloc[:0])
-                upsert, stale = _diff(rows, previous)
-                (first if previous.empty else again).append((school_id, upsert, stale, previous))
-            for batch, is_first in ((first, True), (again, False)):
-                if batch:
-                    _write(
-                        pd.concat([u for _, u, _, _ in batch], ignore_index=True),
-                        np.concatenate([st for _, _, st, _ in batch]),
-                        first=is_first,
-                    )
-            for school_id, upsert, stale, previous in first + again:
                 result = results[school_id]
-                result.written, result.deleted = len(upsert), len(stale)
-                if not previous.empty:  # a school's first run is the baseline: nobody is "newly" off
-                    result.notified = _notify(school_id, _newly_off(rows_of.get(school_id, new.iloc[:0]), previous))
+                result.written, result.deleted = int(written.get(school_id, 0)), int(stale_of.get(school_id, 0))
+                if school_id not in baseline and school_id in old_of:
+                    result.notified = _notify(
+                        school_id, _newly_off(fresh_of.get(school_id, fresh.iloc[:0]), old_of[school_id])
+                    )
             _store_states({s: (digests[s], results[s].rows, latest[s]) for s in changed})
     for result in results.values():
         _log(result, "")

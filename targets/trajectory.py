@@ -378,7 +378,8 @@ def classify_frame(
     subjects = pd.Index(pd.unique(plans["subject"].to_numpy())).sort_values()
     n_subj = max(len(subjects), 1)
     plan_key = pupils.get_indexer(plans["pupil_id"]) * n_subj + subjects.get_indexer(plans["subject"])
-    if pd.Series(plan_key).duplicated().any():
+    sorted_keys = np.sort(plan_key)
+    if (sorted_keys[1:] == sorted_keys[:-1]).any():
         raise ValueError("plans: one plan per pupil_id x subject")
     n_keys = len(pupils) * n_subj
 
@@ -406,18 +407,19 @@ def classify_frame(
     key = key[has_plan]
     rank = rank[has_plan]
     actual = judgements["points"].to_numpy(dtype=float, na_value=np.nan)[has_plan]
-    n_windows = max(len(w), 1)
-    if pd.Series(key * n_windows + rank).duplicated().any():
+    # Sort by plan (= pupil, subject) then window order: one integer sort key (rows usually arrive almost
+    # in order, which a stable sort exploits), whose neighbours are equal only for a duplicate judgement.
+    combined = key * max(len(w), 1) + rank
+    order = np.argsort(combined, kind="stable")
+    combined = combined[order]
+    if (combined[1:] == combined[:-1]).any():
         raise ValueError("judgements: one (latest) judgement per pupil_id x subject x window_id")
+    key, rank, actual = key[order], rank[order], actual[order]
     judged = ~np.isnan(actual)
     key, rank, actual = key[judged], rank[judged], actual[judged]
     n = len(key)
     if n == 0:
         return _empty_output()
-
-    # Sort by plan (= pupil, subject) then window order.
-    order = np.lexsort((rank, key))
-    key, rank, actual = key[order], rank[order], actual[order]
     t_pts = t_pts_k[key]
     expected = _interpolate(b_pts_k[key], b_day_k[key], t_pts, t_day_k[key], w["end_day"].to_numpy()[rank])
 

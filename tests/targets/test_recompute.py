@@ -286,3 +286,26 @@ def test_the_notices_of_the_latest_window_can_be_replayed_after_the_baseline(sch
     }
     assert progress_notify_latest_slips(school_id=school.pk) == 4  # the same notices: deduplicated on save
     assert Notification.objects.count() == 4
+
+
+def test_a_full_run_compares_only_the_series_that_moved_and_matches_a_run_from_scratch(school, tracked):
+    from targets import services
+
+    progress_recompute(school_id=school.pk)
+    PupilTarget.objects.filter(pupil=tracked["flat"]).update(status=PupilTarget.Status.REPLACED)  # series gone
+    Judgement.objects.filter(pupil=tracked["steady"], window=tracked["windows"][5]).update(points=15)  # moved
+    read_back = []
+    real_existing = services._existing
+    services._existing = lambda schools, pupils: read_back.append(pupils) or real_existing(schools, pupils)
+    try:
+        result = progress_recompute(school_id=school.pk)
+    finally:
+        services._existing = real_existing
+    assert [sorted(p) for p in read_back] == [sorted([tracked["flat"].pk, tracked["steady"].pk])]
+    assert (result.written, result.deleted) == (1, 6)
+    kept = snapshot(school)
+    ProgressStatus.objects.all().delete()
+    progress_recompute(school_id=school.pk)
+    assert snapshot(school) == kept
+    assert set(ProgressStatus.objects.filter(is_latest=True).values_list("series", flat=True)) != {0}
+    assert not ProgressStatus.objects.filter(is_latest=False).exclude(series=0).exists()
