@@ -622,14 +622,24 @@ def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thres
     # The series fingerprint, on each latest row: the sum of its rows' hashes (order-free, wrapping).
     series = np.zeros(len(new), dtype=np.uint64)
     if len(new):
-        row_hash = pd.util.hash_pandas_object(new[_SERIES_COLUMNS], index=False).to_numpy()
         starts = np.flatnonzero(np.concatenate([[True], boundary]))
-        series[last] = np.add.reduceat(row_hash, starts)
+        series[last] = np.add.reduceat(_row_hashes(new), starts)
     new["series"] = series.view(np.int64)
     return new
 
 
-_SERIES_COLUMNS = ["window_id", "expected", "actual", "status", "since_window_id"]
+#: What a row's hash covers (is_latest and series follow from the row's place in its series).
+_HASHED = {
+    "window_id": np.int64,
+    "expected": np.float64,
+    "actual": np.float64,
+    "status": np.int16,
+    "since_window_id": np.int64,
+}
+
+
+def _row_hashes(rows: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(rows[list(_HASHED)].astype(_HASHED), index=False).to_numpy()
 
 
 #: status → its code in ``trajectory.STATUSES`` order (codes are also the severity), as SQL.
@@ -639,22 +649,70 @@ _OFF_CODES = [trajectory.SEVERITY[s] for s in OFF_TRAJECTORY]
 
 
 def _existing_latest(school_ids: Sequence[int]) -> pd.DataFrame:
-    """The stored latest row of every pupil × subject of the schools: its series fingerprint and status."""
+    """The stored latest row of every pupil × subject of the schools (with its series fingerprint)."""
     school_in, school_params = in_clause("school_id", school_ids)
-    return read_binary_frame(
-        f"SELECT school_id, pupil_id, subject_id, series, {_STATUS_CODE_SQL} AS status "  # noqa: S608
-        f"FROM {ProgressStatus._meta.db_table} WHERE is_latest{school_in}",
+    latest = read_binary_frame(
+        f"SELECT id, school_id, pupil_id, subject_id, window_id, expected, actual, {_STATUS_CODE_SQL} AS status, "  # noqa: S608
+        f"since_window_id, series FROM {ProgressStatus._meta.db_table} WHERE is_latest{school_in}",
         school_params,
-        {"school_id": "int8", "pupil_id": "int8", "subject_id": "int8", "series": "int8", "status": "int2"},
+        {**_STORED, "series": "int8"},
     )
+    latest["is_latest"] = True
+    return latest
 
 
-def _series_changed(new: pd.DataFrame, latest: pd.DataFrame) -> np.ndarray:
-    """Pupils with a series that is new, gone, or different from the stored one."""
-    now = new.loc[new["is_latest"].to_numpy(), ["pupil_id", "subject_id", "series"]]
-    both = now.merge(latest[["pupil_id", "subject_id", "series"]], on=["pupil_id", "subject_id"], how="outer")
-    differs = both["series_x"].isna() | both["series_y"].isna() | (both["series_x"] != both["series_y"])
-    return np.unique(both.loc[differs, "pupil_id"].to_numpy(dtype=np.int64))
+_STORED = {
+    "id": "int8",
+    "school_id": "int8",
+    "pupil_id": "int8",
+    "subject_id": "int8",
+    "window_id": "int8",
+    "expected": "float8",
+    "actual": "float8",
+    "status": "int2",
+    "since_window_id": "int8",
+}
+_PAIR = ["pupil_id", "subject_id"]
+
+
+def _triage(fresh: pd.DataFrame, stored: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Sort the pupil × subject series of changed schools by what their latest rows tell.
+
+    A series whose fingerprint is unchanged needs nothing. One whose earlier rows are unchanged (the same
+    fingerprint without its latest row) and whose latest window is the same changed only in its latest row;
+    one whose earlier rows are exactly the stored series gained a window (its old latest row is no longer
+    the latest). Both are written from the latest rows alone. Returns (rows to write, ids they replace,
+    the (pupil, subject) pairs whose stored rows must be read back and compared)."""
+    latest_rows = fresh[fresh["is_latest"].to_numpy()]
+    now = latest_rows[[*_PAIR, "window_id", "series"]]
+    now = now.assign(prefix=(now["series"].to_numpy().view(np.uint64) - _row_hashes(latest_rows)).view(np.int64))
+    was = stored[["id", *_PAIR, "window_id", "series"]]
+    was = was.assign(prefix=(was["series"].to_numpy().view(np.uint64) - _row_hashes(stored)).view(np.int64))
+    both = now.merge(was, on=_PAIR, how="inner", suffixes=("", "_old"))  # integers stay integers
+    moved = both["series"].to_numpy() != both["series_old"].to_numpy()
+    same_window = both["window_id"].to_numpy() == both["window_id_old"].to_numpy()
+    latest_only = moved & same_window & (both["prefix"].to_numpy() == both["prefix_old"].to_numpy())
+    appended = moved & ~same_window & (both["prefix"].to_numpy() == both["series_old"].to_numpy())
+    fast = both[latest_only | appended]
+    keys = pd.concat(
+        [
+            fast[[*_PAIR, "window_id"]],
+            both.loc[appended, [*_PAIR, "window_id_old"]].rename(columns={"window_id_old": "window_id"}),
+        ]
+    )
+    rows = fresh.merge(keys, on=_KEYS)
+    unexplained = both.loc[moved & ~latest_only & ~appended, _PAIR]
+    new_series = now[_PAIR].merge(was[_PAIR], on=_PAIR, how="left", indicator=True)
+    gone_series = was[_PAIR].merge(now[_PAIR], on=_PAIR, how="left", indicator=True)
+    reread = pd.concat(
+        [
+            unexplained,
+            new_series.loc[new_series["_merge"] == "left_only", _PAIR],
+            gone_series.loc[gone_series["_merge"] == "left_only", _PAIR],
+        ],
+        ignore_index=True,
+    )
+    return rows, fast["id"].to_numpy(dtype=np.int64), reread
 
 
 def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
@@ -682,25 +740,27 @@ def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
 
 def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Rows to write (new or changed), the ids of the stored rows they replace, and the ids of stored rows no
-    longer produced (stale)."""
+    longer produced (stale). Rows are matched on their key by position, so 64-bit values stay exact."""
     none = np.array([], dtype=np.int64)
     if old.empty:
         return new, none, none
-    merged = new.merge(old.drop(columns="school_id"), on=_KEYS, how="left", suffixes=("", "_old"))
-    missing = merged["id"].isna().to_numpy()
-    changed = (
-        missing
-        | ~np.isclose(merged["expected"].to_numpy(dtype=float), merged["expected_old"].to_numpy(dtype=float), atol=1e-9)
-        | ~np.isclose(merged["actual"].to_numpy(dtype=float), merged["actual_old"].to_numpy(dtype=float), atol=1e-9)
-        | (merged["status"].to_numpy() != merged["status_old"].to_numpy())
-        | (merged["since_window_id"].to_numpy(dtype=float) != merged["since_window_id_old"].to_numpy(dtype=float))
-        | (merged["is_latest"].to_numpy() != merged["is_latest_old"].to_numpy())
-        | (merged["series"].to_numpy(dtype=float) != merged["series_old"].to_numpy(dtype=float))
-    )
-    replaced = merged.loc[changed & ~missing, "id"].to_numpy(dtype=np.int64)
-    keep = old.merge(new[_KEYS], on=_KEYS, how="left", indicator=True)
-    stale = keep.loc[keep["_merge"] == "left_only", "id"].to_numpy(dtype=np.int64)
-    return new[changed], replaced, stale
+    position = pd.MultiIndex.from_frame(old[_KEYS]).get_indexer(pd.MultiIndex.from_frame(new[_KEYS]))
+    found = position >= 0
+    at = np.where(found, position, 0)
+
+    def moved(column: str) -> np.ndarray:
+        ours, theirs = new[column].to_numpy(), old[column].to_numpy()[at]
+        if column in ("expected", "actual"):
+            return ~np.isclose(ours, theirs, atol=1e-9)
+        return ours != theirs
+
+    changed = ~found
+    for column in ("expected", "actual", "status", "since_window_id", "is_latest", "series"):
+        changed |= moved(column)
+    kept = np.zeros(len(old), dtype=bool)
+    kept[position[found]] = True
+    ids = old["id"].to_numpy(dtype=np.int64)
+    return new[changed], ids[position[changed & found]], ids[~kept]
 
 
 def _digest(new: pd.DataFrame) -> str:
@@ -917,27 +977,30 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             else:
                 changed.append(school_id)
         if changed:
-            # Only the series whose fingerprint moved are read back and compared, row by row.
+            # Only the series whose fingerprint moved are written; only those their latest rows cannot
+            # explain are read back and compared row by row.
             stored_latest = _existing_latest(changed)
             fresh = new[new["school_id"].isin(changed).to_numpy()]
-            pupils = _series_changed(fresh, stored_latest)
-            everyone = len(pupils) > _READ_ALL_ABOVE
-            old = _existing(changed, None if everyone else pupils)
-            if not everyone:
-                fresh = fresh[fresh["pupil_id"].isin(pupils).to_numpy()]
-            upsert, replaced, stale = _diff(fresh, old)
-            _write(upsert, np.concatenate([replaced, stale]))
-            written = upsert["school_id"].value_counts()
-            stale_of = old.loc[old["id"].isin(stale).to_numpy(), "school_id"].value_counts()
             baseline = set(changed) - set(stored_latest["school_id"].tolist())  # a first run: no notices
+            first = fresh["school_id"].isin(baseline).to_numpy()
+            quick, replaced_quick, reread = _triage(fresh[~first], stored_latest)
+            old = stored_latest.iloc[:0]
+            if len(reread):
+                pupils = np.unique(reread["pupil_id"].to_numpy())
+                old = _existing(changed, None if len(pupils) > _READ_ALL_ABOVE else pupils).merge(reread, on=_PAIR)
+            upsert, replaced, stale = _diff(fresh[~first].merge(reread, on=_PAIR), old)
+            rows = pd.concat([fresh[first], quick, upsert], ignore_index=True)
+            _write(rows, np.concatenate([replaced_quick, replaced, stale]))
+            written = rows["school_id"].value_counts()
+            stale_of = old.loc[old["id"].isin(stale).to_numpy(), "school_id"].value_counts()
             fresh_of = {s: g for s, g in fresh.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
-            old_of = {s: g for s, g in old.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
+            stored_of = {s: g for s, g in stored_latest.groupby("school_id", sort=False)}  # noqa: C416
             for school_id in changed:
                 result = results[school_id]
                 result.written, result.deleted = int(written.get(school_id, 0)), int(stale_of.get(school_id, 0))
-                if school_id not in baseline and school_id in old_of:
+                if school_id not in baseline:
                     result.notified = _notify(
-                        school_id, _newly_off(fresh_of.get(school_id, fresh.iloc[:0]), old_of[school_id])
+                        school_id, _newly_off(fresh_of.get(school_id, fresh.iloc[:0]), stored_of[school_id])
                     )
             _store_states({s: (digests[s], results[s].rows, latest[s]) for s in changed})
     for result in results.values():

@@ -18,7 +18,15 @@ pytestmark = pytest.mark.django_db
 def snapshot(school):
     return sorted(
         ProgressStatus.objects.filter(school=school).values_list(
-            "pupil_id", "subject_id", "window_id", "expected", "actual", "status", "since_window_id", "is_latest"
+            "pupil_id",
+            "subject_id",
+            "window_id",
+            "expected",
+            "actual",
+            "status",
+            "since_window_id",
+            "is_latest",
+            "series",
         )
     )
 
@@ -288,24 +296,58 @@ def test_the_notices_of_the_latest_window_can_be_replayed_after_the_baseline(sch
     assert Notification.objects.count() == 4
 
 
-def test_a_full_run_compares_only_the_series_that_moved_and_matches_a_run_from_scratch(school, tracked):
+def _reading_back(services):
+    """Record the pupils whose stored statuses a recompute reads back."""
+    read_back, real = [], services._existing
+    services._existing = lambda schools, pupils: read_back.append(sorted(pupils)) or real(schools, pupils)
+    return read_back, real
+
+
+def test_a_full_run_reads_back_only_the_series_its_latest_rows_cannot_explain(school, tracked):
     from targets import services
 
     progress_recompute(school_id=school.pk)
+    ws = tracked["windows"]
     PupilTarget.objects.filter(pupil=tracked["flat"]).update(status=PupilTarget.Status.REPLACED)  # series gone
-    Judgement.objects.filter(pupil=tracked["steady"], window=tracked["windows"][5]).update(points=15)  # moved
-    read_back = []
-    real_existing = services._existing
-    services._existing = lambda schools, pupils: read_back.append(pupils) or real_existing(schools, pupils)
+    Judgement.objects.filter(pupil=tracked["steady"], window=ws[5]).update(points=15)  # its latest row only
+    Judgement.objects.filter(pupil=tracked["slipping"], window=ws[1]).update(points=16)  # an earlier window
+    read_back, real = _reading_back(services)
     try:
         result = progress_recompute(school_id=school.pk)
     finally:
-        services._existing = real_existing
-    assert [sorted(p) for p in read_back] == [sorted([tracked["flat"].pk, tracked["steady"].pk])]
-    assert (result.written, result.deleted) == (1, 6)
+        services._existing = real
+    assert read_back == [sorted([tracked["flat"].pk, tracked["slipping"].pk])]
+    assert result.deleted == 6 and result.written >= 2
     kept = snapshot(school)
     ProgressStatus.objects.all().delete()
     progress_recompute(school_id=school.pk)
     assert snapshot(school) == kept
     assert set(ProgressStatus.objects.filter(is_latest=True).values_list("series", flat=True)) != {0}
     assert not ProgressStatus.objects.filter(is_latest=False).exclude(series=0).exists()
+
+
+def test_a_new_window_is_appended_from_the_latest_rows_alone(school, tracked):
+    from schoolpl.models import AssessmentWindow
+    from targets import services
+
+    progress_recompute(school_id=school.pk)
+    last = tracked["windows"][5]
+    autumn = AssessmentWindow.objects.create(
+        school=school,
+        academic_year=last.academic_year,
+        name="Autumn 2025",
+        start_date=last.end_date.replace(month=9, day=1),
+        end_date=last.end_date.replace(month=12, day=15),
+    )
+    JudgementFactory(pupil=tracked["steady"], subject=tracked["reading"], window=autumn, points=25)
+    read_back, real = _reading_back(services)
+    try:
+        result = progress_recompute(school_id=school.pk)
+    finally:
+        services._existing = real
+    assert read_back == [] and (result.written, result.deleted) == (2, 0)  # the new row and the old latest
+    assert latest(tracked["steady"], tracked["reading"]).window_id == autumn.pk
+    kept = snapshot(school)
+    ProgressStatus.objects.all().delete()
+    progress_recompute(school_id=school.pk)
+    assert snapshot(school) == kept
