@@ -993,15 +993,15 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             _write(rows, np.concatenate([replaced_quick, replaced, stale]))
             written = rows["school_id"].value_counts()
             stale_of = old.loc[old["id"].isin(stale).to_numpy(), "school_id"].value_counts()
-            fresh_of = {s: g for s, g in fresh.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
-            stored_of = {s: g for s, g in stored_latest.groupby("school_id", sort=False)}  # noqa: C416
+            flagged = _newly_off(fresh[~first], stored_latest)  # a school's first run notifies nobody
+            school_of = pd.Series(fresh["school_id"].to_numpy(), index=fresh["pupil_id"].to_numpy())
+            school_of = school_of[~school_of.index.duplicated()]
+            flagged_of = dict(list(flagged.groupby(school_of.reindex(flagged["pupil_id"]).to_numpy(), sort=False)))
             for school_id in changed:
                 result = results[school_id]
                 result.written, result.deleted = int(written.get(school_id, 0)), int(stale_of.get(school_id, 0))
-                if school_id not in baseline:
-                    result.notified = _notify(
-                        school_id, _newly_off(fresh_of.get(school_id, fresh.iloc[:0]), stored_of[school_id])
-                    )
+                if school_id in flagged_of:
+                    result.notified = _notify(school_id, flagged_of[school_id])
             _store_states({s: (digests[s], results[s].rows, latest[s]) for s in changed})
     for result in results.values():
         _log(result, "")
