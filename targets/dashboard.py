@@ -3,13 +3,15 @@
 Two halves:
 
 * :func:`load_frames` is the selector: a fixed handful of set-based queries (windows, subjects, pupils,
-  progress statuses and judgements at the chosen, previous and year-ago windows, key-stage baselines, and
-  two SQL aggregates for the trends) whatever the number of pupils. Trends over every window are
-  aggregated in SQL (DESIGN §7: hand pandas the reduced result), everything else comes back as rows.
+  progress statuses at the chosen window, judgements at the chosen and year-ago windows, key-stage
+  baselines, and two SQL aggregates over every window up to the chosen one) whatever the number of pupils.
+  Counts over many windows are aggregated in SQL (DESIGN §7: hand pandas the reduced result), the rows a
+  panel lists or pairs up pupil by pupil come back as rows.
 * The panel builders (:func:`overview`, :func:`levels_panels`, :func:`gaps`, :func:`gap_trends`,
-  :func:`stuck_list`, :func:`trends`, :func:`drill_down`) are pure over those frames and use
-  :mod:`assessment.analytics` for the arithmetic. Each returns a :class:`Table` that the page renders and
-  the export writes, so a figure on screen and in a download are the same number.
+  :func:`stuck_list`, :func:`trends`, :func:`drill_down`) are pure over those frames and vectorised with
+  numpy over whole columns (the rules are those of :mod:`assessment.analytics`; the tests check they
+  agree). Each returns a :class:`Table` that the page renders and the export writes, so a figure on screen
+  and in a download are the same number.
 
 Scoping is decided by the caller: it hands in the pupils queryset the user may count (the whole school
 for leaders, SENCOs, admins and a SIP; pupils currently in a teacher's own groups for a teacher) and
@@ -24,10 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Q, Subquery, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Case, Count, Q, Subquery, Sum, When
 
 from assessment import analytics
-from assessment.analytics import STATUSES, Group
+from assessment.analytics import PROGRESS_BUCKETS, STATUSES, Group
+from assessment.scales import whole_level_labels, whole_levels_array
+from pupils.codes import year_group_label
 
 MIN_SIZE = 5
 SUPPRESSED = "fewer than 5 pupils"
@@ -103,7 +109,7 @@ def characteristic(key: str) -> Characteristic | None:
 # --- Tables: what a panel shows and what its export writes -----------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One figure: ``value`` is exported, ``text`` shown; ``drill`` holds the drill-down parameters of the
     pupils it counts; ``note`` is a second line (a change, or why a figure is suppressed)."""
@@ -143,16 +149,27 @@ class Table:
         return f"chart-{self.key}"
 
 
+def _missing(value) -> bool:
+    """None or NaN (a cheap ``pd.isna`` for the scalars the panels format, thousands of times a page)."""
+    if value is None:
+        return True
+    if isinstance(value, float):  # numpy's float64 too
+        return value != value
+    if isinstance(value, int | np.integer):
+        return False
+    return bool(pd.isna(value))
+
+
 def _pct(value: float) -> str:
-    return "" if value is None or pd.isna(value) else f"{value:.0f}%"
+    return "" if _missing(value) else f"{value:.0f}%"
 
 
 def _num(value: float, places: int = 1) -> float | None:
-    return None if value is None or pd.isna(value) else round(float(value), places)
+    return None if _missing(value) else round(float(value), places)
 
 
 def _signed(value: float | None, unit: str = "") -> str:
-    if value is None or pd.isna(value):
+    if _missing(value):
         return ""
     return f"{value:+.1f}{unit}".replace("-", "−")
 
@@ -194,25 +211,37 @@ class Frames:
     year_ago: dict | None
     subjects: pd.DataFrame  # id, code, name, scale_code (in display order)
     pupils: pd.DataFrame  # pupil_id, year_group, characteristics (+ name when names are allowed)
-    statuses: pd.DataFrame  # pupil_id, subject_id, window_id, status, since_window_id, expected, actual
-    judgements: pd.DataFrame  # pupil_id, subject_id, window_id, points
-    baselines: pd.DataFrame  # pupil_id, subject_id, key_stage, points
-    status_trend: pd.DataFrame  # window_id, subject_id, n_<g>, ok_<g> for g in all + characteristics
-    attainment_trend: pd.DataFrame  # window_id, subject_id, n_<g>, sum_<g>
+    statuses: pd.DataFrame  # at the chosen window: pupil_id, subject_id, status, since_window_id (+ expected,
+    # actual with ``detail``)
+    judgements: pd.DataFrame  # at the chosen and year-ago windows: pupil_id, subject_id, window_id, points
+    baselines: pd.DataFrame  # pupil_id, subject_id, key_stage, method, points (by pupil, subject, key stage, TT last)
+    status_counts: pd.DataFrame  # window_id, subject_id, year_group, status, n, n_<key> per characteristic
+    attainment_trend: pd.DataFrame  # window_id, subject_id, n_<g>, sum_<g> for g in all + characteristics (the
+    # rows of a window and subject are summed: one per SEN provision and gender)
     names: bool
     filters: Filters = field(default_factory=Filters)
+    memo: dict = field(default_factory=dict, repr=False)  # frames derived once per request (see _memo)
 
     def __post_init__(self):
-        self._window_names = dict(zip(self.windows["id"], self.windows["name"], strict=True))
+        self.window_records = self.windows.to_dict("records")
+        self._window_names = {w["id"]: str(w["name"]) for w in self.window_records}
         self._subject_names = dict(zip(self.subjects["id"], self.subjects["name"], strict=True))
 
     def window_name(self, window_id) -> str:
-        if window_id is None or pd.isna(window_id):
+        if _missing(window_id):
             return ""
-        return str(self._window_names.get(int(window_id), ""))
+        return self._window_names.get(int(window_id), "")
 
     def subject_name(self, subject_id) -> str:
         return str(self._subject_names.get(int(subject_id), ""))
+
+
+def _memo(frames: Frames, key: str, build):
+    """``build()`` once per request: several panels (and the view) share a derived frame. Callers treat
+    the result as read-only."""
+    if key not in frames.memo:
+        frames.memo[key] = build()
+    return frames.memo[key]
 
 
 PUPIL_COLUMNS = [
@@ -240,13 +269,60 @@ _PUPIL_FIELDS = [
     "ethnicity",
 ]
 _NAME_FIELDS = ["legal_forename", "legal_surname", "preferred_forename", "preferred_surname"]
+#: Pupil fields the attainment aggregate groups by (a handful of values each) instead of a FILTER per value.
+_GROUPED_LOOKUPS = ("sen_provision", "gender")
 
 
-def _frame(rows: Iterable, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A DataFrame from ``values_list`` tuples (with ``columns``) or ``values`` dicts (without)."""
-    if columns is None:
-        return pd.DataFrame(list(rows))
-    return pd.DataFrame.from_records(list(rows), columns=list(columns))
+#: Rows taken from the cursor at a time: few enough that they are freed before the garbage collector's
+#: youngest generation fills up (700 objects), so thousands of rows never make it scan the whole heap.
+_FETCH_BATCH = 500
+
+
+def _columns(table: np.ndarray, columns: Sequence[str]) -> pd.DataFrame:
+    """A DataFrame named ``columns`` from a rows × columns object array: a column of ints or floats becomes a
+    typed array at once (several times cheaper than ``from_records`` inferring every value); other columns
+    (and any with a NULL) are inferred as ``from_records`` would."""
+    if not len(table):
+        return pd.DataFrame.from_records([], columns=list(columns))
+    data = {}
+    for i, name in enumerate(columns):
+        values = table[:, i]
+        dtype = {int: np.int64, float: np.float64}.get(type(values[0]))
+        try:
+            data[name] = values.astype(dtype) if dtype is not None else values.tolist()
+        except TypeError:  # a NULL among them
+            data[name] = values.tolist()
+    return pd.DataFrame(data)
+
+
+def _frame(rows: Iterable[tuple], columns: Sequence[str]) -> pd.DataFrame:
+    """A DataFrame named ``columns`` from ``values_list`` tuples."""
+    return _columns(np.array(list(rows), dtype=object).reshape(-1, len(columns)), columns)
+
+
+def _fetch(qs, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows of a ``values_list`` queryset as a frame named ``columns``, read from the cursor in small
+    batches: no per-value converters (so only for ints, floats and strings — not dates or SQLite's
+    booleans), which costs several times less than iterating the queryset over thousands of rows."""
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # e.g. ``window_id__in=[]``: no query, no rows
+        return _columns(np.empty((0, len(columns)), dtype=object), columns)
+    batches = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_FETCH_BATCH):
+            batches.append(np.array(rows, dtype=object))
+    table = np.concatenate(batches) if batches else np.empty((0, len(columns)), dtype=object)
+    return _columns(table, columns)
+
+
+def _aggregate(qs, group: Sequence[str], **aggregates) -> pd.DataFrame:
+    """``qs`` grouped by the ``group`` fields with ``aggregates``, as a frame named by both (the names
+    after ``__`` for related fields)."""
+    names = list(aggregates)
+    rows = qs.order_by().values(*group).annotate(**aggregates).values_list(*group, *names)
+    return _fetch(rows, [g.rsplit("__", 1)[-1] for g in group] + names)
 
 
 def pick_windows(windows: pd.DataFrame, window_id: int | None, today: dt.date) -> tuple[dict | None, ...]:
@@ -267,14 +343,25 @@ def pick_windows(windows: pd.DataFrame, window_id: int | None, today: dt.date) -
 
 
 def load_frames(
-    school, pupils_qs, filters: Filters, *, names: bool, today: dt.date | None = None, whole_school: bool = False
+    school,
+    pupils_qs,
+    filters: Filters,
+    *,
+    names: bool,
+    today: dt.date | None = None,
+    whole_school: bool = False,
+    detail: bool = False,
 ) -> Frames:
     """Load every frame the dashboard needs in a constant number of queries (8, whatever the size of the
-    school): windows, subjects, pupils, statuses, judgements, baselines and the two trend aggregates.
+    school): windows, subjects, pupils, statuses, judgements, baselines and two aggregates over every window
+    up to the chosen one — status counts by year group (the overview's current and previous windows and
+    the on-track trend) and attainment sums (the gap trend).
 
     ``pupils_qs`` is already scoped to what the user may count; the year, characteristic and teaching-group
     filters narrow it here, and every other query takes it as a subquery (never a list of ids) — or, when
-    ``whole_school`` says ``pupils_qs`` is every pupil of the school, as the same conditions on the join."""
+    ``whole_school`` says ``pupils_qs`` is every pupil of the school, as the same conditions on the join.
+    ``detail`` also loads each status's expected and actual points, which only the drill-down lists (the
+    page leaves them out: thousands of floats to convert)."""
     from assessment.models import Judgement, Subject, TransitionalResult
     from schoolpl.models import AssessmentWindow
     from targets.models import ProgressStatus
@@ -320,47 +407,63 @@ def load_frames(
         qs = qs.filter(pupil_q, school=school)
         return qs.filter(subject_id=filters.subject_id) if filters.subject_id is not None else qs
 
-    window_ids = [w["id"] for w in (window, previous, year_ago) if w is not None]
-    statuses = _frame(
-        scoped(ProgressStatus.objects.filter(window_id__in=window_ids[:2])).values_list(
-            "pupil_id", "subject_id", "window_id", "status", "since_window_id", "expected", "actual"
-        ),
-        ["pupil_id", "subject_id", "window_id", "status", "since_window_id", "expected", "actual"],
+    status_columns = ["pupil_id", "subject_id", "status", "since_window_id"] + (
+        ["expected", "actual"] if detail else []
     )
-    judgements = _frame(
-        scoped(Judgement.objects.filter(window_id__in=window_ids)).values_list(
-            "pupil_id", "subject_id", "window_id", "points"
-        ),
+    statuses = _fetch(
+        scoped(ProgressStatus.objects.filter(window_id__in=[window["id"]] if window else []))
+        .order_by()
+        .values_list(*status_columns),
+        status_columns,
+    )
+    judgements = _fetch(
+        scoped(Judgement.objects.filter(window_id__in=[w["id"] for w in (window, year_ago) if w is not None]))
+        .order_by()
+        .values_list("pupil_id", "subject_id", "window_id", "points"),
         ["pupil_id", "subject_id", "window_id", "points"],
     )
-    baselines = _frame(
+    baselines = _fetch(
         scoped(TransitionalResult.objects.filter(key_stage__in=list(EXPECTED_LEVELS), points__isnull=False))
-        .order_by()
+        # In the order the levels panels choose by: the last per pupil and subject is the latest key stage,
+        # a test result before teacher assessment.
+        .order_by("pupil_id", "subject_id", "key_stage", Case(When(method="TT", then=1), default=0))
         .values_list("pupil_id", "subject_id", "key_stage", "method", "points"),
         ["pupil_id", "subject_id", "key_stage", "method", "points"],
     )
 
-    groups = [("all", Q())] + [(c.key, c.q("pupil__")) for c in CHARACTERISTICS]
+    # Every window up to the chosen one, by id (the windows are loaded already: no join for the dates; and no
+    # condition at all when that is every window of the school).
     until = window["start_date"] if window else today
-    status_aggs = {}
-    attainment_aggs = {}
-    for key, q in groups:
-        status_aggs[f"n_{key}"] = Count("id", filter=q) if key != "all" else Count("id")
-        status_aggs[f"ok_{key}"] = Count("id", filter=q & Q(status__in=ON_TRACK_OR_AHEAD))
-        attainment_aggs[f"n_{key}"] = Count("id", filter=q) if key != "all" else Count("id")
-        attainment_aggs[f"sum_{key}"] = Sum("points", filter=q) if key != "all" else Sum("points")
-    status_trend = _frame(
-        scoped(ProgressStatus.objects.filter(window__start_date__lte=until))
-        .order_by()
-        .values("window_id", "subject_id")
-        .annotate(**status_aggs)
+    trend_ids = [int(i) for i, start in zip(windows["id"], windows["start_date"], strict=True) if start <= until]
+    up_to_window = Q() if trend_ids and len(trend_ids) == len(windows) else Q(window_id__in=trend_ids)
+    # Status counts per window, subject, year group and status, for everyone and for each characteristic:
+    # a few columns grouped and pivoted in pandas costs the database far less than a FILTER per status.
+    status_counts = _aggregate(
+        scoped(ProgressStatus.objects.filter(up_to_window)),
+        ["window_id", "subject_id", "pupil__year_group", "status"],
+        n=Count("id"),
+        **{f"n_{c.key}": Count("id", filter=c.q("pupil__")) for c in CHARACTERISTICS},
     )
-    attainment_trend = _frame(
-        scoped(Judgement.objects.filter(window__start_date__lte=until))
-        .order_by()
-        .values("window_id", "subject_id")
-        .annotate(**attainment_aggs)
+    # Attainment counts and sums per window and subject, for everyone and for each characteristic: grouped
+    # by the characteristics with a few values (SEN provision, gender) — summed per group below — and with a
+    # FILTER for each of the others; fewer aggregates per row cost the database less.
+    sums = {"n_all": Count("id"), "sum_all": Sum("points")}
+    for c in CHARACTERISTICS:
+        if c.lookup not in _GROUPED_LOOKUPS:
+            sums |= {
+                f"n_{c.key}": Count("id", filter=c.q("pupil__")),
+                f"sum_{c.key}": Sum("points", filter=c.q("pupil__")),
+            }
+    attainment_trend = _aggregate(
+        scoped(Judgement.objects.filter(up_to_window)),
+        ["window_id", "subject_id", *[f"pupil__{lookup}" for lookup in _GROUPED_LOOKUPS]],
+        **sums,
     )
+    for c in CHARACTERISTICS:
+        if c.lookup in _GROUPED_LOOKUPS:
+            member = attainment_trend[c.lookup].isin(c.values)
+            attainment_trend[f"n_{c.key}"] = attainment_trend["n_all"].where(member, 0)
+            attainment_trend[f"sum_{c.key}"] = attainment_trend["sum_all"].where(member, 0.0)
     return Frames(
         windows=windows,
         window=window,
@@ -371,7 +474,7 @@ def load_frames(
         statuses=statuses,
         judgements=judgements,
         baselines=baselines,
-        status_trend=status_trend,
+        status_counts=status_counts,
         attainment_trend=attainment_trend,
         names=names,
         filters=filters,
@@ -380,50 +483,53 @@ def load_frames(
 
 # --- Panels ---------------------------------------------------------------------------------------
 
+_YEAR_LABELS = {}
+
 
 def _year_label(year) -> str:
-    from pupils.codes import year_group_label
-
-    if year is None or pd.isna(year):
+    if _missing(year):
         return "All years"
-    return year_group_label(int(year))
+    year = int(year)
+    if year not in _YEAR_LABELS:
+        _YEAR_LABELS[year] = year_group_label(year)
+    return _YEAR_LABELS[year]
 
 
-def _statuses_at(frames: Frames, window: dict | None) -> pd.DataFrame:
-    if window is None:
-        return frames.statuses.iloc[0:0].merge(frames.pupils, on="pupil_id")
-    rows = frames.statuses[frames.statuses["window_id"] == window["id"]]
-    return rows.merge(frames.pupils, on="pupil_id", how="inner")
+def _statuses_now(frames: Frames) -> pd.DataFrame:
+    """Statuses at the chosen window of the pupils in view, with their year group and characteristics."""
+    return frames.statuses.merge(frames.pupils, on="pupil_id", how="inner")
 
 
 def _subject_order(frames: Frames) -> dict:
     return {sid: i for i, sid in enumerate(frames.subjects["id"])}
 
 
+def _status_counts_at(frames: Frames, window: dict | None) -> dict[tuple, list[int]]:
+    """Pupils in each status (in :data:`STATUSES` order) at ``window``, by (year group, subject id) and by
+    (None, subject id) for all years: the database's counts, summed over the few groups it returns."""
+    out: dict[tuple, list[int]] = {}
+    counts = frames.status_counts
+    if window is None or counts.empty:
+        return out
+    at = counts[counts["window_id"] == window["id"]]
+    position = {s: i for i, s in enumerate(STATUSES)}
+    columns = (at[c].tolist() for c in ("year_group", "subject_id", "status", "n"))
+    for year, subject_id, status, n in zip(*columns, strict=True):
+        if status not in position:
+            raise ValueError(f"Unknown status {status!r}; expected {list(STATUSES)}.")
+        for key in ((year, subject_id), (None, subject_id)):
+            out.setdefault(key, [0] * len(STATUSES))[position[status]] += n
+    return out
+
+
 def overview(frames: Frames) -> Table:
     """Per year group and subject (and all years per subject): how many pupils are ahead, on track,
     behind, well behind and stuck at the chosen window, with each share's change since the previous
     window in percentage points. Shares of fewer than 5 pupils are suppressed; counts stay."""
-    current = _statuses_at(frames, frames.window)
-    before = _statuses_at(frames, frames.previous)
-
-    def shares(rows: pd.DataFrame) -> pd.DataFrame:
-        by_year = analytics.share_by_status(rows, by=["year_group", "subject_id"])
-        all_years = analytics.share_by_status(rows, by=["subject_id"]).assign(year_group=np.nan)
-        return pd.concat([by_year, all_years], ignore_index=True) if not rows.empty else by_year
-
-    now = shares(current)
-    then = shares(before)
-    if not now.empty:
-        now["key_year"] = now["year_group"].fillna(-99)
-        then["key_year"] = then["year_group"].fillna(-99) if not then.empty else pd.Series(dtype=float)
-        now = now.merge(
-            then.drop(columns=["year_group"]), on=["key_year", "subject_id"], how="left", suffixes=("", "_prev")
-        )
-        order = _subject_order(frames)
-        now["subject_order"] = now["subject_id"].map(order)
-        now["year_sort"] = now["year_group"].fillna(99)
-        now = now.sort_values(["year_sort", "subject_order"])
+    now = _status_counts_at(frames, frames.window)
+    then = _status_counts_at(frames, frames.previous)
+    order = _subject_order(frames)
+    keys = sorted(now, key=lambda k: (99 if k[0] is None else k[0], order.get(k[1], len(order))))
     prev_name = frames.previous["name"] if frames.previous else ""
     headers = ["Year group", "Subject", "Pupils"] + [STATUS_LABELS[s] for s in STATUSES]
     export_headers = ["Year group", "Subject", "Pupils"]
@@ -434,25 +540,24 @@ def overview(frames: Frames) -> Table:
             f"{STATUS_LABELS[s]} change (% points)",
         ]
     rows, export_rows = [], []
-    for r in now.to_dict("records") if not now.empty else []:
-        year = None if pd.isna(r["year_group"]) else int(r["year_group"])
-        n = int(r["n"])
+    for year, subject_id in keys:
+        counts = now[(year, subject_id)]
+        n = sum(counts)
         small = n < MIN_SIZE
-        prev_n = r.get("n_prev")
-        prev_small = prev_n is None or pd.isna(prev_n) or prev_n < MIN_SIZE
-        drill_base = {"subject": int(r["subject_id"])}
+        before = then.get((year, subject_id))
+        prev_n = sum(before) if before else 0
+        prev_small = prev_n < MIN_SIZE
+        drill_base = {"subject": int(subject_id)}
         if year is not None:
             drill_base["year"] = year
-        row = [
-            Cell(_year_label(year), header=True),
-            Cell(frames.subject_name(r["subject_id"])),
-            Cell(n, note=SUPPRESSED if small else ""),
-        ]
-        export = [_year_label(year), frames.subject_name(r["subject_id"]), n]
-        for s in STATUSES:
-            count = int(r[s])
-            pct = None if small else _num(r[f"pct_{s}"])
-            change = None if small or prev_small else _num(r[f"pct_{s}"] - r[f"pct_{s}_prev"])
+        year_label, subject_name = _year_label(year), frames.subject_name(subject_id)
+        row = [Cell(year_label, header=True), Cell(subject_name), Cell(n, note=SUPPRESSED if small else "")]
+        export = [year_label, subject_name, n]
+        for i, s in enumerate(STATUSES):
+            count = counts[i]
+            share = count / n * 100
+            pct = None if small else _num(share)
+            change = None if small or prev_small else _num(share - before[i] / prev_n * 100)
             text = f"{count}" if small else f"{count} ({_pct(pct)})"
             note = f"{_signed(change)} pts since {prev_name}" if change is not None else ""
             row.append(Cell(count, text=text, drill={**drill_base, "status": s} if count else None, note=note))
@@ -494,133 +599,178 @@ def overview(frames: Frames) -> Table:
     )
 
 
-def _current_points(frames: Frames) -> pd.DataFrame:
-    """Points at the chosen window per pupil and subject, with the pupil's characteristics."""
-    if frames.window is None:
-        return frames.judgements.iloc[0:0].merge(frames.pupils, on="pupil_id")
-    rows = frames.judgements[frames.judgements["window_id"] == frames.window["id"]]
-    return rows[["pupil_id", "subject_id", "points"]].merge(frames.pupils, on="pupil_id", how="inner")
-
-
 def _baseline_frame(frames: Frames) -> pd.DataFrame:
     """Each pupil's most recent key-stage baseline per subject (a test result before teacher assessment),
-    with points at the chosen window as the end."""
+    with points at the chosen window as the end and the pupil's year group."""
     base = frames.baselines
-    if base.empty:
-        return pd.DataFrame(columns=["pupil_id", "subject_id", "key_stage", "start_points", "end_points"])
-    base = base.assign(method_rank=(base["method"] == "TT").astype(int)).sort_values(
-        ["pupil_id", "subject_id", "key_stage", "method_rank"]
+    keys = ["pupil_id", "subject_id"]
+    if base.empty or frames.window is None:
+        return pd.DataFrame(columns=[*keys, "key_stage", "start_points", "end_points", "year_group"])
+    base = base.drop_duplicates(keys, keep="last")  # loaded in (key stage, test result last) order
+    judgements = frames.judgements
+    end = judgements.loc[judgements["window_id"] == frames.window["id"], [*keys, "points"]]
+    return (
+        base[[*keys, "key_stage", "points"]]
+        .rename(columns={"points": "start_points"})
+        .merge(end.rename(columns={"points": "end_points"}), on=keys, how="inner")
+        .merge(frames.pupils[["pupil_id", "year_group"]], on="pupil_id", how="inner")
     )
-    base = base.drop_duplicates(["pupil_id", "subject_id"], keep="last")
-    current = _current_points(frames)[["pupil_id", "subject_id", "points", "year_group"]]
-    return base.rename(columns={"points": "start_points"})[
-        ["pupil_id", "subject_id", "key_stage", "start_points"]
-    ].merge(current.rename(columns={"points": "end_points"}), on=["pupil_id", "subject_id"], how="inner")
 
 
-def _levels_frame(frames: Frames) -> list[tuple[str, dict, pd.DataFrame, str]]:
-    """(key stage, subject row, frame, end scale) for every baseline key stage and level-scaled subject."""
-    frame = _baseline_frame(frames)
-    out = []
-    for subject in frames.subjects.to_dict("records"):
-        if subject["scale_code"] not in LEVEL_SCALES:
-            continue
-        for ks in EXPECTED_LEVELS:
-            rows = frame[(frame["subject_id"] == subject["id"]) & (frame["key_stage"] == ks)]
-            if rows.empty:
-                continue
-            end_scale = "gcse_letter" if subject["scale_code"] == "gcse_letter" else "nc"
-            out.append((ks, subject, rows.assign(end_scale=end_scale), end_scale))
-    return out
+def _levels_frame(frames: Frames) -> pd.DataFrame:
+    """:func:`_baseline_frame` for the subjects assessed in levels, with whole levels at the start (NC) and
+    at the end (GCSE letters for a GCSE subject, else NC) — NaN where points are missing — and ``lop``,
+    the whole levels of progress (as :func:`assessment.analytics.levels_of_progress`)."""
+
+    def build():
+        frame = _baseline_frame(frames)
+        scales = frame["subject_id"].map(dict(zip(frames.subjects["id"], frames.subjects["scale_code"], strict=True)))
+        keep = (scales.isin(LEVEL_SCALES) & frame["key_stage"].isin(list(EXPECTED_LEVELS))).to_numpy()
+        frame = frame[keep]
+        end_scale = np.where(scales[keep] == "gcse_letter", "gcse_letter", "nc")
+        end_points = frame["end_points"].to_numpy(dtype=float)
+        start = whole_levels_array(frame["start_points"].to_numpy(dtype=float), "nc")
+        end = np.where(
+            end_scale == "gcse_letter",
+            whole_levels_array(end_points, "gcse_letter"),
+            whole_levels_array(end_points, "nc"),
+        )
+        return frame.assign(end_scale=end_scale, start_whole=start, end_whole=end, lop=end - start)
+
+    return _memo(frames, "levels", build)
+
+
+def _levels_in_range(levels: np.ndarray, scale_code: str) -> dict[int, str]:
+    """The scale's whole levels (and labels) from the lowest to the highest in ``levels``."""
+    if not len(levels):
+        return {}
+    low, high = levels.min(), levels.max()
+    return {level: label for level, label in whole_level_labels(scale_code).items() if low <= level <= high}
+
+
+def _crosstab(rows: np.ndarray, columns: np.ndarray, row_levels: Sequence[int], column_levels: Sequence[int]):
+    """Counts of (row, column) pairs over the given levels, as a matrix (pairs off those levels are left
+    out, as ``pd.crosstab(…).reindex(…)`` would)."""
+    row_levels, column_levels = np.asarray(row_levels, dtype=int), np.asarray(column_levels, dtype=int)
+    matrix = np.zeros((len(row_levels), len(column_levels)), dtype=int)
+    if not len(row_levels) or not len(column_levels):
+        return matrix
+    r = np.searchsorted(row_levels, rows).clip(0, len(row_levels) - 1)
+    c = np.searchsorted(column_levels, columns).clip(0, len(column_levels) - 1)
+    on = (row_levels[r] == rows) & (column_levels[c] == columns)
+    np.add.at(matrix, (r[on], c[on]), 1)
+    return matrix
 
 
 def levels_panels(frames: Frames) -> list[dict]:
     """For each key stage and subject: the levels-of-progress table (RAISEonline style) and the transition
-    matrix (whole level at the baseline × whole level now), both as Tables."""
+    matrix (whole level at the baseline × whole level now), both as Tables. The arithmetic is that of
+    :func:`assessment.analytics.levels_of_progress_table` and :func:`~assessment.analytics.transition_matrix`,
+    over the levels computed once for every subject."""
+    frame = _levels_frame(frames)
     panels = []
-    for ks, subject, rows, end_scale in _levels_frame(frames):
-        expected = EXPECTED_LEVELS[ks]
-        lop = analytics.levels_of_progress_table(rows, expected, end_scale=end_scale)
-        small = lop.pupils < MIN_SIZE
-        drill = {"subject": int(subject["id"]), "panel": "levels", "ks": ks}
-        title = f"{ks} to now: {subject['name']}"
-        lop_rows, lop_export = [], []
-        for bucket, r in lop.table.iterrows():
-            count = int(r["pupils"])
-            pct = None if small else _num(r["percent"])
-            label = f"{bucket} level{'s' if bucket != '1' else ''}"
-            lop_rows.append(
-                [
-                    Cell(label, header=True),
-                    Cell(count, drill={**drill, "bucket": bucket} if count else None),
-                    Cell(pct, text=_pct(pct) if pct is not None else "—", note="" if pct is not None else SUPPRESSED),
-                ]
-            )
-            lop_export.append([ks, subject["name"], bucket, count, pct])
-        levels_table = Table(
-            key=f"levels-{ks}-{subject['id']}",
-            title=f"Levels of progress, {title}",
-            headers=["Levels of progress", "Pupils", "% of pupils"],
-            rows=lop_rows,
-            export_headers=["Key stage", "Subject", "Levels of progress", "Pupils", "% of pupils"],
-            export_rows=lop_export,
-            chart={
-                "type": "bar",
-                "data": {
-                    "labels": [str(b) for b in lop.table.index],
-                    "datasets": [
-                        {"label": "Pupils", "backgroundColor": "#2c5d8f", "data": [int(v) for v in lop.table["pupils"]]}
-                    ],
+    if frame.empty:
+        return panels
+    subject_ids, key_stages = frame["subject_id"].to_numpy(), frame["key_stage"].to_numpy()
+    start_all, end_all, lop_all = (frame[c].to_numpy() for c in ("start_whole", "end_whole", "lop"))
+    for subject in frames.subjects.to_dict("records"):
+        if subject["scale_code"] not in LEVEL_SCALES:
+            continue
+        end_scale = "gcse_letter" if subject["scale_code"] == "gcse_letter" else "nc"
+        for ks in EXPECTED_LEVELS:
+            mask = (subject_ids == subject["id"]) & (key_stages == ks)
+            if not mask.any():
+                continue
+            expected = EXPECTED_LEVELS[ks]
+            lop = lop_all[mask]
+            known = ~np.isnan(lop)
+            lop = lop[known]
+            pupils = int(known.sum())
+            counts = np.bincount(lop.clip(-1, 4).astype(int) + 1, minlength=len(PROGRESS_BUCKETS))
+            small = pupils < MIN_SIZE
+            drill = {"subject": int(subject["id"]), "panel": "levels", "ks": ks}
+            title = f"{ks} to now: {subject['name']}"
+            lop_rows, lop_export = [], []
+            for bucket, count in zip(PROGRESS_BUCKETS, counts.tolist(), strict=True):
+                pct = None if small else _num(count / pupils * 100)
+                label = f"{bucket} level{'s' if bucket != '1' else ''}"
+                lop_rows.append(
+                    [
+                        Cell(label, header=True),
+                        Cell(count, drill={**drill, "bucket": bucket} if count else None),
+                        Cell(
+                            pct, text=_pct(pct) if pct is not None else "—", note="" if pct is not None else SUPPRESSED
+                        ),
+                    ]
+                )
+                lop_export.append([ks, subject["name"], bucket, count, pct])
+            levels_table = Table(
+                key=f"levels-{ks}-{subject['id']}",
+                title=f"Levels of progress, {title}",
+                headers=["Levels of progress", "Pupils", "% of pupils"],
+                rows=lop_rows,
+                export_headers=["Key stage", "Subject", "Levels of progress", "Pupils", "% of pupils"],
+                export_rows=lop_export,
+                chart={
+                    "type": "bar",
+                    "data": {
+                        "labels": list(PROGRESS_BUCKETS),
+                        "datasets": [{"label": "Pupils", "backgroundColor": "#2c5d8f", "data": counts.tolist()}],
+                    },
+                    "options": {"plugins": {"legend": {"display": False}}},
                 },
-                "options": {"plugins": {"legend": {"display": False}}},
-            },
-            extra={
-                "pupils": lop.pupils,
-                "missing": lop.missing,
-                "expected_levels": expected,
-                "pct_expected": None if small else _num(lop.pct_expected),
-                "pct_more": None if small else _num(lop.pct_more_than_expected),
-                "small": small,
-            },
-        )
-        matrix = analytics.transition_matrix(rows, start_scale="nc", end_scale=end_scale)
-        m_rows, m_export = [], []
-        for start, counts in matrix.iterrows():
-            row = [Cell(f"{start}", header=True)]
-            for end, count in counts.items():
-                row.append(Cell(int(count), drill={**drill, "start": start, "end": end} if count else None))
-            row.append(Cell(int(counts.sum())))
-            m_rows.append(row)
-            m_export.append([ks, subject["name"], start, *[int(c) for c in counts], int(counts.sum())])
-        matrix_table = Table(
-            key=f"matrix-{ks}-{subject['id']}",
-            title=f"Transition matrix, {title}",
-            headers=[f"{ks} level"] + [f"Now {c}" for c in matrix.columns] + ["Total"],
-            rows=m_rows,
-            export_headers=["Key stage", "Subject", f"{ks} level", *[f"Now {c}" for c in matrix.columns], "Total"],
-            export_rows=m_export,
-        )
-        panels.append({"ks": ks, "subject": subject, "levels": levels_table, "matrix": matrix_table})
+                extra={
+                    "pupils": pupils,
+                    "missing": int(mask.sum()) - pupils,
+                    "expected_levels": expected,
+                    "pct_expected": None if small else _num((lop >= expected).sum() / pupils * 100),
+                    "pct_more": None if small else _num((lop > expected).sum() / pupils * 100),
+                    "small": small,
+                },
+            )
+            start = start_all[mask][known].astype(int)
+            end = end_all[mask][known].astype(int)
+            starts, ends = _levels_in_range(start, "nc"), _levels_in_range(end, end_scale)
+            matrix = _crosstab(start, end, list(starts), list(ends))
+            m_rows, m_export = [], []
+            for start_label, counts_now in zip(starts.values(), matrix.tolist(), strict=True):
+                row = [Cell(start_label, header=True)]
+                for end_label, count in zip(ends.values(), counts_now, strict=True):
+                    row.append(Cell(count, drill={**drill, "start": start_label, "end": end_label} if count else None))
+                row.append(Cell(sum(counts_now)))
+                m_rows.append(row)
+                m_export.append([ks, subject["name"], start_label, *counts_now, sum(counts_now)])
+            now_headers = [f"Now {c}" for c in ends.values()]
+            matrix_table = Table(
+                key=f"matrix-{ks}-{subject['id']}",
+                title=f"Transition matrix, {title}",
+                headers=[f"{ks} level", *now_headers, "Total"],
+                rows=m_rows,
+                export_headers=["Key stage", "Subject", f"{ks} level", *now_headers, "Total"],
+                export_rows=m_export,
+            )
+            panels.append({"ks": ks, "subject": subject, "levels": levels_table, "matrix": matrix_table})
     return panels
 
 
 def _gap_frame(frames: Frames) -> pd.DataFrame:
-    """Per pupil and subject: attainment now, points gained over the year, and on track (100) or not (0)."""
-    current = _current_points(frames)
+    """Per pupil and subject: attainment now, points gained over the year, and on track (100) or not (0),
+    with the pupil's year group and characteristics (not names). Pupils with a status but no judgement at
+    the window still count for the on-track share. Rows are in (pupil, subject) order."""
+    judgements = frames.judgements
+    keys = ["pupil_id", "subject_id"]
+    if frames.window is None:
+        current = judgements.iloc[0:0][[*keys, "points"]]
+    else:
+        current = judgements.loc[judgements["window_id"] == frames.window["id"], [*keys, "points"]]
     if frames.year_ago is not None:
-        before = frames.judgements[frames.judgements["window_id"] == frames.year_ago["id"]]
-        before = before[["pupil_id", "subject_id", "points"]].rename(columns={"points": "points_before"})
-        current = current.merge(before, on=["pupil_id", "subject_id"], how="left")
+        before = judgements.loc[judgements["window_id"] == frames.year_ago["id"], [*keys, "points"]]
+        current = current.merge(before.rename(columns={"points": "points_before"}), on=keys, how="left")
         current["progress"] = current["points"] - current["points_before"]
     else:
-        current["progress"] = np.nan
-    status = _statuses_at(frames, frames.window)[["pupil_id", "subject_id", "status"]]
-    merged = current.merge(status, on=["pupil_id", "subject_id"], how="outer")
-    # Pupils with a status but no judgement at the window still count for the on-track share.
-    missing = merged["year_group"].isna()
-    if missing.any():
-        merged = merged.drop(columns=PUPIL_COLUMNS[1:] + [c for c in ("name", "forename", "surname") if c in merged])
-        merged = merged.merge(frames.pupils, on="pupil_id", how="inner")
+        current = current.assign(progress=np.nan)
+    merged = current.merge(frames.statuses[[*keys, "status"]], on=keys, how="outer")
+    merged = merged.merge(frames.pupils[PUPIL_COLUMNS], on="pupil_id", how="inner")
     merged["on_track"] = np.where(
         merged["status"].isna(), np.nan, merged["status"].isin(ON_TRACK_OR_AHEAD).astype(float) * 100
     )
@@ -633,54 +783,71 @@ GAP_GROUPS = tuple(c.group for c in CHARACTERISTICS) + (Group("Ethnicity", "ethn
 def group_means(
     frame: pd.DataFrame, value_cols: Sequence[str], groups: Iterable[Group], by: str, min_size: int = MIN_SIZE
 ) -> pd.DataFrame:
-    """:func:`assessment.analytics.group_gaps` for several value columns and every value of ``by`` in one
-    vectorised pass (bincount per group instead of a groupby per group, column and subject: the dashboard
-    has 14 groups × 3 measures × each subject).
+    """:func:`assessment.analytics.group_gaps` for several value columns, every group and every value of
+    ``by`` in one vectorised pass over a rows × groups membership matrix (instead of a groupby per group,
+    column and subject: the dashboard has 14 groups × 3 measures × each subject).
 
-    One row per concrete group and ``by`` value: label, ``by``, n_group / n_rest (rows whose characteristic
-    is known, whatever their values), and for each value column ``n_group_<col>``, ``n_rest_<col>``,
-    ``mean_group_<col>``, ``mean_rest_<col>``, ``gap_<col>`` — the same figures and the same suppression
-    (either side under ``min_size``) as ``group_gaps``; the tests check they agree."""
+    One row per concrete group and ``by`` value (group by group): label, ``by``, n_group / n_rest (rows
+    whose characteristic is known, whatever their values), and for each value column ``n_group_<col>``,
+    ``n_rest_<col>``, ``mean_group_<col>``, ``mean_rest_<col>``, ``gap_<col>`` — the same figures and the
+    same suppression (either side under ``min_size``) as ``group_gaps``; the tests check they agree. Each
+    sum adds the rows in frame order, as a groupby would."""
     concrete = analytics.expand_groups(frame, groups)
     if frame.empty or not concrete:
         return pd.DataFrame(columns=["label", by, "n_group", "n_rest"])
     keys, index = np.unique(frame[by].to_numpy(), return_inverse=True)
-    size = len(keys)
-    values = {col: frame[col].to_numpy(dtype=float) for col in value_cols}
-    parts = []
-    for group in concrete:
-        column = frame[group.column]
-        known = column.notna().to_numpy()
-        member = column.isin(group.values).to_numpy() & known
-        rest = known & ~member
-        part = {
-            "label": group.label,
-            by: keys,
-            "n_group": np.bincount(index, weights=member, minlength=size).astype(int),
-            "n_rest": np.bincount(index, weights=rest, minlength=size).astype(int),
+    size, count = len(keys), len(concrete)
+    factorized = {}
+    known = np.empty((len(frame), count), dtype=bool)
+    member = np.empty((len(frame), count), dtype=bool)
+    for j, group in enumerate(concrete):
+        if group.column not in factorized:
+            factorized[group.column] = pd.factorize(frame[group.column])  # code -1: characteristic unknown
+        codes, uniques = factorized[group.column]
+        known[:, j] = codes >= 0
+        member[:, j] = False
+        for i, value in enumerate(uniques):
+            if value in group.values:
+                member[:, j] |= codes == i
+    rest = known & ~member
+    one_hot = (index[:, None] == np.arange(size)).astype(float)  # rows × ``by`` values
+    bins = (index[:, None] * count + np.arange(count)).ravel()
+
+    def counts(mask: np.ndarray) -> np.ndarray:
+        """Rows of a rows × groups ``mask`` per group and ``by`` value, group by group (a matrix product of
+        zeros and ones: exact)."""
+        return (one_hot.T @ mask).T.ravel().astype(int)
+
+    def sums(weights: np.ndarray) -> np.ndarray:
+        """Sums of rows × groups ``weights`` per group and ``by`` value, group by group, adding the rows in
+        frame order (a bincount, not a matrix product, so the same float sums as a groupby)."""
+        total = np.bincount(bins, weights=weights.ravel(), minlength=size * count)
+        return total.reshape(size, count).T.ravel()
+
+    member_f, rest_f = member.astype(float), rest.astype(float)
+    out = {
+        "label": np.repeat([g.label for g in concrete], size),
+        by: np.tile(keys, count),
+        "n_group": counts(member_f),
+        "n_rest": counts(rest_f),
+    }
+    for col in value_cols:
+        v = frame[col].to_numpy(dtype=float)
+        has = ~np.isnan(v)
+        filled = np.where(has, v, 0.0)[:, None]
+        n_g, n_r = counts(member_f * has[:, None]), counts(rest_f * has[:, None])
+        suppressed = (n_g < min_size) | (n_r < min_size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_g = np.where(suppressed, np.nan, sums(np.where(member, filled, 0.0)) / n_g)
+            mean_r = np.where(suppressed, np.nan, sums(np.where(rest, filled, 0.0)) / n_r)
+        out |= {
+            f"n_group_{col}": n_g,
+            f"n_rest_{col}": n_r,
+            f"mean_group_{col}": mean_g,
+            f"mean_rest_{col}": mean_r,
+            f"gap_{col}": mean_g - mean_r,
         }
-        for col, v in values.items():
-            has = ~np.isnan(v)
-            filled = np.where(has, v, 0.0)
-            n_g = np.bincount(index, weights=member & has, minlength=size)
-            n_r = np.bincount(index, weights=rest & has, minlength=size)
-            suppressed = (n_g < min_size) | (n_r < min_size)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean_g = np.where(
-                    suppressed, np.nan, np.bincount(index, weights=np.where(member, filled, 0), minlength=size) / n_g
-                )
-                mean_r = np.where(
-                    suppressed, np.nan, np.bincount(index, weights=np.where(rest, filled, 0), minlength=size) / n_r
-                )
-            part |= {
-                f"n_group_{col}": n_g.astype(int),
-                f"n_rest_{col}": n_r.astype(int),
-                f"mean_group_{col}": mean_g,
-                f"mean_rest_{col}": mean_r,
-                f"gap_{col}": mean_g - mean_r,
-            }
-        parts.append(pd.DataFrame(part))
-    return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def gaps(frames: Frames) -> Table:
@@ -786,17 +953,38 @@ def _dash(value) -> str:
 def _trend_windows(frames: Frames) -> list[dict]:
     if frames.window is None:
         return []
-    return [w for w in frames.windows.to_dict("records") if w["start_date"] <= frames.window["start_date"]]
+    return [w for w in frames.window_records if w["start_date"] <= frames.window["start_date"]]
 
 
-def gap_trend_stats(aggregates: pd.DataFrame, key: str, min_size: int = MIN_SIZE) -> dict[str, np.ndarray]:
-    """From per-window sums (``n_all``, ``sum_all``, ``n_<key>``, ``sum_<key>``), the group's mean, the
-    rest's mean and the gap, suppressed when either side has fewer than ``min_size`` pupils — the same
-    rule as :func:`assessment.analytics.gap_trend`, on aggregates computed by the database."""
-    n_group = np.nan_to_num(aggregates[f"n_{key}"].to_numpy(dtype=float)).astype(int)
-    n_rest = np.nan_to_num(aggregates["n_all"].to_numpy(dtype=float)).astype(int) - n_group
-    sum_group = np.nan_to_num(aggregates[f"sum_{key}"].to_numpy(dtype=float))
-    sum_rest = np.nan_to_num(aggregates["sum_all"].to_numpy(dtype=float)) - sum_group
+def _by_subject_and_window(
+    aggregates: pd.DataFrame, columns: Sequence[str], frames: Frames, windows: list[dict]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sums of ``columns`` of a per-window aggregate as an array [subject, window, column] over the
+    subjects in display order and ``windows`` (0 where there is no row, as for a NULL sum), and whether each
+    subject has any row at all."""
+    subject_ids = frames.subjects["id"].tolist()
+    sums = np.zeros((len(subject_ids), len(windows), len(columns)))
+    present = np.zeros(len(subject_ids), dtype=bool)
+    if aggregates.empty:
+        return sums, present
+    subject = aggregates["subject_id"].map({sid: i for i, sid in enumerate(subject_ids)})
+    window = aggregates["window_id"].map({w["id"]: i for i, w in enumerate(windows)})
+    keep = (subject.notna() & window.notna()).to_numpy()
+    subject, window = subject.to_numpy()[keep].astype(int), window.to_numpy()[keep].astype(int)
+    np.add.at(sums, (subject, window), np.nan_to_num(aggregates[list(columns)].to_numpy(dtype=float)[keep]))
+    present[subject] = True
+    return sums, present
+
+
+def gap_trend_stats(aggregates, key: str, min_size: int = MIN_SIZE) -> dict[str, np.ndarray]:
+    """From per-window sums (``n_all``, ``sum_all``, ``n_<key>``, ``sum_<key>``: frame columns or arrays),
+    the group's mean, the rest's mean and the gap, suppressed when either side has fewer than ``min_size``
+    pupils — the same rule as :func:`assessment.analytics.gap_trend`, on aggregates computed by the
+    database."""
+    n_group = np.nan_to_num(np.asarray(aggregates[f"n_{key}"], dtype=float)).astype(int)
+    n_rest = np.nan_to_num(np.asarray(aggregates["n_all"], dtype=float)).astype(int) - n_group
+    sum_group = np.nan_to_num(np.asarray(aggregates[f"sum_{key}"], dtype=float))
+    sum_rest = np.nan_to_num(np.asarray(aggregates["sum_all"], dtype=float)) - sum_group
     suppressed = (n_group < min_size) | (n_rest < min_size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_group = np.where(suppressed, np.nan, sum_group / n_group)
@@ -815,25 +1003,21 @@ def gap_trends(frames: Frames) -> Table:
     """The attainment gap of each group against the rest in every window up to the chosen one, per
     subject (from the database's per-window sums)."""
     windows = _trend_windows(frames)
-    agg = frames.attainment_trend
     headers = ["Group", "Subject"] + [w["name"] for w in windows]
-    rows, export_rows = [], []
-    if agg.empty or not windows:
+    if frames.attainment_trend.empty or not windows:
         return Table("gap-trend", "Attainment gap over time", headers, [], headers, [])
-    agg = agg.set_index(["subject_id", "window_id"]).sort_index()
-    datasets = []
-    for subject in frames.subjects.to_dict("records"):
-        if subject["id"] not in agg.index.get_level_values(0):
+    columns = ["n_all", "sum_all"] + [f"{part}_{c.key}" for c in CHARACTERISTICS for part in ("n", "sum")]
+    sums, present = _by_subject_and_window(frames.attainment_trend, columns, frames, windows)
+    rows, export_rows, datasets = [], [], []
+    for subject, sub, has_rows in zip(frames.subjects.to_dict("records"), sums, present, strict=True):
+        if not has_rows:
             continue
-        sub = agg.loc[subject["id"]].reindex([w["id"] for w in windows])
-        sub[[c for c in sub.columns if c.startswith("n_")]] = sub[
-            [c for c in sub.columns if c.startswith("n_")]
-        ].fillna(0)
+        sub = dict(zip(columns, sub.T, strict=True))
         for c in CHARACTERISTICS:
             stats = gap_trend_stats(sub, c.key)
-            gaps_ = [_num(v) for v in stats["gap"]]
+            gaps_ = [_num(v) for v in stats["gap"].tolist()]
             row = [Cell(c.label, header=True), Cell(subject["name"])]
-            for g, n in zip(gaps_, stats["n_group"], strict=True):
+            for g, n in zip(gaps_, stats["n_group"].tolist(), strict=True):
                 row.append(Cell(g, text=_signed(g) if g is not None else "—", note=f"n={n}" if g is None else ""))
             rows.append(row)
             export_rows.append([c.label, subject["name"], *gaps_])
@@ -863,22 +1047,24 @@ def trends(frames: Frames) -> Table:
     """The share of pupils on track or ahead at each window up to the chosen one, by subject, for all
     pupils in view and for each group (from the database's per-window counts)."""
     windows = _trend_windows(frames)
-    agg = frames.status_trend
+    counts = frames.status_counts
     headers = ["Subject", "Group"] + [w["name"] for w in windows]
-    rows, export_rows, datasets = [], [], []
-    if agg.empty or not windows:
+    if counts.empty or not windows:
         return Table("trend", "On track or ahead over time", headers, [], headers, [])
-    agg = agg.set_index(["subject_id", "window_id"]).sort_index()
-    groups = [("all", "All pupils in view")] + [(c.key, c.label) for c in CHARACTERISTICS]
-    for subject in frames.subjects.to_dict("records"):
-        if subject["id"] not in agg.index.get_level_values(0):
+    groups = [("all", "All pupils in view", "n")] + [(c.key, c.label, f"n_{c.key}") for c in CHARACTERISTICS]
+    columns = [column for _key, _label, column in groups]
+    pupils, present = _by_subject_and_window(counts, columns, frames, windows)
+    on_track, _ = _by_subject_and_window(counts[counts["status"].isin(ON_TRACK_OR_AHEAD)], columns, frames, windows)
+    rows, export_rows, datasets = [], [], []
+    for subject, n_sub, ok_sub, has_rows in zip(
+        frames.subjects.to_dict("records"), pupils, on_track, present, strict=True
+    ):
+        if not has_rows:
             continue
-        sub = agg.loc[subject["id"]].reindex([w["id"] for w in windows]).fillna(0)
-        for key, label in groups:
-            n = sub[f"n_{key}"].astype(int)
-            ok = sub[f"ok_{key}"].astype(int)
+        for (key, label, _column), n, ok in zip(groups, n_sub.T.astype(int), ok_sub.T.astype(int), strict=True):
             if n.sum() == 0:
                 continue
+            n, ok = n.tolist(), ok.tolist()
             shares = [None if count < MIN_SIZE else _num(good / count * 100) for good, count in zip(ok, n, strict=True)]
             row = [Cell(subject["name"], header=True), Cell(label)]
             for share, count, w in zip(shares, n, windows, strict=True):
@@ -915,13 +1101,20 @@ def trends(frames: Frames) -> Table:
 
 
 def concern_rows(frames: Frames) -> pd.DataFrame:
-    """Pupils stuck or well behind at the chosen window, longest first."""
-    rows = _statuses_at(frames, frames.window)
-    rows = rows[rows["status"].isin(CONCERN)]
-    starts = dict(zip(frames.windows["id"], frames.windows["start_date"], strict=True))
-    rows = rows.assign(since_start=rows["since_window_id"].map(starts))
-    sort = ["since_start", "year_group"] + (["surname", "forename"] if frames.names else []) + ["pupil_id"]
-    return rows.sort_values(sort, na_position="last")
+    """Pupils stuck or well behind at the chosen window, longest first (a pupil's subjects in display
+    order)."""
+
+    def build():
+        rows = frames.statuses[frames.statuses["status"].isin(CONCERN)].merge(frames.pupils, on="pupil_id")
+        starts = {w["id"]: w["start_date"].toordinal() for w in frames.window_records}
+        rows = rows.assign(
+            since_start=rows["since_window_id"].map(starts),
+            subject_order=rows["subject_id"].map(_subject_order(frames)),
+        )
+        sort = ["since_start", "year_group"] + (["surname", "forename"] if frames.names else []) + ["pupil_id"]
+        return rows.sort_values([*sort, "subject_order"], na_position="last")
+
+    return _memo(frames, "concern", build)
 
 
 def stuck_list(frames: Frames, provision: dict | None = None, limit: int | None = None) -> Table:
@@ -933,21 +1126,22 @@ def stuck_list(frames: Frames, provision: dict | None = None, limit: int | None 
         headers = ["Pupil", "Year group", "Subject", "Status", "Since"]
         if provision is not None:
             headers.append("Provision")
+        listed = rows_df if limit is None else rows_df.iloc[:limit]
         rows, export_rows = [], []
-        for r in rows_df.to_dict("records"):
-            if limit is not None and len(rows) >= limit:
-                break
-            since = frames.window_name(r["since_window_id"])
+        columns = (
+            listed[c].tolist() for c in ("pupil_id", "name", "year_group", "subject_id", "status", "since_window_id")
+        )
+        for pupil_id, name, year, subject_id, status, since in zip(*columns, strict=True):
             values = [
-                r["name"],
-                _year_label(r["year_group"]),
-                frames.subject_name(r["subject_id"]),
-                STATUS_LABELS[r["status"]],
-                since,
+                name,
+                _year_label(year),
+                frames.subject_name(subject_id),
+                STATUS_LABELS[status],
+                frames.window_name(since),
             ]
             if provision is not None:
-                values.append(provision.get(r["pupil_id"], "None recorded"))
-            rows.append([Cell(values[0], header=True, pupil_id=int(r["pupil_id"])), *[Cell(v) for v in values[1:]]])
+                values.append(provision.get(pupil_id, "None recorded"))
+            rows.append([Cell(values[0], header=True, pupil_id=int(pupil_id)), *[Cell(v) for v in values[1:]]])
             export_rows.append(values)
         return Table(
             "stuck",
@@ -1008,44 +1202,33 @@ class Drill:
     end: str = ""
 
 
+def _level_labels(levels: np.ndarray, scale_code: str) -> np.ndarray:
+    """The label of each whole level on the scale ("" where the level is missing or has no label)."""
+    labels = whole_level_labels(scale_code)
+    table = np.array([labels.get(i, "") for i in range(max(labels) + 2)], dtype=object)  # last: ""
+    index = np.nan_to_num(levels, nan=-1).astype(int)
+    return table[np.where((index >= 0) & (index < len(table)), index, len(table) - 1)]
+
+
 def drill_down(frames: Frames, drill: Drill) -> Table:
     """The pupils a figure counts, one row per pupil and subject (names only — callers never pass a SIP's
-    frames here)."""
+    frames here; frames loaded with ``detail``)."""
     if not frames.names:
         raise ValueError("Drill-down lists name pupils: not for aggregates-only access.")
     headers = ["Pupil", "Year group", "Subject"]
     if drill.panel == "levels":
-        rows = pd.concat(
-            [r for ks, _s, r, _e in _levels_frame(frames) if ks == drill.ks] or [pd.DataFrame()], ignore_index=True
-        )
+        rows = _levels_frame(frames)
+        rows = rows[rows["key_stage"] == drill.ks]
         if not rows.empty:
-            from assessment.scales import whole_level_labels, whole_levels_array
-
-            start = whole_levels_array(rows["start_points"], "nc")
-            end = np.array(
-                [whole_levels_array([p], s)[0] for p, s in zip(rows["end_points"], rows["end_scale"], strict=True)]
-            )
-            nc_labels = whole_level_labels("nc")
-            gcse_labels = whole_level_labels("gcse_letter")
+            gcse = (rows["end_scale"] == "gcse_letter").to_numpy()
+            end = rows["end_whole"].to_numpy()
+            lop = rows["lop"].to_numpy()
+            buckets = np.array(PROGRESS_BUCKETS, dtype=object)[np.nan_to_num(lop).clip(-1, 4).astype(int) + 1]
             rows = rows.assign(
-                start_level=[nc_labels.get(int(v), "") for v in start],
-                end_level=[
-                    (gcse_labels if s == "gcse_letter" else nc_labels).get(int(v), "")
-                    for v, s in zip(end, rows["end_scale"], strict=True)
-                ],
-                levels=analytics.levels_of_progress(rows["start_points"], rows["end_points"])
-                .clip(-1, 4)
-                .map(dict(zip(range(-1, 5), analytics.PROGRESS_BUCKETS, strict=True))),
+                start_level=_level_labels(rows["start_whole"].to_numpy(), "nc"),
+                end_level=np.where(gcse, _level_labels(end, "gcse_letter"), _level_labels(end, "nc")),
+                levels=np.where(np.isnan(lop), np.nan, buckets),
             )
-            # GCSE ends: recompute the bucket on the right scale.
-            if (rows["end_scale"] == "gcse_letter").any():
-                gcse = rows["end_scale"] == "gcse_letter"
-                lop = analytics.levels_of_progress(
-                    rows.loc[gcse, "start_points"], rows.loc[gcse, "end_points"], end_scale="gcse_letter"
-                )
-                rows.loc[gcse, "levels"] = lop.clip(-1, 4).map(
-                    dict(zip(range(-1, 5), analytics.PROGRESS_BUCKETS, strict=True))
-                )
             if drill.bucket:
                 rows = rows[rows["levels"] == drill.bucket]
             if drill.start:
@@ -1056,12 +1239,14 @@ def drill_down(frames: Frames, drill: Drill) -> Table:
         headers += [f"{drill.ks} level", "Level now", "Levels of progress"]
         extra_cols = ["start_level", "end_level", "levels"]
     elif drill.panel == "attainment":
-        rows = _gap_frame(frames)
+        rows = _gap_frame(frames).merge(frames.pupils[["pupil_id", "name", "surname", "forename"]], on="pupil_id")
         rows = rows.assign(status_label=rows["status"].map(STATUS_LABELS).fillna(""))
         headers += ["Points now", "Status"]
         extra_cols = ["points", "status_label"]
     else:
-        rows = _statuses_at(frames, frames.window)
+        if "expected" not in frames.statuses:
+            raise ValueError("A drill-down of statuses lists their points: load the frames with detail=True.")
+        rows = _statuses_now(frames)
         if drill.statuses:
             rows = rows[rows["status"].isin(drill.statuses)]
         rows = rows.assign(

@@ -4,6 +4,7 @@ view. Each request loads the frames once (``targets.dashboard.load_frames``) and
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
@@ -60,8 +62,9 @@ def _filters(request: HttpRequest, groups: list) -> dash.Filters:
     )
 
 
-def _load(request: HttpRequest):
-    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 8)."""
+def _load(request: HttpRequest, detail: bool = False):
+    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 8);
+    ``detail`` for the drill-down's columns."""
     access = request.access
     pupils, names = _scope(access)
     groups = list(TeachingGroup.objects.visible_to(access).only("pk", "name", "subject", "year_group"))
@@ -73,6 +76,7 @@ def _load(request: HttpRequest):
         names=names,
         today=timezone.localdate(),
         whole_school=access.aggregates_only or access.sees_all_pupils,
+        detail=detail,
     )
     return frames, groups
 
@@ -106,17 +110,26 @@ def _drill(request: HttpRequest) -> dash.Drill:
 STUCK_ROWS_ON_PAGE = 50
 
 
-def _tables(frames: dash.Frames, school, limit: int | None = None) -> tuple[dict, list]:
-    levels = dash.levels_panels(frames)
-    stuck_rows = dash.concern_rows(frames)
-    provision = _provision(school, stuck_rows["pupil_id"].unique()) if frames.names and not stuck_rows.empty else None
-    tables = {
-        "overview": dash.overview(frames),
-        "stuck": dash.stuck_list(frames, provision, limit=limit),
-        "gaps": dash.gaps(frames),
-        "gap-trend": dash.gap_trends(frames),
-        "trend": dash.trends(frames),
-    }
+def _tables(frames: dash.Frames, school, limit: int | None = None, only: str | None = None) -> tuple[dict, list]:
+    """Every panel's tables by key (and the levels panels), or ``only`` the one an export asks for."""
+
+    def wanted(key: str) -> bool:
+        return only is None or only == key
+
+    tables = {}
+    if wanted("overview"):
+        tables["overview"] = dash.overview(frames)
+    if wanted("stuck"):
+        listed = dash.concern_rows(frames).iloc[:limit]  # the provision of the pupils the stuck list shows
+        provision = _provision(school, listed["pupil_id"].unique()) if frames.names and not listed.empty else None
+        tables["stuck"] = dash.stuck_list(frames, provision, limit=limit)
+    if wanted("gaps"):
+        tables["gaps"] = dash.gaps(frames)
+    if wanted("gap-trend"):
+        tables["gap-trend"] = dash.gap_trends(frames)
+    if wanted("trend"):
+        tables["trend"] = dash.trends(frames)
+    levels = dash.levels_panels(frames) if only is None or only.startswith(("levels-", "matrix-")) else []
     for panel in levels:
         tables[panel["levels"].key] = panel["levels"]
         tables[panel["matrix"].key] = panel["matrix"]
@@ -138,17 +151,50 @@ def _link(tables, params: dict, names: bool) -> None:
         return
     base = reverse("targets:dashboard_pupils")
     profile = _profile_url()
+    pairs: dict = {}  # "key=value" as urlencode writes it, once per distinct pair (a page links ~1,000 cells)
+
+    def query(parameters: dict) -> str:
+        out = []
+        for key, value in parameters.items():
+            pair = pairs.get((key, type(value), value))
+            if pair is None:
+                pair = pairs[key, type(value), value] = urlencode({key: value})
+            out.append(pair)
+        return "&".join(out)
+
     for table in tables:
         for row in table.rows:
             if profile and row and row[0].pupil_id is not None:
                 row[0].href = profile.format(row[0].pupil_id)
-            row_label = " ".join(c.text for c in row if c.header) or row[0].text
-            if len(row) > 1 and not row[1].header and not row[1].drill:
-                row_label = f"{row_label} {row[1].text}"
+            row_label = None
             for cell, header in zip(row, table.headers, strict=False):
                 if cell.drill:
-                    cell.href = f"{base}?{urlencode({**params, **cell.drill})}"
+                    if row_label is None:
+                        row_label = " ".join(c.text for c in row if c.header) or row[0].text
+                        if len(row) > 1 and not row[1].header and not row[1].drill:
+                            row_label = f"{row_label} {row[1].text}"
+                    cell.href = f"{base}?{query({**params, **cell.drill})}"
                     cell.label = f"{row_label}, {header}: {cell.text} — list the pupils"
+
+
+def _cell_html(cell: dash.Cell) -> str:
+    """One cell as ``_table.html`` used to render it, every text escaped (``html.escape`` is what Django's
+    ``escape`` and autoescaping run; called directly, it is several times cheaper per cell)."""
+    content = escape(cell.text)
+    if cell.href:
+        label = f' aria-label="{escape(cell.label)}"' if cell.label else ""
+        content = f'<a href="{escape(cell.href)}"{label}>{content}</a>'
+    if cell.note:
+        content += f'<span class="d-block small text-body-secondary">{escape(cell.note)}</span>'
+    return f'<th scope="row">{content}</th>' if cell.header else f"<td>{content}</td>"
+
+
+def _render_rows(tables) -> None:
+    """Each table's body rows as HTML, built once here (``table.extra["body"]``) rather than by template tags
+    cell by cell: a page has a few thousand cells. ``_table.html`` shows it."""
+    for table in tables:
+        rows = (f"\n  <tr>{''.join(_cell_html(cell) for cell in row)}</tr>\n  " for row in table.rows)
+        table.extra["body"] = mark_safe("".join(rows))  # noqa: S308 - _cell_html escapes every text value
 
 
 def _export_links(tables, params: dict) -> None:
@@ -189,6 +235,7 @@ def dashboard(request: HttpRequest):
     if frames.window is not None:
         params["window"] = frames.window["id"]
     _link(tables.values(), params, frames.names)
+    _render_rows(tables.values())
     _export_links(tables.values(), params)
     context = {
         "frames": frames,
@@ -213,10 +260,11 @@ def dashboard_pupils(request: HttpRequest):
     access = request.access
     if access.aggregates_only:
         raise PermissionDenied("Your role shows figures only, not pupils.")
-    frames, groups = _load(request)
+    frames, groups = _load(request, detail=True)
     drill = _drill(request)
     table = dash.drill_down(frames, drill)
     _link([table], {}, names=True)
+    _render_rows([table])
     params = {
         **frames.filters.params(),
         **{k: v for k, v in request.GET.items() if k in {"panel", "status", "ks", "bucket", "start", "end"}},
@@ -256,11 +304,11 @@ def dashboard_export(request: HttpRequest):
     if key == "pupils":
         if access.aggregates_only:
             raise PermissionDenied("Your role shows figures only, not pupils.")
-        frames, _groups = _load(request)
+        frames, _groups = _load(request, detail=True)
         table = dash.drill_down(frames, _drill(request))
     else:
         frames, _groups = _load(request)
-        tables, _levels = _tables(frames, access.school)
+        tables, _levels = _tables(frames, access.school, only=key)
         table = tables.get(key)
         if table is None:
             raise Http404("No such table.")

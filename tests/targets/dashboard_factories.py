@@ -28,6 +28,7 @@ The world's teacher teaches "6 English" with A, B and C now in it (D left it in 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import factory
 from django.utils import timezone
@@ -223,3 +224,26 @@ def build_small_school(school, teacher=None) -> dict:
         enrol(group, pupils[key])
     enrol(group, pupils["D"], end=dt.date(2025, 7, 20))
     return {"pupils": pupils, "windows": windows, "reading": reading, "maths": maths, "group": group}
+
+
+def vary_baselines(school, seed: int = 3) -> None:
+    """Give a school made by ``targets.bench_dashboard.generate_school`` (every KS1 result 15 points, teacher
+    assessment) baselines worth checking levels against: KS1 points from W to level 3, a test result as well
+    for some pupils (it wins), and a KS2 result for a few (the later key stage wins)."""
+    rng = random.Random(seed)
+    results = list(TransitionalResult.objects.filter(school=school))
+    for result in results:
+        result.points = rng.choice((3, 7, 9, 11, 13, 15, 17, 19, 21))
+    TransitionalResult.objects.bulk_update(results, ["points"])
+    extra = []
+    for result in results:
+        common = {"school": school, "pupil_id": result.pupil_id, "subject_id": result.subject_id, "grade": "x"}
+        if rng.random() < 0.2:
+            extra.append(
+                TransitionalResult(
+                    key_stage="KS1", year=result.year, method="TT", points=rng.choice((9, 15, 21)), **common
+                )
+            )
+        if rng.random() < 0.1:
+            extra.append(TransitionalResult(key_stage="KS2", year=result.year + 4, method="TA", points=27, **common))
+    TransitionalResult.objects.bulk_create(extra)

@@ -6,12 +6,14 @@ import csv
 import datetime as dt
 import io
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 
+from assessment import analytics
 from pupils.models import Pupil
 from targets import dashboard as dash
-from tests.targets.dashboard_factories import build_small_school
+from tests.targets.dashboard_factories import build_small_school, vary_baselines
 
 TODAY = dt.date(2025, 10, 1)
 
@@ -258,3 +260,116 @@ def test_the_page_lists_the_first_rows_of_a_long_stuck_list(small, school, clien
     response = client_as(leader, school).get(reverse("targets:dashboard"))
     assert len(response.context["tables"]["stuck"].rows) == 2
     assert "See all 3 rows" in response.content.decode()
+
+
+# --- At scale: the database's aggregates and the vectorised panels against the rows they count --------
+
+
+@pytest.fixture
+def generated(school):
+    """150 pupils in Years 1–6 over two years of termly windows (``targets.bench_dashboard``), with varied
+    KS1/KS2 baselines."""
+    from targets.bench_dashboard import generate_school
+
+    made = generate_school(school, 150, years=2)
+    vary_baselines(school)
+    return made
+
+
+def _rows(model, school, frames, *fields):
+    """Every row of ``model`` for the pupils in view, with their characteristics."""
+    rows = pd.DataFrame(list(model.objects.filter(school=school).values("pupil_id", "subject_id", *fields)))
+    return rows.merge(frames.pupils, on="pupil_id")
+
+
+def _in_group(rows, key):
+    if key == "all":
+        return rows
+    chosen = dash.characteristic(key)
+    return rows[rows[chosen.column].isin(chosen.values)]
+
+
+def test_trends_and_overview_give_what_counting_the_status_rows_gives(generated, school):
+    from targets.models import ProgressStatus
+
+    frames = frames_for(school)
+    statuses = _rows(ProgressStatus, school, frames, "window_id", "status")
+    windows = dash._trend_windows(frames)
+    assert len(windows) == 6
+    trend = dash.trends(frames)
+    groups = [("all", "All pupils in view")] + [(c.key, c.label) for c in dash.CHARACTERISTICS]
+    for subject in frames.subjects.to_dict("records"):
+        for key, label in groups:
+            rows = _in_group(statuses[statuses["subject_id"] == subject["id"]], key)
+            if rows.empty:
+                continue
+            expected = []
+            for w in windows:
+                at = rows[rows["window_id"] == w["id"]]
+                ok = int(at["status"].isin(dash.ON_TRACK_OR_AHEAD).sum())
+                expected.append(None if len(at) < dash.MIN_SIZE else round(ok / len(at) * 100, 1))
+            assert [c.value for c in row_for(trend, subject["name"], label)[2:]] == expected
+    overview = dash.overview(frames)
+    now = statuses[statuses["window_id"] == frames.window["id"]]
+    before = statuses[statuses["window_id"] == frames.previous["id"]]
+    for (year, subject_id), rows in now.groupby(["year_group", "subject_id"]):
+        row = row_for(overview, f"Year {year}", frames.subject_name(subject_id))
+        counts = rows["status"].value_counts()
+        assert [c.value for c in row[2:]] == [len(rows), *[int(counts.get(s, 0)) for s in analytics.STATUSES]]
+        then = before[(before["year_group"] == year) & (before["subject_id"] == subject_id)]["status"].value_counts()
+        changes = overview.export_rows[overview.rows.index(row)][5::3]
+        share = [counts.get(s, 0) / len(rows) * 100 - then.get(s, 0) / then.sum() * 100 for s in analytics.STATUSES]
+        assert changes == [round(c, 1) for c in share]
+
+
+def test_gap_trend_gives_what_the_analytics_module_gives_over_the_judgements(generated, school):
+    from assessment.models import Judgement
+
+    frames = frames_for(school)
+    judgements = _rows(Judgement, school, frames, "window_id", "points")
+    windows = [w["id"] for w in dash._trend_windows(frames)]
+    table = dash.gap_trends(frames)
+    for subject in frames.subjects.to_dict("records"):
+        rows = judgements[judgements["subject_id"] == subject["id"]]
+        for c in dash.CHARACTERISTICS:
+            gaps = analytics.gap_trend(rows, "points", c.group, windows, dash.MIN_SIZE)["gap"]
+            expected = [None if pd.isna(g) else round(g, 1) for g in gaps]
+            assert [cell.value for cell in row_for(table, c.label, subject["name"])[2:]] == expected
+
+
+def test_levels_panels_give_what_the_analytics_module_gives(generated, school):
+    from assessment.models import Judgement, TransitionalResult
+
+    frames = frames_for(school)
+    # The baseline as the levels panels choose it: the latest key stage, a test result before teacher assessment.
+    base = pd.DataFrame(
+        list(
+            TransitionalResult.objects.filter(school=school).values(
+                "pupil_id", "subject_id", "key_stage", "method", "points"
+            )
+        )
+    )
+    base = base.assign(test=base["method"] == "TT").sort_values(["pupil_id", "subject_id", "key_stage", "test"])
+    base = base.drop_duplicates(["pupil_id", "subject_id"], keep="last").rename(columns={"points": "start_points"})
+    now = _rows(Judgement, school, frames, "window_id", "points")
+    now = now[now["window_id"] == frames.window["id"]].rename(columns={"points": "end_points"})
+    frame = base.merge(now, on=["pupil_id", "subject_id"])
+    panels = dash.levels_panels(frames)
+    assert {(p["ks"], p["subject"]["name"]) for p in panels} == {
+        (ks, s) for ks in ("KS1", "KS2") for s in ("Reading", "Writing", "Mathematics")
+    }
+    for panel in panels:
+        rows = frame[(frame["subject_id"] == panel["subject"]["id"]) & (frame["key_stage"] == panel["ks"])]
+        lop = analytics.levels_of_progress_table(rows, dash.EXPECTED_LEVELS[panel["ks"]])
+        levels = panel["levels"]
+        assert [r[1].value for r in levels.rows] == lop.table["pupils"].tolist()
+        assert (levels.extra["pupils"], levels.extra["missing"]) == (lop.pupils, lop.missing)
+        if not levels.extra["small"]:
+            assert [r[2].value for r in levels.rows] == [round(p, 1) for p in lop.table["percent"]]
+            assert levels.extra["pct_expected"] == round(lop.pct_expected, 1)
+            assert levels.extra["pct_more"] == round(lop.pct_more_than_expected, 1)
+        matrix = analytics.transition_matrix(rows)
+        assert panel["matrix"].headers == [f"{panel['ks']} level", *[f"Now {c}" for c in matrix.columns], "Total"]
+        assert [r[2:] for r in panel["matrix"].export_rows] == [
+            [start, *counts.tolist(), int(counts.sum())] for start, counts in matrix.iterrows()
+        ]
