@@ -394,8 +394,9 @@ def load_frames(
         pupils["name"] = pupils["forename"] + " " + pupils["surname"]
     pupils["ethnicity"] = pupils["ethnicity"].replace("", None)
     if whole_school and filters.teaching_group_id is None:
-        # The same pupils through the join the aggregates need anyway (cheaper than a semi-join as well).
-        pupil_q = Q(pupil__archived_at__isnull=True)
+        # The same pupils through the join the aggregates need anyway (cheaper than a semi-join as well). The
+        # pupil's school repeats the row's, so that the planner joins this school's pupils, not the LA's.
+        pupil_q = Q(pupil__archived_at__isnull=True, pupil__school=school)
         if filters.year_group is not None:
             pupil_q &= Q(pupil__year_group=filters.year_group)
         if chosen is not None:
