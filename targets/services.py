@@ -111,25 +111,28 @@ def target_date_for(year_group: int, today: dt.date, horizon: str = "key_stage")
     return dt.date(academic_year_start(today) + 1 + (end_year - year_group), 7, 15)
 
 
-def _windows_frame(school_id: int) -> pd.DataFrame:
+def _windows_frame(school_ids: Sequence[int]) -> pd.DataFrame:
+    """Every window of the schools, ordered school by school and by date within a school (``ordinal``), so
+    that "k windows back" (stuck) never reaches into another school's windows."""
     rows = list(
-        AssessmentWindow.objects.filter(school_id=school_id)
-        .order_by("end_date", "start_date", "pk")
-        .values_list("pk", "end_date", "name")
+        AssessmentWindow.objects.filter(school_id__in=school_ids)
+        .order_by("school_id", "end_date", "start_date", "pk")
+        .values_list("pk", "school_id", "end_date")
     )
-    frame = pd.DataFrame(rows, columns=["window_id", "end_date", "name"])
+    frame = pd.DataFrame(rows, columns=["window_id", "school_id", "end_date"])
     frame["ordinal"] = np.arange(len(frame))
     return frame
 
 
-def _judgement_frame(school_id: int, pupil_ids: Sequence[int] | None) -> pd.DataFrame:
+def _judgement_frame(school_ids: Sequence[int], pupil_ids: Sequence[int] | None) -> pd.DataFrame:
     from assessment.models import Judgement
 
+    school_in, school_params = in_clause("school_id", school_ids)
     where, params = in_clause("pupil_id", pupil_ids)
     return read_binary_frame(  # a missing mark is NaN: the classifier counts it as no judgement
         f"SELECT pupil_id, subject_id, window_id, COALESCE(points, 'NaN') AS points "  # noqa: S608
-        f"FROM {Judgement._meta.db_table} WHERE school_id = %s{where}",
-        [school_id, *params],
+        f"FROM {Judgement._meta.db_table} WHERE TRUE{school_in}{where}",
+        [*school_params, *params],
         {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "points": "float8"},
     )
 
@@ -199,8 +202,8 @@ def target_propose(
     if not year_of or not subject_list:
         return result
 
-    windows = _windows_frame(school.pk)
-    judgements = _judgement_frame(school.pk, None)  # the whole school: it is also the history
+    windows = _windows_frame([school.pk])
+    judgements = _judgement_frame([school.pk], None)  # the whole school: it is also the history
     judgements = judgements[judgements["subject_id"].isin(subject_list)]
     history = _history_frame(judgements, windows)
 
@@ -551,33 +554,13 @@ def _lock_schools(school_ids: Sequence[int]) -> None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
 
 
-def _batch_windows(school_ids: Sequence[int]) -> pd.DataFrame:
-    """Every window of the schools, ordered school by school and by date within a school, so that "k windows
-    back" (stuck) never reaches into another school's windows."""
-    rows = list(
-        AssessmentWindow.objects.filter(school_id__in=school_ids)
-        .order_by("school_id", "end_date", "start_date", "pk")
-        .values_list("pk", "school_id", "end_date")
-    )
-    frame = pd.DataFrame(rows, columns=["window_id", "school_id", "end_date"])
-    frame["ordinal"] = np.arange(len(frame))
-    return frame
-
-
 def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thresholds) -> pd.DataFrame:
     """Every status of the schools (or of ``pupil_ids``), sorted by pupil, subject and window, with the
     pupil's ``school_id``."""
-    from assessment.models import Judgement
-
-    windows = _batch_windows(school_ids)
-    where, params = in_clause("pupil_id", pupil_ids)
+    windows = _windows_frame(school_ids)
+    judgements = _judgement_frame(school_ids, pupil_ids).rename(columns={"subject_id": "subject"})
     school_in, school_params = in_clause("school_id", school_ids)
-    judgements = read_binary_frame(  # a missing mark is NaN: the classifier counts it as no judgement
-        f"SELECT pupil_id, subject_id AS subject, window_id, COALESCE(points, 'NaN') AS points "  # noqa: S608
-        f"FROM {Judgement._meta.db_table} WHERE TRUE{school_in}{where}",
-        [*school_params, *params],
-        {"pupil_id": "int8", "subject": "int8", "window_id": "int8", "points": "float8"},
-    )
+    where, params = in_clause("pupil_id", pupil_ids)
     known = judgements["window_id"].isin(windows["window_id"]).to_numpy()
     if not known.all():  # cannot happen through the product (same school); never break the job over it
         log.warning("recompute: %d judgement(s) in windows of another school ignored", int((~known).sum()))
@@ -722,19 +705,7 @@ def _existing(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
         f"SELECT id, school_id, pupil_id, subject_id, window_id, expected, actual, {_STATUS_CODE_SQL} AS status, "  # noqa: S608
         f"since_window_id, is_latest, series FROM {ProgressStatus._meta.db_table} WHERE TRUE{school_in}{where}",
         [*school_params, *params],
-        {
-            "id": "int8",
-            "school_id": "int8",
-            "pupil_id": "int8",
-            "subject_id": "int8",
-            "window_id": "int8",
-            "expected": "float8",
-            "actual": "float8",
-            "status": "int2",
-            "since_window_id": "int8",
-            "is_latest": "bool",
-            "series": "int8",
-        },
+        {**_STORED, "is_latest": "bool", "series": "int8"},
     )
 
 
@@ -764,24 +735,16 @@ def _diff(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarra
 
 
 def _digest(new: pd.DataFrame) -> str:
-    """A fingerprint of a whole school's statuses (rows arrive in a fixed order), kept in RecomputeState so
-    that a nightly run whose result equals the rows already stored can stop before reading them back."""
+    """A fingerprint of a whole school's statuses, kept in RecomputeState so that a nightly run whose result
+    equals the rows already stored can stop before reading them back: its latest rows' series fingerprints
+    (each covers every row of its pupil × subject), in their fixed order."""
+    latest = new[new["is_latest"].to_numpy()]
     digest = hashlib.blake2b(digest_size=32)
-    for column, dtype in _DIGESTED.items():
-        digest.update(new[column].to_numpy(dtype=dtype).tobytes())
+    for column in ("pupil_id", "subject_id", "series"):
+        digest.update(latest[column].to_numpy(dtype=np.int64).tobytes())
     return digest.hexdigest()
 
 
-_DIGESTED = {
-    "pupil_id": np.int64,
-    "subject_id": np.int64,
-    "window_id": np.int64,
-    "expected": np.float64,
-    "actual": np.float64,
-    "status": np.int16,
-    "since_window_id": np.int64,
-    "is_latest": np.bool_,
-}
 _WRITTEN = {
     "school_id": "int8",
     "pupil_id": "int8",
