@@ -1,8 +1,9 @@
 """``make bench`` for targets: recompute the trajectories of a whole trust and compare with COPY.
 
-For each size (pupils in the trust) it generates schools of up to 1,500 pupils, each with 6 termly windows,
-3 subjects, one active numeric target per pupil × subject and a judgement per pupil × subject × window
-(size × 18 judgements: 2.7M at 150,000 pupils), then times:
+For each size (pupils in the trust) it generates schools of up to 1,500 pupils with DESIGN §7's shape of
+an LA's data: five years of termly windows (15), four subjects, one active numeric target per pupil ×
+subject and a judgement per pupil × subject × window (size × 60 judgements: 9M at 150,000 pupils), then
+times:
 
 - COPY of those judgement rows out of PostgreSQL (the floor for any job that reads them);
 - the first recompute of every school (every ProgressStatus row written: a one-off, budget < 60 s);
@@ -29,7 +30,14 @@ from django.utils import timezone
 from schoolpl.bench import school_codes
 
 PUPILS_PER_SCHOOL = 1500
-SUBJECTS = (("reading", "Reading", "english"), ("writing", "Writing", "english"), ("maths", "Mathematics", "maths"))
+SUBJECTS = (
+    ("reading", "Reading", "english"),
+    ("writing", "Writing", "english"),
+    ("maths", "Mathematics", "maths"),
+    ("science", "Science", "science"),
+)
+#: Five academic years of termly windows: 15 windows, so 60 judgements a pupil (DESIGN §7: ~9M for an LA).
+YEARS = (2020, 2021, 2022, 2023, 2024)
 TERMS = (("Autumn", (9, 1), (12, 19), 0), ("Spring", (1, 5), (3, 31), 1), ("Summer", (4, 14), (7, 22), 1))
 
 
@@ -47,7 +55,7 @@ def _generate(size: int, tag: str) -> list[int]:
     )
     years, windows, subjects, pupils = [], [], [], []
     for school in schools:
-        for start in (2023, 2024):
+        for start in YEARS:
             years.append(
                 AcademicYear(
                     school=school,
@@ -98,7 +106,7 @@ def _generate(size: int, tag: str) -> list[int]:
     p_table, s_table, w_table = Pupil._meta.db_table, Subject._meta.db_table, AssessmentWindow._meta.db_table
     with connection.cursor() as cursor:
         ids = ", ".join(map(str, school_ids))
-        # Baseline 9-21 points in July 2023, a target 12 points higher in July 2026; judgements scatter
+        # Baseline 9-21 points in July 2020, a target 12 points higher in July 2026; judgements scatter
         # round a pupil-specific rate of progress (some pupils stall, some race ahead).
         cursor.execute(  # table names from the models, ids are integers
             f"INSERT INTO {t_table} (school_id, pupil_id, subject_id, baseline_points, baseline_date, target_points, "  # noqa: S608
@@ -106,12 +114,13 @@ def _generate(size: int, tag: str) -> list[int]:
             f"SELECT p.school_id, p.id, s.id, 9 + ((p.id * 7 + s.id) %% 13), %s, 21 + ((p.id * 7 + s.id) %% 13), %s, "
             f"21 + ((p.id * 7 + s.id) %% 13), 'bench', 'active', %s "
             f"FROM {p_table} p JOIN {s_table} s ON s.school_id = p.school_id WHERE p.school_id IN ({ids})",
-            [dt.date(2023, 7, 15), dt.date(2026, 7, 15), now],
+            [dt.date(YEARS[0], 7, 15), dt.date(2026, 7, 15), now],
         )
         cursor.execute(  # table names from the models, ids are integers
             f"INSERT INTO {j_table} (school_id, pupil_id, subject_id, window_id, grade, points, judged_at, version) "  # noqa: S608
             f"SELECT p.school_id, p.id, s.id, w.id, 'x', "
-            f"9 + ((p.id * 7 + s.id) %% 13) + ((w.id - mw.first_id) + 1) * ((p.id * 37 + s.id * 11) %% 9) / 4.0, %s, 1 "
+            f"9 + ((p.id * 7 + s.id) %% 13) + ((w.id - mw.first_id) + 1) * ((p.id * 37 + s.id * 11) %% 9) / 10.0, "
+            f"%s, 1 "
             f"FROM {p_table} p JOIN {s_table} s ON s.school_id = p.school_id "
             f"JOIN {w_table} w ON w.school_id = p.school_id "
             f"JOIN (SELECT school_id, MIN(id) AS first_id FROM {w_table} GROUP BY school_id) mw "
@@ -225,7 +234,7 @@ def run(bench) -> None:
         started = time.perf_counter()
         with transaction.atomic():
             school_ids = _generate(size, f"t{size}")
-        rows = size * len(SUBJECTS) * 6
+        rows = size * len(SUBJECTS) * len(YEARS) * len(TERMS)
         bench.record(
             "generate trust (pupils, targets, judgements)",
             size,

@@ -121,8 +121,12 @@ def write_binary(frame: pd.DataFrame, columns: dict[str, str]) -> io.BytesIO:
     written in runs of equal width (row order is not kept across runs — a table has no order). Timestamps are
     given as ``datetime64`` values."""
     text = [n for n, k in columns.items() if k == "text"]
-    encoded = {n: frame[n].astype(str).str.encode("utf-8").to_numpy() for n in text}
-    widths = pd.DataFrame({n: pd.Series(v).str.len() for n, v in encoded.items()}) if text else None
+    encoded, widths = {}, pd.DataFrame(index=range(len(frame)))
+    for n in text:  # a few distinct values (statuses, codes): each is encoded once, then taken by its code
+        codes, uniques = pd.factorize(frame[n].astype(str), use_na_sentinel=False)
+        values = np.array([u.encode("utf-8") for u in uniques], dtype=object)
+        encoded[n] = values[codes]
+        widths[n] = np.array([len(v) for v in values], dtype=np.int64)[codes]
     groups = widths.groupby(text, sort=False).indices.items() if text else [((), np.arange(len(frame)))]
     chunks = [_PGCOPY_HEADER]
     for key, positions in groups:

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -777,7 +777,10 @@ def _write(rows: pd.DataFrame, remove: np.ndarray) -> None:
                 ProgressStatus.objects.filter(pk__in=ids[start : start + 500]).delete()
     if rows.empty:
         return
-    rows = rows.sort_values(_KEYS)  # the table's key order: friendlier to its unique index
+    # A window's rows go in together (as they do in a school's life: a term's judgements are recomputed the
+    # night after they are entered), so they share heap pages: re-marking a window later rewrites those pages
+    # only, not one row on every page of the school's history.
+    rows = rows.sort_values(["school_id", "window_id", "pupil_id", "subject_id"])
     now = timezone.now()
     if is_postgres():
         payload = rows.assign(
@@ -812,9 +815,8 @@ def _write(rows: pd.DataFrame, remove: np.ndarray) -> None:
 
 def _newly_off(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     """Latest statuses that newly became behind, stuck or well behind (worse than the previous latest)."""
-    current = new.loc[
-        new["is_latest"] & new["status"].isin(_OFF_CODES), ["pupil_id", "subject_id", "window_id", "status"]
-    ]
+    off = new["is_latest"] & new["status"].isin(_OFF_CODES)
+    current = new.loc[off, ["school_id", "pupil_id", "subject_id", "window_id", "status"]]
     if current.empty:
         return current.assign(status=current["status"].astype(object))
     before = old.loc[old["is_latest"], ["pupil_id", "subject_id", "status"]].rename(columns={"status": "before"})
@@ -823,34 +825,43 @@ def _newly_off(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     return worse.assign(status=_STATUS_NAMES[worse["status"].to_numpy(dtype=np.int64)])
 
 
-def _notify(school_id: int, flagged: pd.DataFrame) -> int:
-    """In-app notices to the pupil's current teachers of the subject and to every SENCO (deduplicated)."""
+def _notify(flagged: pd.DataFrame) -> Counter:
+    """In-app notices to the pupil's current teachers of the subject and to every SENCO of the pupil's school
+    (deduplicated), for ``flagged`` rows (school_id, pupil_id, subject_id, window_id, status) of any number of
+    schools in one set of queries. Returns school → notices created."""
     if flagged.empty:
-        return 0
+        return Counter()
     from assessment.models import Subject
     from pupils.models import GroupMembership, Pupil, TeachingGroupTeacher
 
+    school_ids = sorted({int(s) for s in flagged["school_id"]})
     pupil_ids = sorted({int(p) for p in flagged["pupil_id"]})
     pupils = {
-        pk: (pf or lf, ps or ls)
-        for pk, lf, ls, pf, ps in Pupil.objects.filter(pk__in=pupil_ids, archived_at__isnull=True).values_list(
-            "pk", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname"
-        )
+        pk: (school_id, pf or lf, ps or ls)
+        for pk, school_id, lf, ls, pf, ps in Pupil.objects.filter(
+            pk__in=pupil_ids, school_id__in=school_ids, archived_at__isnull=True
+        ).values_list("pk", "school_id", "legal_forename", "legal_surname", "preferred_forename", "preferred_surname")
     }
     if not pupils:
-        return 0
-    subjects = {s.pk: s for s in Subject.objects.filter(school_id=school_id).only("name", "group_subject")}
-    windows = dict(AssessmentWindow.objects.filter(school_id=school_id).values_list("pk", "name"))
-    members = list(Membership.objects.filter(school_id=school_id, is_active=True).values_list("user_id", "role"))
-    active_users = {u for u, _ in members}
-    sencos = sorted({u for u, role in members if role == Role.SENCO})
-    groups_of = defaultdict(list)  # pupil → [(group id, group subject)]
-    for pupil_id, group_id, group_subject in (
-        GroupMembership.objects.current()
-        .filter(pupil_id__in=list(pupils), group__school_id=school_id)
-        .values_list("pupil_id", "group_id", "group__subject")
+        return Counter()
+    subjects = Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject")
+    subjects = {s.pk: s for s in subjects}
+    windows = dict(AssessmentWindow.objects.filter(school_id__in=school_ids).values_list("pk", "name"))
+    active_users, sencos = defaultdict(set), defaultdict(set)  # school → users
+    for school_id, user_id, role in Membership.objects.filter(school_id__in=school_ids, is_active=True).values_list(
+        "school_id", "user_id", "role"
     ):
-        groups_of[pupil_id].append((group_id, group_subject))
+        active_users[school_id].add(user_id)
+        if role == Role.SENCO:
+            sencos[school_id].add(user_id)
+    groups_of = defaultdict(list)  # pupil → [(group id, group subject)]
+    for pupil_id, group_id, group_subject, group_school in (
+        GroupMembership.objects.current()
+        .filter(pupil_id__in=list(pupils), group__school_id__in=school_ids)
+        .values_list("pupil_id", "group_id", "group__subject", "group__school_id")
+    ):
+        if group_school == pupils[pupil_id][0]:
+            groups_of[pupil_id].append((group_id, group_subject))
     teachers_of = defaultdict(set)
     for group_id, user_id in TeachingGroupTeacher.objects.filter(
         group_id__in={g for gs in groups_of.values() for g, _ in gs}
@@ -859,13 +870,14 @@ def _notify(school_id: int, flagged: pd.DataFrame) -> int:
     notices = []
     for row in flagged.itertuples(index=False):
         pupil_id = int(row.pupil_id)
-        name = pupils.get(pupil_id)
+        pupil = pupils.get(pupil_id)
         subject = subjects.get(int(row.subject_id))
-        if name is None or subject is None:
+        if pupil is None or subject is None or subject.school_id != pupil[0]:
             continue
+        school_id, forename, surname = pupil
         label = trajectory.LABELS[row.status].lower()
-        message = f"{name[0]} {name[1]} is now {label} in {subject.name} ({windows.get(int(row.window_id), '')})."
-        recipients = set(sencos)
+        message = f"{forename} {surname} is now {label} in {subject.name} ({windows.get(int(row.window_id), '')})."
+        recipients = set(sencos[school_id])
         for group_id, group_subject in groups_of.get(pupil_id, []):
             if group_subject == subject.group_subject:
                 recipients |= teachers_of[group_id]
@@ -879,10 +891,10 @@ def _notify(school_id: int, flagged: pd.DataFrame) -> int:
                 message=message[:300],
                 dedupe_key=key,
             )
-            for user_id in sorted(recipients & active_users)
+            for user_id in sorted(recipients & active_users[school_id])
         )
     Notification.objects.bulk_create(notices, batch_size=1000, ignore_conflicts=True)
-    return len(notices)
+    return Counter(n.school_id for n in notices)
 
 
 def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None) -> RecomputeResult:
@@ -899,7 +911,7 @@ def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None
         upsert, replaced, stale = _diff(new, old)
         _write(upsert, np.concatenate([replaced, stale]))
         result.rows, result.written, result.deleted = len(new), len(upsert), len(stale)
-        result.notified = _notify(school_id, _newly_off(new, old))
+        result.notified = _notify(_newly_off(new, old)).get(school_id, 0)
         # The school's stored fingerprint no longer describes its rows: the next full run compares them all.
         RecomputeState.objects.filter(school_id=school_id).update(digest="")
     _log(result, f" ({len(pupil_ids)} pupils)")
@@ -929,13 +941,17 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
         new = pd.concat([_classify(ids, None, t) for t, ids in by_thresholds.items()], ignore_index=True)
         rows_of = {s: g for s, g in new.groupby("school_id", sort=False)}  # noqa: C416 - dict() calls .keys
         stored = _stored_states(school_ids)
-        digests, latest, changed = {}, {}, []
+        digests, latest = {}, {}
         for school_id in school_ids:
             rows = rows_of.get(school_id, new.iloc[:0])
             digests[school_id] = _digest(rows)
             results[school_id].rows = len(rows)
             latest[school_id] = int(rows["is_latest"].sum())
-            if stored.get(school_id) == (digests[school_id], len(rows), latest[school_id]):
+        matching = [s for s in school_ids if stored.get(s) == (digests[s], results[s].rows, latest[s])]
+        counts = _latest_counts(matching)  # only a school that looks unchanged needs its rows counted
+        changed = []
+        for school_id in school_ids:
+            if school_id in matching and counts.get(school_id, 0) == latest[school_id]:
                 results[school_id].unchanged = True
             else:
                 changed.append(school_id)
@@ -956,15 +972,11 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             _write(rows, np.concatenate([replaced_quick, replaced, stale]))
             written = rows["school_id"].value_counts()
             stale_of = old.loc[old["id"].isin(stale).to_numpy(), "school_id"].value_counts()
-            flagged = _newly_off(fresh[~first], stored_latest)  # a school's first run notifies nobody
-            school_of = pd.Series(fresh["school_id"].to_numpy(), index=fresh["pupil_id"].to_numpy())
-            school_of = school_of[~school_of.index.duplicated()]
-            flagged_of = dict(list(flagged.groupby(school_of.reindex(flagged["pupil_id"]).to_numpy(), sort=False)))
+            notified = _notify(_newly_off(fresh[~first], stored_latest))  # a school's first run notifies nobody
             for school_id in changed:
                 result = results[school_id]
                 result.written, result.deleted = int(written.get(school_id, 0)), int(stale_of.get(school_id, 0))
-                if school_id in flagged_of:
-                    result.notified = _notify(school_id, flagged_of[school_id])
+                result.notified = notified.get(school_id, 0)
             _store_states({s: (digests[s], results[s].rows, latest[s]) for s in changed})
     for result in results.values():
         _log(result, "")
@@ -986,7 +998,8 @@ def progress_notify_latest_slips(*, school_id: int) -> int:
     severity = rows["status"].map(trajectory.SEVERITY)
     before = severity.groupby([rows["pupil_id"], rows["subject_id"]]).shift(1).fillna(-1)
     slipped = rows["is_latest"] & rows["status"].isin(OFF_TRAJECTORY) & (severity > before)
-    return _notify(school_id, rows.loc[slipped, ["pupil_id", "subject_id", "window_id", "status"]])
+    flagged = rows.loc[slipped, ["pupil_id", "subject_id", "window_id", "status"]].assign(school_id=school_id)
+    return _notify(flagged).get(school_id, 0)
 
 
 def _thresholds(school_ids: Sequence[int]) -> dict[int, trajectory.Thresholds]:
@@ -995,23 +1008,28 @@ def _thresholds(school_ids: Sequence[int]) -> dict[int, trajectory.Thresholds]:
 
 
 def _stored_states(school_ids: Sequence[int]) -> dict[int, tuple[str, int, int]]:
-    """school → (digest, rows, latest rows) its last full run stored, for the schools whose table still holds
-    that many latest rows (only this module writes ProgressStatus — the admin is read-only — and anything
-    that deletes statuses wholesale shows in the count, read from the small partial index)."""
-    latest = dict(
+    """school → (digest, rows, latest rows) its last full run stored."""
+    return {
+        school_id: (digest, rows, n)
+        for school_id, digest, rows, n in RecomputeState.objects.filter(school_id__in=school_ids)
+        .exclude(digest="")
+        .values_list("school_id", "digest", "rows", "latest")
+    }
+
+
+def _latest_counts(school_ids: Sequence[int]) -> dict[int, int]:
+    """school → how many latest rows its table holds (read from the small partial index). Only this module
+    writes ProgressStatus — the admin is read-only — and anything that deletes statuses wholesale shows here:
+    a school whose fingerprint matches is left alone only while its table still holds that many rows."""
+    if not school_ids:
+        return {}
+    return dict(
         ProgressStatus.objects.filter(school_id__in=school_ids, is_latest=True)
         .order_by()
         .values_list("school_id")
         .annotate(n=Count("*"))
         .values_list("school_id", "n")
     )
-    return {
-        school_id: (digest, rows, n)
-        for school_id, digest, rows, n in RecomputeState.objects.filter(school_id__in=school_ids)
-        .exclude(digest="")
-        .values_list("school_id", "digest", "rows", "latest")
-        if latest.get(school_id, 0) == n
-    }
 
 
 def _store_states(states: dict[int, tuple[str, int, int]]) -> None:

@@ -351,3 +351,36 @@ def test_a_new_window_is_appended_from_the_latest_rows_alone(school, tracked):
     ProgressStatus.objects.all().delete()
     progress_recompute(school_id=school.pk)
     assert snapshot(school) == kept
+
+
+def test_a_batch_notifies_each_schools_own_staff_in_one_pass(school, other_school, tracked):
+    """Notices for every school of a batch are made together; each goes to that school's staff only."""
+    from targets.services import progress_recompute_schools, target_settings_update
+    from tests.schoolpl.factories import MembershipFactory, UserFactory
+
+    other_pupil = _second_school(other_school)
+    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=1)
+    other_senco = UserFactory()
+    MembershipFactory(user=other_senco, school=other_school, role="senco")
+    last = tracked["windows"][5]
+    held_back = list(Judgement.objects.filter(window=last).values("pupil_id", "subject_id", "points"))
+    Judgement.objects.filter(window=last).delete()
+    other_last = Judgement.objects.filter(pupil=other_pupil).order_by("window__end_date").last()
+    other_row = {"subject_id": other_last.subject_id, "window": other_last.window}
+    other_last.delete()
+    progress_recompute_schools([school.pk, other_school.pk])  # the baseline: nobody is newly anything
+    Notification.objects.all().delete()
+    for row in held_back:
+        JudgementFactory(
+            pupil_id=row["pupil_id"], school=school, subject_id=row["subject_id"], window=last, points=row["points"]
+        )
+    JudgementFactory(pupil=other_pupil, school=other_school, points=9, **other_row)  # no progress: stuck
+
+    results = {r.school_id: r for r in progress_recompute_schools([school.pk, other_school.pk])}
+
+    assert results[school.pk].notified == 4 and results[other_school.pk].notified == 1
+    assert set(Notification.objects.filter(school=other_school).values_list("user_id", "pupil_id", "kind")) == {
+        (other_senco.pk, other_pupil.pk, "progress_stuck")
+    }
+    assert not Notification.objects.filter(school=school, user=other_senco).exists()
+    assert not Notification.objects.filter(school=other_school).exclude(user=other_senco).exists()
