@@ -28,12 +28,14 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, Q, Subquery, Sum, When
+from django.db.models import Case, Count, Q, Subquery, Value, When
 
 from assessment import analytics
 from assessment.analytics import PROGRESS_BUCKETS, STATUSES, Group
 from assessment.scales import whole_level_labels, whole_levels_array
 from pupils.codes import year_group_label
+
+from .selectors import empty_frame, read_binary_frame
 
 MIN_SIZE = 5
 SUPPRESSED = "fewer than 5 pupils"
@@ -269,8 +271,6 @@ _PUPIL_FIELDS = [
     "ethnicity",
 ]
 _NAME_FIELDS = ["legal_forename", "legal_surname", "preferred_forename", "preferred_surname"]
-#: Pupil fields the attainment aggregate groups by (a handful of values each) instead of a FILTER per value.
-_GROUPED_LOOKUPS = ("sen_provision", "gender")
 
 
 #: Rows taken from the cursor at a time: few enough that they are freed before the garbage collector's
@@ -317,12 +317,62 @@ def _fetch(qs, columns: Sequence[str]) -> pd.DataFrame:
     return _columns(table, columns)
 
 
-def _aggregate(qs, group: Sequence[str], **aggregates) -> pd.DataFrame:
-    """``qs`` grouped by the ``group`` fields with ``aggregates``, as a frame named by both (the names
-    after ``__`` for related fields)."""
-    names = list(aggregates)
-    rows = qs.order_by().values(*group).annotate(**aggregates).values_list(*group, *names)
-    return _fetch(rows, [g.rsplit("__", 1)[-1] for g in group] + names)
+#: A status as a small integer (its place in :data:`STATUSES`; -1 for anything else), for binary reads.
+_STATUS_CODE = Case(*(When(status=name, then=Value(i)) for i, name in enumerate(STATUSES)), default=Value(-1))
+_STATUS_NAMES = np.array([*STATUSES, "unknown"], dtype=object)  # code -1 → the last
+
+
+def _members(pupils: pd.DataFrame) -> dict[str, np.ndarray]:
+    """For each characteristic, whether each pupil of the frame is in the group (pupils in frame order)."""
+    return {c.key: pupils[c.column].isin(c.values).to_numpy() for c in CHARACTERISTICS}
+
+
+def _group_sums(keys: dict[str, np.ndarray], values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``values`` summed per distinct combination of ``keys`` (equal-length arrays), one row per combination
+    present: each key factorised, the combination numbered, and every column summed by ``np.bincount``."""
+    factorised = [pd.factorize(k, use_na_sentinel=False) for k in keys.values()]
+    shape = [max(len(uniques), 1) for _, uniques in factorised]
+    group, present = pd.factorize(np.ravel_multi_index([codes for codes, _ in factorised], shape))
+    places = np.unravel_index(present, shape)
+    columns = {name: uniques[place] for name, (_, uniques), place in zip(keys, factorised, places, strict=True)}
+    for name, v in values.items():
+        total = np.bincount(group, weights=v, minlength=len(present))
+        columns[name] = total.astype(np.int64) if v.dtype.kind in "bi" else total
+    return pd.DataFrame(columns)
+
+
+def _status_counts(rows: pd.DataFrame, pupil_at: np.ndarray, pupils: pd.DataFrame) -> pd.DataFrame:
+    """Status rows counted per window, subject, year group and status, for everyone (``n``) and each
+    characteristic (``n_<key>``); ``pupil_at`` is each row's pupil's place in ``pupils``."""
+    columns = ["window_id", "subject_id", "year_group", "status", "n", *(f"n_{c.key}" for c in CHARACTERISTICS)]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    keys = {
+        "window_id": rows["window_id"].to_numpy(),
+        "subject_id": rows["subject_id"].to_numpy(),
+        "year_group": pupils["year_group"].to_numpy()[pupil_at],
+        "status": rows["code"].to_numpy(dtype=np.int64),
+    }
+    values = {"n": np.ones(len(rows), dtype=np.int64)}
+    values |= {f"n_{key}": member[pupil_at].astype(np.int64) for key, member in _members(pupils).items()}
+    out = _group_sums(keys, values)
+    out["status"] = _STATUS_NAMES[out["status"].to_numpy(dtype=np.int64)]
+    return out[columns]
+
+
+def _attainment_sums(rows: pd.DataFrame, pupil_at: np.ndarray, pupils: pd.DataFrame) -> pd.DataFrame:
+    """Judgement rows as counts and sums of points per window and subject, for everyone (``n_all``,
+    ``sum_all``) and each characteristic (``n_<key>``, ``sum_<key>``)."""
+    names = [f"{part}_{key}" for key in ("all", *(c.key for c in CHARACTERISTICS)) for part in ("n", "sum")]
+    if rows.empty:
+        return pd.DataFrame(columns=["window_id", "subject_id", *names])
+    points = rows["points"].to_numpy(dtype=float)
+    values = {"n_all": np.ones(len(rows), dtype=np.int64), "sum_all": points}
+    for key, member in _members(pupils).items():
+        member = member[pupil_at]
+        values |= {f"n_{key}": member.astype(np.int64), f"sum_{key}": np.where(member, points, 0.0)}
+    keys = {"window_id": rows["window_id"].to_numpy(), "subject_id": rows["subject_id"].to_numpy()}
+    return _group_sums(keys, values)[["window_id", "subject_id", *names]]
 
 
 def pick_windows(windows: pd.DataFrame, window_id: int | None, today: dt.date) -> tuple[dict | None, ...]:
@@ -417,12 +467,6 @@ def load_frames(
         .values_list(*status_columns),
         status_columns,
     )
-    judgements = _fetch(
-        scoped(Judgement.objects.filter(window_id__in=[w["id"] for w in (window, year_ago) if w is not None]))
-        .order_by()
-        .values_list("pupil_id", "subject_id", "window_id", "points"),
-        ["pupil_id", "subject_id", "window_id", "points"],
-    )
     baselines = _fetch(
         scoped(TransitionalResult.objects.filter(key_stage__in=list(EXPECTED_LEVELS), points__isnull=False))
         # In the order the levels panels choose by: the last per pupil and subject is the latest key stage,
@@ -437,34 +481,40 @@ def load_frames(
     until = window["start_date"] if window else today
     trend_ids = [int(i) for i, start in zip(windows["id"], windows["start_date"], strict=True) if start <= until]
     up_to_window = Q() if trend_ids and len(trend_ids) == len(windows) else Q(window_id__in=trend_ids)
-    # Status counts per window, subject, year group and status, for everyone and for each characteristic:
-    # a few columns grouped and pivoted in pandas costs the database far less than a FILTER per status.
-    status_counts = _aggregate(
-        scoped(ProgressStatus.objects.filter(up_to_window)),
-        ["window_id", "subject_id", "pupil__year_group", "status"],
-        n=Count("id"),
-        **{f"n_{c.key}": Count("id", filter=c.q("pupil__")) for c in CHARACTERISTICS},
+
+    narrowed = not whole_school or any(f is not None for f in (filters.teaching_group_id, filters.year_group, chosen))
+
+    def trend_rows(qs, columns: dict[str, str]) -> tuple[pd.DataFrame, np.ndarray]:
+        """Rows of the windows up to the chosen one (binary COPY on PostgreSQL) of the pupils in view, and each
+        row's pupil's place in the pupil frame. The pupils are matched in memory: the database reads an index
+        range of this school's rows, with no join for the planner to misjudge when other schools' rows share
+        the table."""
+        qs = qs.filter(up_to_window, school=school)
+        if filters.subject_id is not None:
+            qs = qs.filter(subject_id=filters.subject_id)
+        if narrowed:  # a year group, a group or a few classes: read their pupils' rows only
+            qs = qs.filter(pupil__in=Subquery(pupils_qs.order_by().values("pk")))
+        try:
+            sql, params = qs.order_by().values_list(*columns).query.sql_with_params()
+        except EmptyResultSet:  # no window yet
+            rows = empty_frame(columns)
+        else:
+            rows = read_binary_frame(sql, params, columns)
+        at = pd.Index(pupils["pupil_id"].to_numpy(dtype=np.int64)).get_indexer(rows["pupil_id"].to_numpy())
+        in_view = at >= 0
+        return rows[in_view].reset_index(drop=True), at[in_view]
+
+    status_rows, status_at = trend_rows(
+        ProgressStatus.objects.annotate(code=_STATUS_CODE),
+        {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "code": "int2"},
     )
-    # Attainment counts and sums per window and subject, for everyone and for each characteristic: grouped
-    # by the characteristics with a few values (SEN provision, gender) — summed per group below — and with a
-    # FILTER for each of the others; fewer aggregates per row cost the database less.
-    sums = {"n_all": Count("id"), "sum_all": Sum("points")}
-    for c in CHARACTERISTICS:
-        if c.lookup not in _GROUPED_LOOKUPS:
-            sums |= {
-                f"n_{c.key}": Count("id", filter=c.q("pupil__")),
-                f"sum_{c.key}": Sum("points", filter=c.q("pupil__")),
-            }
-    attainment_trend = _aggregate(
-        scoped(Judgement.objects.filter(up_to_window)),
-        ["window_id", "subject_id", *[f"pupil__{lookup}" for lookup in _GROUPED_LOOKUPS]],
-        **sums,
+    judgement_rows, judgement_at = trend_rows(
+        Judgement.objects.all(), {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "points": "float8"}
     )
-    for c in CHARACTERISTICS:
-        if c.lookup in _GROUPED_LOOKUPS:
-            member = attainment_trend[c.lookup].isin(c.values)
-            attainment_trend[f"n_{c.key}"] = attainment_trend["n_all"].where(member, 0)
-            attainment_trend[f"sum_{c.key}"] = attainment_trend["sum_all"].where(member, 0.0)
+    at_windows = [w["id"] for w in (window, year_ago) if w is not None]
+    judgements = judgement_rows[judgement_rows["window_id"].isin(at_windows).to_numpy()].reset_index(drop=True)
+    status_counts = _status_counts(status_rows, status_at, pupils)
+    attainment_trend = _attainment_sums(judgement_rows, judgement_at, pupils)
     return Frames(
         windows=windows,
         window=window,

@@ -9,6 +9,7 @@ and tests) it is fetched through the cursor. Either way the caller gets the same
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +19,18 @@ from django.db import connection
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def run_copy(sql: str, stream) -> None:
+    """Run a ``COPY … TO STDOUT`` / ``FROM STDIN`` with ``stream`` on the default connection, logged like any
+    query: it counts in ``django_assert_max_num_queries`` and the debug toolbar as what it is, one statement."""
+    started = time.monotonic()
+    try:
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(sql, stream)
+    finally:
+        if connection.queries_logged:
+            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
@@ -72,19 +85,17 @@ def read_binary_frame(sql: str, params: Sequence, columns: dict[str, str]) -> pd
             cursor.execute(sql, list(params))
             rows = cursor.fetchall()
         if not rows:
-            return _empty(columns)
+            return empty_frame(columns)
         frame = pd.DataFrame.from_records(rows, columns=names)
         for n, k in columns.items():
             values = pd.to_datetime(frame[n]) if k == "date" else frame[n]
             frame[n] = values.to_numpy().astype(BINARY_KINDS[k][2])
         return frame
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        query = raw.mogrify(sql, list(params)).decode()
-        casts = ", ".join(f"q.{n}::{BINARY_KINDS[k][0]}" for n, k in columns.items())
-        buffer = io.BytesIO()
-        copy = f"COPY (SELECT {casts} FROM ({query}) q) TO STDOUT WITH (FORMAT binary)"  # noqa: S608 - bound by mogrify
-        raw.copy_expert(copy, buffer)
+        query = cursor.cursor.mogrify(sql, list(params)).decode()
+    casts = ", ".join(f"q.{n}::{BINARY_KINDS[k][0]}" for n, k in columns.items())
+    buffer = io.BytesIO()
+    run_copy(f"COPY (SELECT {casts} FROM ({query}) q) TO STDOUT WITH (FORMAT binary)", buffer)  # noqa: S608 - mogrified
     return parse_binary(buffer.getvalue(), columns)
 
 
@@ -111,7 +122,8 @@ def _native(values: np.ndarray, kind: str) -> np.ndarray:
     return values.astype(BINARY_KINDS[kind][2])
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """No rows, with ``columns`` (name → a kind of :data:`BINARY_KINDS`) typed as read_binary_frame types them."""
     return pd.DataFrame({n: np.array([], dtype=BINARY_KINDS[k][2]) for n, k in columns.items()})
 
 

@@ -39,7 +39,7 @@ from .models import (
     TargetReview,
     TargetSettings,
 )
-from .selectors import in_clause, is_postgres, read_binary_frame, write_binary
+from .selectors import in_clause, is_postgres, read_binary_frame, run_copy, write_binary
 
 log = logging.getLogger(__name__)
 
@@ -787,10 +787,8 @@ def _write(rows: pd.DataFrame, remove: np.ndarray) -> None:
             status=_STATUS_NAMES[rows["status"].to_numpy()],
             computed_at=np.datetime64(now.astimezone(dt.UTC).replace(tzinfo=None), "us"),
         )
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(_WRITTEN)}) FROM STDIN WITH (FORMAT binary)", write_binary(payload, _WRITTEN)
-            )
+        columns = ", ".join(_WRITTEN)
+        run_copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)", write_binary(payload, _WRITTEN))
         return
     ProgressStatus.objects.bulk_create(
         [

@@ -78,3 +78,11 @@ def test_a_null_in_a_fixed_width_column_is_refused_not_misread():
         parse_binary(header + good + null + good + null + trailer, {"a": "int8", "b": "float8"})
     with pytest.raises(ValueError, match="NULL"):
         parse_binary(header + null + good + null + good + trailer, {"a": "int8", "b": "float8"})
+
+
+def test_a_binary_read_is_logged_as_one_query(django_assert_num_queries):
+    """A COPY bypasses Django's cursor wrapper; it is still logged, so query budgets count it."""
+    with django_assert_num_queries(1) as captured:
+        frame = read_binary_frame("SELECT 7 AS a", [], {"a": "int8"})
+    assert frame["a"].tolist() == [7]
+    assert "SELECT" in captured.captured_queries[0]["sql"]
