@@ -3,10 +3,12 @@
 Two halves:
 
 * :func:`load_frames` is the selector: a fixed handful of set-based queries (windows, subjects, pupils,
-  progress statuses at the chosen window, judgements at the chosen and year-ago windows, key-stage
-  baselines, and two SQL aggregates over every window up to the chosen one) whatever the number of pupils.
-  Counts over many windows are aggregated in SQL (DESIGN §7: hand pandas the reduced result), the rows a
-  panel lists or pairs up pupil by pupil come back as rows.
+  progress statuses at the chosen window, key-stage baselines, and the statuses and judgements of every
+  window up to the chosen one) whatever the number of pupils. The many-window rows come as two binary COPYs
+  of this school's index range (a few numbers a row) and are counted per window, subject, year group and
+  group with ``np.bincount`` against the pupil frame — the pupils in view — so the database never joins
+  them to pupils: with an LA's rows in the same tables that join is where its estimates, and the page's
+  time, went wrong. The rows a panel lists or pairs up pupil by pupil come back as rows.
 * The panel builders (:func:`overview`, :func:`levels_panels`, :func:`gaps`, :func:`gap_trends`,
   :func:`stuck_list`, :func:`trends`, :func:`drill_down`) are pure over those frames and vectorised with
   numpy over whole columns (the rules are those of :mod:`assessment.analytics`; the tests check they
@@ -69,7 +71,7 @@ YEAR_AGO_DAYS = 350
 @dataclass(frozen=True)
 class Characteristic:
     """A group of pupils by a characteristic: the filter key, its label, the pupil-frame column and values,
-    and the pupil field lookup for SQL aggregates."""
+    and the pupil field lookup for queries."""
 
     key: str
     label: str
@@ -218,8 +220,7 @@ class Frames:
     judgements: pd.DataFrame  # at the chosen and year-ago windows: pupil_id, subject_id, window_id, points
     baselines: pd.DataFrame  # pupil_id, subject_id, key_stage, method, points (by pupil, subject, key stage, TT last)
     status_counts: pd.DataFrame  # window_id, subject_id, year_group, status, n, n_<key> per characteristic
-    attainment_trend: pd.DataFrame  # window_id, subject_id, n_<g>, sum_<g> for g in all + characteristics (the
-    # rows of a window and subject are summed: one per SEN provision and gender)
+    attainment_trend: pd.DataFrame  # window_id, subject_id, n_<g>, sum_<g> for g in all + characteristics
     names: bool
     filters: Filters = field(default_factory=Filters)
     memo: dict = field(default_factory=dict, repr=False)  # frames derived once per request (see _memo)
@@ -327,16 +328,34 @@ def _members(pupils: pd.DataFrame) -> dict[str, np.ndarray]:
     return {c.key: pupils[c.column].isin(c.values).to_numpy() for c in CHARACTERISTICS}
 
 
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value, the values coded): integers in a short range are their offset from the lowest
+    (ids of one school's windows and subjects, year groups), anything else is factorised."""
+    if values.dtype.kind in "iu" and len(values):
+        low, high = int(values.min()), int(values.max())
+        if high - low < 1 << 16:
+            return values - low, np.arange(low, high + 1)
+    return pd.factorize(values, use_na_sentinel=False)
+
+
 def _group_sums(keys: dict[str, np.ndarray], values: dict[str, np.ndarray]) -> pd.DataFrame:
     """``values`` summed per distinct combination of ``keys`` (equal-length arrays), one row per combination
-    present: each key factorised, the combination numbered, and every column summed by ``np.bincount``."""
-    factorised = [pd.factorize(k, use_na_sentinel=False) for k in keys.values()]
-    shape = [max(len(uniques), 1) for _, uniques in factorised]
-    group, present = pd.factorize(np.ravel_multi_index([codes for codes, _ in factorised], shape))
+    present: the combination is numbered from the keys' codes and every column summed by ``np.bincount``."""
+    coded = [_codes(k) for k in keys.values()]
+    shape = [max(len(uniques), 1) for _, uniques in coded]
+    combined = np.ravel_multi_index([codes for codes, _ in coded], shape)
+    dense = np.prod(shape, dtype=float) <= 1 << 20  # few combinations: count into each, keep those present
+    if dense:
+        group, size = combined, int(np.prod(shape))
+        present = np.flatnonzero(np.bincount(group, minlength=size))
+    else:
+        group, present = pd.factorize(combined)
+        size = len(present)
     places = np.unravel_index(present, shape)
-    columns = {name: uniques[place] for name, (_, uniques), place in zip(keys, factorised, places, strict=True)}
+    columns = {name: uniques[place] for name, (_, uniques), place in zip(keys, coded, places, strict=True)}
     for name, v in values.items():
-        total = np.bincount(group, weights=v, minlength=len(present))
+        total = np.bincount(group, weights=v, minlength=size)
+        total = total[present] if dense else total
         columns[name] = total.astype(np.int64) if v.dtype.kind in "bi" else total
     return pd.DataFrame(columns)
 
@@ -458,15 +477,6 @@ def load_frames(
         qs = qs.filter(pupil_q, school=school)
         return qs.filter(subject_id=filters.subject_id) if filters.subject_id is not None else qs
 
-    status_columns = ["pupil_id", "subject_id", "status", "since_window_id"] + (
-        ["expected", "actual"] if detail else []
-    )
-    statuses = _fetch(
-        scoped(ProgressStatus.objects.filter(window_id__in=[window["id"]] if window else []))
-        .order_by()
-        .values_list(*status_columns),
-        status_columns,
-    )
     baselines = _fetch(
         scoped(TransitionalResult.objects.filter(key_stage__in=list(EXPECTED_LEVELS), points__isnull=False))
         # In the order the levels panels choose by: the last per pupil and subject is the latest key stage,
@@ -506,8 +516,15 @@ def load_frames(
 
     status_rows, status_at = trend_rows(
         ProgressStatus.objects.annotate(code=_STATUS_CODE),
-        {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "code": "int2"},
+        {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "code": "int2", "since_window_id": "int8"}
+        | ({"expected": "float8", "actual": "float8"} if detail else {}),
     )
+    # The statuses at the chosen window (what the lists and the drill-down show) are among them.
+    statuses = status_rows[status_rows["window_id"].to_numpy() == (window["id"] if window else -1)]
+    statuses = statuses.drop(columns=["window_id", "code"]).assign(
+        status=_STATUS_NAMES[statuses["code"].to_numpy(dtype=np.int64)]
+    )[["pupil_id", "subject_id", "status", "since_window_id", *(["expected", "actual"] if detail else [])]]
+    statuses = statuses.reset_index(drop=True)
     judgement_rows, judgement_at = trend_rows(
         Judgement.objects.all(), {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "points": "float8"}
     )
@@ -557,7 +574,7 @@ def _subject_order(frames: Frames) -> dict:
 
 def _status_counts_at(frames: Frames, window: dict | None) -> dict[tuple, list[int]]:
     """Pupils in each status (in :data:`STATUSES` order) at ``window``, by (year group, subject id) and by
-    (None, subject id) for all years: the database's counts, summed over the few groups it returns."""
+    (None, subject id) for all years: the per-window counts, summed over their year groups."""
     out: dict[tuple, list[int]] = {}
     counts = frames.status_counts
     if window is None or counts.empty:
@@ -1030,8 +1047,7 @@ def _by_subject_and_window(
 def gap_trend_stats(aggregates, key: str, min_size: int = MIN_SIZE) -> dict[str, np.ndarray]:
     """From per-window sums (``n_all``, ``sum_all``, ``n_<key>``, ``sum_<key>``: frame columns or arrays),
     the group's mean, the rest's mean and the gap, suppressed when either side has fewer than ``min_size``
-    pupils — the same rule as :func:`assessment.analytics.gap_trend`, on aggregates computed by the
-    database."""
+    pupils — the same rule as :func:`assessment.analytics.gap_trend`, on per-window aggregates."""
     n_group = np.nan_to_num(np.asarray(aggregates[f"n_{key}"], dtype=float)).astype(int)
     n_rest = np.nan_to_num(np.asarray(aggregates["n_all"], dtype=float)).astype(int) - n_group
     sum_group = np.nan_to_num(np.asarray(aggregates[f"sum_{key}"], dtype=float))
@@ -1052,7 +1068,7 @@ def gap_trend_stats(aggregates, key: str, min_size: int = MIN_SIZE) -> dict[str,
 
 def gap_trends(frames: Frames) -> Table:
     """The attainment gap of each group against the rest in every window up to the chosen one, per
-    subject (from the database's per-window sums)."""
+    subject (from the per-window sums)."""
     windows = _trend_windows(frames)
     headers = ["Group", "Subject"] + [w["name"] for w in windows]
     if frames.attainment_trend.empty or not windows:
@@ -1096,7 +1112,7 @@ def gap_trends(frames: Frames) -> Table:
 
 def trends(frames: Frames) -> Table:
     """The share of pupils on track or ahead at each window up to the chosen one, by subject, for all
-    pupils in view and for each group (from the database's per-window counts)."""
+    pupils in view and for each group (from the per-window counts)."""
     windows = _trend_windows(frames)
     counts = frames.status_counts
     headers = ["Subject", "Group"] + [w["name"] for w in windows]
