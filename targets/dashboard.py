@@ -462,16 +462,17 @@ def load_frames(
         pupils = pupils.drop(columns=_NAME_FIELDS).assign(forename=forename, surname=surname)
         pupils["name"] = pupils["forename"] + " " + pupils["surname"]
     pupils["ethnicity"] = pupils["ethnicity"].replace("", None)
+    in_view = Q(pupil__in=Subquery(pupils_qs.order_by().values("pk")))
     if whole_school and filters.teaching_group_id is None:
-        # The same pupils through the join the aggregates need anyway (cheaper than a semi-join as well). The
-        # pupil's school repeats the row's, so that the planner joins this school's pupils, not the LA's.
+        # The same pupils as a join (cheaper than a semi-join for the key-stage baselines). The pupil's school
+        # repeats the row's, so that the planner joins this school's pupils, not the LA's.
         pupil_q = Q(pupil__archived_at__isnull=True, pupil__school=school)
         if filters.year_group is not None:
             pupil_q &= Q(pupil__year_group=filters.year_group)
         if chosen is not None:
             pupil_q &= chosen.q("pupil__")
     else:
-        pupil_q = Q(pupil__in=Subquery(pupils_qs.order_by().values("pk")))
+        pupil_q = in_view
 
     def scoped(qs):
         qs = qs.filter(pupil_q, school=school)
@@ -503,7 +504,7 @@ def load_frames(
         if filters.subject_id is not None:
             qs = qs.filter(subject_id=filters.subject_id)
         if narrowed:  # a year group, a group or a few classes: read their pupils' rows only
-            qs = qs.filter(pupil__in=Subquery(pupils_qs.order_by().values("pk")))
+            qs = qs.filter(in_view)
         try:
             sql, params = qs.order_by().values_list(*columns).query.sql_with_params()
         except EmptyResultSet:  # no window yet
@@ -511,8 +512,8 @@ def load_frames(
         else:
             rows = read_binary_frame(sql, params, columns)
         at = pd.Index(pupils["pupil_id"].to_numpy(dtype=np.int64)).get_indexer(rows["pupil_id"].to_numpy())
-        in_view = at >= 0
-        return rows[in_view].reset_index(drop=True), at[in_view]
+        found = at >= 0
+        return rows[found].reset_index(drop=True), at[found]
 
     status_rows, status_at = trend_rows(
         ProgressStatus.objects.annotate(code=_STATUS_CODE),

@@ -947,12 +947,9 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             latest[school_id] = int(rows["is_latest"].sum())
         matching = [s for s in school_ids if stored.get(s) == (digests[s], results[s].rows, latest[s])]
         counts = _latest_counts(matching)  # only a school that looks unchanged needs its rows counted
-        changed = []
-        for school_id in school_ids:
-            if school_id in matching and counts.get(school_id, 0) == latest[school_id]:
-                results[school_id].unchanged = True
-            else:
-                changed.append(school_id)
+        for school_id in matching:
+            results[school_id].unchanged = counts.get(school_id, 0) == latest[school_id]
+        changed = [s for s in school_ids if not results[s].unchanged]
         if changed:
             # Only the series whose fingerprint moved are written; only those their latest rows cannot
             # explain are read back and compared row by row.
