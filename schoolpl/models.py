@@ -4,7 +4,7 @@ outbox through which every Celery task is published."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -58,6 +58,19 @@ class School(models.Model):
         "require multi-factor sign-in",
         default=False,
         help_text="Staff who can see pupil data must sign in with an authenticator app.",
+    )
+    teachers_see_fsm = models.BooleanField(
+        "class teachers see free school meals status",
+        default=False,
+        help_text="Off by default: FSM and pupil premium status stay in whole-school figures for leaders and "
+        "the SENCO, and class teachers can neither see nor filter by them.",
+    )
+    small_count_threshold = models.PositiveSmallIntegerField(
+        "smallest count shown",
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(20)],
+        help_text="In figures a SIP, a trust or an export sees, any count below this is shown as “<N”, and "
+        "another cell is hidden too so that totals cannot reveal it.",
     )
 
     class Meta:
