@@ -1,8 +1,8 @@
-"""The annex data must match the seed document word for word.
+"""The annex data must match the source document word for word.
 
-The expected items and checklist prompts are re-read from the seed file itself, so a typo in
-``selfreview/annex.py`` (or a missing, extra or misplaced item) fails here. The seed must be present:
-if it is missing the tests fail, they do not skip.
+The expected items and checklist prompts are re-read from the guide's text, kept in the repository's test
+data (``tests/selfreview/data/``, whose README names its source), so a typo in ``selfreview/annex.py`` (or
+a missing, extra or misplaced item) fails here, and the tests read nothing outside the repository.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from selfreview.annex import (
     item_codes,
 )
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_ad65b60b0563a286.txt"
+SEED = Path(__file__).resolve().parent / "data" / "personalised_learning_a_practical_guide_2008.txt"
 
 EXPECTED_TITLES = (
     "High quality teaching and learning",
@@ -73,8 +73,8 @@ def _seed_lines_cached() -> tuple[str, ...]:
 def seed_lines() -> tuple[str, ...]:
     if not SEED.is_file():
         pytest.fail(
-            f"Seed document not found at {SEED}. The annex tests check selfreview/annex.py against it; "
-            "restore shared/seeds/001_ad65b60b0563a286.txt next to the repository.",
+            f"The guide's text is missing from the test data ({SEED}); the annex tests check "
+            "selfreview/annex.py against it. Restore it from git.",
             pytrace=False,
         )
     return _seed_lines_cached()
