@@ -9,6 +9,7 @@ Malformed values fail loudly at start-up rather than being guessed at.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -166,6 +167,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured("REDIS_URL must be a redis:// URL")
+# Every key this deployment writes to Redis (cache and Celery queues alike) starts with this prefix, so
+# that two deployments, or a test run, can share one Redis without touching each other's keys.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "schoolpl").strip()
+if not re.fullmatch(r"[A-Za-z0-9_.-]+", REDIS_KEY_PREFIX):
+    raise ImproperlyConfigured("REDIS_KEY_PREFIX may hold only letters, digits, '_', '.' and '-'")
 
 if REDIS_URL:
     CACHES = {
@@ -178,7 +184,7 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-            "KEY_PREFIX": "schoolpl",
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
     DJANGO_REDIS_IGNORE_EXCEPTIONS = True
@@ -196,7 +202,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publish-outbox": {"task": "schoolpl.tasks.publish_outbox", "schedule": 60.0},

@@ -15,9 +15,23 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 
+from tests import isolation
+
 ROOT = Path(__file__).resolve().parents[1]
+# Any database will do: every key of this run carries the run's own prefix (tests/isolation.py), and only
+# those keys are deleted afterwards. Nothing here flushes a database.
 TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 DEAD_REDIS_URL = "redis://127.0.0.1:6390/0"  # nothing listens here
+
+
+def cache_key(key: str) -> str:
+    """The Redis key under which Django's cache (django-redis, version 1) stores ``key`` in this run."""
+    return f"{isolation.REDIS_KEY_PREFIX}:1:{key}"
+
+
+def queue_key(queue: str = "celery") -> str:
+    """The Redis list holding Celery's ``queue`` in this run (kombu's ``global_keyprefix``)."""
+    return f"{isolation.REDIS_KEY_PREFIX}:{queue}"
 
 
 def redis_client() -> redis_lib.Redis:
@@ -45,7 +59,8 @@ def _database_url_for_worker() -> str:
 def celery_worker_process(transactional_db):
     """Start ``celery worker`` against TEST_REDIS_URL and the test database; yield the Redis client."""
     client = redis_client()
-    client.flushdb()
+    isolation.mark_redis_used()
+    isolation.delete_run_keys(TEST_REDIS_URL)  # a clean slate: only this run's keys, from an earlier test
     env = {
         **os.environ,
         "REDIS_URL": TEST_REDIS_URL,
@@ -77,7 +92,7 @@ def celery_worker_process(transactional_db):
         text=True,
     )
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 120  # a loaded 2-core machine can take a while to import everything
         ready = False
         while time.time() < deadline:
             line = proc.stdout.readline()
@@ -128,6 +143,7 @@ def real_broker():
         conf.broker_url = url
         reset_pools()
 
+    isolation.mark_redis_used()
     use(TEST_REDIS_URL)
     yield use
     conf.task_always_eager, conf.broker_url = saved

@@ -12,13 +12,13 @@ from django.urls import reverse
 from conftest import sign_in
 from schoolpl.models import OutboxMessage
 from schoolpl.outbox import enqueue, publish_pending
-from tests.celery_support import DEAD_REDIS_URL, TEST_REDIS_URL, wait_for
+from tests.celery_support import DEAD_REDIS_URL, TEST_REDIS_URL, cache_key, wait_for
 
 pytestmark = pytest.mark.celery_worker
 
 
 def ping_key(token: str) -> str:
-    return f"schoolpl:1:ping:{token}"
+    return cache_key(f"ping:{token}")
 
 
 def test_a_task_runs_on_a_real_worker(celery_worker_process, real_broker):

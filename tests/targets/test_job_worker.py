@@ -9,7 +9,7 @@ from django.db import transaction
 from schoolpl import events
 from schoolpl.outbox import enqueue
 from targets.models import ProgressStatus
-from tests.celery_support import wait_for
+from tests.celery_support import cache_key, queue_key, wait_for
 
 pytestmark = pytest.mark.celery_worker
 
@@ -40,12 +40,12 @@ def test_the_worker_recomputes_a_school_and_a_second_run_changes_nothing(
     from schoolpl.models import OutboxMessage
 
     try:
-        wait_for(lambda: celery_worker_process.get("schoolpl:1:ping:targets-done"), timeout=60)
+        wait_for(lambda: celery_worker_process.get(cache_key("ping:targets-done")), timeout=60)
     except AssertionError:
         print(list(OutboxMessage.objects.values_list("task_name", "published_at", "last_error")))
-        print(celery_worker_process.keys("*"))
+        print(celery_worker_process.keys(cache_key("*")))
         raise
-    wait_for(lambda: celery_worker_process.llen("celery") == 0, timeout=60)
+    wait_for(lambda: celery_worker_process.llen(queue_key()) == 0, timeout=60)
     assert rows(school) == first
     assert dict(ProgressStatus.objects.values_list("pk", "computed_at")) == stamps  # nothing rewritten
 
