@@ -41,10 +41,20 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM so Excel reads UTF-8 names correctly
 
 
+_SHEET_TITLE_FORBIDDEN = str.maketrans("", "", "[]:*?/\\")
+
+
+def sheet_title(title: str) -> str:
+    """A title Excel accepts: without []:*?/\\, at most 31 characters and no apostrophe at either end
+    ("2025/26" becomes "202526"); openpyxl raises on the rest, which was a 500."""
+    cleaned = " ".join(title.translate(_SHEET_TITLE_FORBIDDEN).split())[:31].strip(" '")
+    return cleaned or "Export"
+
+
 def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Export") -> bytes:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
-    sheet.title = title[:31] or "Export"
+    sheet.title = sheet_title(title)
     sheet.append([safe_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

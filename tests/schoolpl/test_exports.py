@@ -33,3 +33,17 @@ def test_table_response_names_the_file():
     response = table_response("csv", "Year 6 pupils", ["a"], [[1]])
     assert response["Content-Disposition"].startswith('attachment; filename="year-6-pupils-')
     assert response["Content-Type"].startswith("text/csv")
+
+
+def test_xlsx_sheet_title_drops_characters_excel_forbids():
+    # A year such as "2025/26" in the title used to make openpyxl raise (a 500 on every groups export).
+    data = xlsx_bytes(["a"], [[1]], title="Teaching groups 2025/26 [Y6]: maths*?\\ and a long tail")
+    title = load_workbook(io.BytesIO(data)).active.title
+    assert not set(title) & set("[]:*?/\\")
+    assert len(title) <= 31
+    assert title.startswith("Teaching groups 202526 Y6 math")
+
+
+def test_xlsx_sheet_title_of_only_forbidden_characters_falls_back():
+    data = xlsx_bytes(["a"], [[1]], title="//::")
+    assert load_workbook(io.BytesIO(data)).active.title == "Export"
