@@ -239,4 +239,9 @@ class AimForm(_Crispy, forms.Form):
     )
 
     def clean_aim(self):
-        return normalise_aim(self.cleaned_data["aim"])
+        try:
+            return normalise_aim(self.cleaned_data["aim"])
+        except forms.ValidationError as exc:
+            # The service keys its error by field ("aim"); inside clean_aim it must be this field's plain
+            # message, or Django's add_error raises a TypeError (a 500 instead of the message).
+            raise forms.ValidationError(exc.messages) from None

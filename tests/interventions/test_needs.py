@@ -171,3 +171,18 @@ def test_score_card_summary_runs_a_constant_number_of_queries(
     with django_assert_max_num_queries(9):
         response = client.get(reverse("interventions:score_card_summary"))
     assert response.content.decode().count("+2.0") == pupils
+
+
+def test_aim_form_shows_an_aim_not_starting_with_to_as_a_field_error(client, school, senco):
+    pupil = PupilFactory(school=school)
+    sign_in(client, senco, school)
+    url = reverse("interventions:aim_create", kwargs={"pk": pupil.pk})
+    response = client.post(url, {"aim": "Provide praise", "blockers": "", "enablers": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["aim"] == [
+        "A learning-potential aim starts with 'to…', e.g. 'to enjoy reading'."
+    ]
+    assert not LearningAim.objects.filter(pupil=pupil).exists()
+    response = client.post(url, {"aim": "to enjoy reading"})
+    assert response.status_code == 302
+    assert LearningAim.objects.get(pupil=pupil).aim == "to enjoy reading"
