@@ -41,12 +41,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from schoolpl.spreadsheets import MAX_CELL_CHARS, SpreadsheetError, bounded_rows, column_letter, iter_xlsx_rows
+
 from . import codes
 from .upn import validate_upn
 
 __all__ = [
     "FIELDS",
     "FIELD_NAMES",
+    "MAX_CELL_CHARS",
+    "MAX_COLUMNS",
     "MAX_ROWS",
     "REQUIRED_FIELDS",
     "ImportField",
@@ -199,16 +203,7 @@ class ImportResult:
 
 def _header_text(value: object, index: int) -> str:
     text = " ".join(str(value).split()) if value is not None else ""
-    return text or f"Column {_column_letter(index)}"
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+    return text or f"Column {column_letter(index)}"
 
 
 def _is_blank(value: object) -> bool:
@@ -217,17 +212,17 @@ def _is_blank(value: object) -> bool:
 
 def _to_table(raw_rows: Iterable[Sequence[object]]) -> tuple[list[str], list[dict[str, Any]]]:
     grid: list[list[object]] = []
-    for raw in raw_rows:
-        if len(grid) > MAX_ROWS:
-            raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows.")
-        grid.append(list(raw))
+    try:
+        # Refuses as soon as a row, column or cell limit is crossed, not after the whole file is read.
+        for row in bounded_rows(raw_rows, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cell_chars=MAX_CELL_CHARS):
+            grid.append(row)
+    except SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from exc
     while grid and all(_is_blank(v) for v in grid[-1]):
         grid.pop()
     if not grid:
         raise ImportFileError("The file is empty: there is no header row.")
     width = max((max((i for i, v in enumerate(r) if not _is_blank(v)), default=-1) + 1 for r in grid), default=0)
-    if width > MAX_COLUMNS:
-        raise ImportFileError(f"The file has more than {MAX_COLUMNS:,} columns.")
     headers: list[str] = []
     seen: dict[str, int] = defaultdict(int)
     for index in range(width):
@@ -276,23 +271,11 @@ def _read_csv(data: bytes) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], list[dict[str, Any]]]:
-    import openpyxl  # openpyxl parses with defusedxml when it is installed (it is a dependency)
-
+    # Streamed with read-only openpyxl (defusedxml) after the zip itself is checked: see schoolpl.spreadsheets.
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged upload can fail in many ways inside openpyxl/zipfile
-        raise ImportFileError(f"The spreadsheet could not be opened ({type(exc).__name__}).") from exc
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError("The spreadsheet has no worksheet.")
-        sheet = workbook.worksheets[0]
-        return _to_table(sheet.iter_rows(values_only=True))
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise ImportFileError(f"The spreadsheet could not be read ({type(exc).__name__}).") from exc
-    finally:
-        workbook.close()
+        return _to_table(iter_xlsx_rows(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS))
+    except SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from exc
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, Any]]]:
