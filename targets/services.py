@@ -12,8 +12,10 @@ import datetime as dt
 import hashlib
 import logging
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -545,13 +547,32 @@ class RecomputeResult:
     unchanged: bool = False  # the stored statuses already were this result: nothing was read back or written
 
 
-def _lock_schools(school_ids: Sequence[int]) -> None:
-    """Serialise recomputes of a school (a nightly run and an incremental one, or two workers), taking the
-    locks in one order so that batches never deadlock. SQLite already serialises writers (BEGIN IMMEDIATE)."""
-    if is_postgres():
-        with connection.cursor() as cursor:
+_local_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+_local_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _recomputing(school_ids: Sequence[int]):
+    """A transaction in which no other recompute of these schools runs (a nightly run and an incremental
+    one, two workers, or two requests of a threaded server running tasks in-process). The locks are taken
+    in one order so that batches never deadlock.
+
+    PostgreSQL: transaction-scoped advisory locks, one per school, across every process. SQLite (the
+    embedded default): a lock per school in this process, taken before the transaction begins, so a second
+    recompute waits for the first instead of timing out on the database's write lock; across processes,
+    SQLite's BEGIN IMMEDIATE serialises writers anyway."""
+    with ExitStack() as held:
+        if not is_postgres():
             for school_id in sorted(school_ids):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
+                with _local_locks_guard:
+                    lock = _local_locks[int(school_id)]
+                held.enter_context(lock)
+        with transaction.atomic():
+            if is_postgres():
+                with connection.cursor() as cursor:
+                    for school_id in sorted(school_ids):
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(school_id)])
+            yield
 
 
 def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thresholds) -> pd.DataFrame:
@@ -902,8 +923,7 @@ def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None
         return progress_recompute_schools([school_id])[0]
     pupil_ids = sorted({int(p) for p in pupil_ids})
     result = RecomputeResult(school_id=school_id)
-    with transaction.atomic():
-        _lock_schools([school_id])
+    with _recomputing([school_id]):
         new = _classify([school_id], pupil_ids, _thresholds([school_id])[school_id])
         old = _existing([school_id], pupil_ids)
         upsert, replaced, stale = _diff(new, old)
@@ -931,8 +951,7 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
     if not school_ids:
         return []
     results = {s: RecomputeResult(school_id=s) for s in school_ids}
-    with transaction.atomic():
-        _lock_schools(school_ids)
+    with _recomputing(school_ids):
         by_thresholds = defaultdict(list)
         for school_id, thresholds in _thresholds(school_ids).items():
             by_thresholds[thresholds].append(school_id)
@@ -956,6 +975,10 @@ def progress_recompute_schools(school_ids: Iterable[int]) -> list[RecomputeResul
             stored_latest = _existing_latest(changed)
             fresh = new[new["school_id"].isin(changed).to_numpy()]
             baseline = set(changed) - set(stored_latest["school_id"].tolist())  # a first run: no notices
+            if baseline:
+                # A first run writes every row without reading any back: clear whatever a school without a
+                # single latest status still holds (normally nothing), so no key can be written twice.
+                ProgressStatus.objects.filter(school_id__in=sorted(baseline)).delete()
             first = fresh["school_id"].isin(baseline).to_numpy()
             quick, replaced_quick, reread = _triage(fresh[~first], stored_latest)
             old = stored_latest.iloc[:0]
