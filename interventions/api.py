@@ -36,6 +36,8 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "description",
             "is_active",
         ]
+        # The model's check constraint (one pupil or more), said before the service is asked.
+        extra_kwargs = {"group_size": {"min_value": 1}}
 
     def validate_subject(self, subject):
         access = self.context["request"].access

@@ -50,12 +50,20 @@ def _check_staff(school, users: Iterable) -> None:
 # --- Programmes -------------------------------------------------------------------------------------------
 
 
+def _check_programme(programme: Programme) -> None:
+    """Field-keyed errors (the pages show them on the field; the API answers 400 with them)."""
+    if programme.subject_id and programme.subject.school_id != programme.school_id:
+        raise ValidationError({"subject": "That subject belongs to another school."})
+    taken = Programme.objects.filter(school_id=programme.school_id, name=programme.name).exclude(pk=programme.pk)
+    if taken.exists():
+        raise ValidationError({"name": f"Your school already has a programme called '{programme.name}'."})
+    programme.full_clean()
+
+
 @transaction.atomic
 def programme_create(*, school, by=None, **fields) -> Programme:
     programme = Programme(school=school, **fields)
-    if programme.subject_id and programme.subject.school_id != school.pk:
-        raise ValidationError({"subject": "That subject belongs to another school."})
-    programme.full_clean()
+    _check_programme(programme)
     programme.save()
     return programme
 
@@ -64,9 +72,7 @@ def programme_create(*, school, by=None, **fields) -> Programme:
 def programme_update(*, programme: Programme, by=None, **fields) -> Programme:
     for name, value in fields.items():
         setattr(programme, name, value)
-    if programme.subject_id and programme.subject.school_id != programme.school_id:
-        raise ValidationError({"subject": "That subject belongs to another school."})
-    programme.full_clean()
+    _check_programme(programme)
     programme.save()
     return programme
 

@@ -313,6 +313,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {"user": "600/minute"},
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "EXCEPTION_HANDLER": "schoolpl.api.exception_handler",  # service ValidationErrors → 400, not 500
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "schoolpl API",
