@@ -320,7 +320,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read and write school data, scoped exactly like the pages.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["schoolpl.permissions.IsSchoolStaff"],  # not pupil or parent accounts
     "ENUM_NAME_OVERRIDES": {
         "SchoolPhaseEnum": "schoolpl.models.School.Phase",
         "ReviewPhaseEnum": "selfreview.models.PHASE_CHOICES",
