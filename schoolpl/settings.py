@@ -196,8 +196,14 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Late acks: a message is acknowledged when its task has finished, so a worker killed mid-task (SIGKILL, out of
+# memory) leaves it to Redis, which hands it out again once the visibility timeout below has passed. Every
+# task is therefore idempotent, and is stopped (soft limit: it logs and stops; hard: killed) before that
+# timeout, so a slow task is never run a second time alongside itself.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 270
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -205,7 +211,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "visibility_timeout": 3600,
+    "visibility_timeout": 300,  # a killed worker's task runs again within five minutes, not an hour
     "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
