@@ -1,4 +1,9 @@
-"""Find per-app modules (``nav``, ``api``, ``demo``, ``bench``, ``panels`` …) in each of the product's apps."""
+"""Find per-app modules (``nav``, ``api``, ``demo``, ``bench``, ``panels`` …) in each of the product's apps.
+
+Hook kinds with a signature, each documented in its framework module in ``schoolpl/``:
+- ``history``: ``<app>/history.py`` → ``history_sources(access, *, pupils: QuerySet, group=None)
+  -> list[schoolpl.history.HistorySource]`` (the audit trail page of a pupil or a teaching group).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,13 @@ from types import ModuleType
 from django.conf import settings
 
 # The framework modules themselves, not providers.
-FRAMEWORK_MODULES = {("schoolpl", "evidence"), ("schoolpl", "events"), ("schoolpl", "bench"), ("schoolpl", "api")}
+FRAMEWORK_MODULES = {
+    ("schoolpl", "history"),
+    ("schoolpl", "evidence"),
+    ("schoolpl", "events"),
+    ("schoolpl", "bench"),
+    ("schoolpl", "api"),
+}
 
 
 def app_modules(name: str) -> list[ModuleType]:

@@ -1,0 +1,35 @@
+"""Progress reviews on the history page (``schoolpl.history``): who held them, and what was agreed or changed."""
+
+from __future__ import annotations
+
+from schoolpl.history import HistorySource
+
+from .models import ProgressReview
+
+
+def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
+    if access is None or not access.sees_pupil_names:
+        return []
+    return [
+        HistorySource(
+            key="progress_review",
+            records=ProgressReview.history.filter(pupil__in=pupils),
+            describe=lambda row: f"Progress review of {row.held_on:%d/%m/%Y}",
+            fields=[
+                "held_on",
+                "tutor",
+                "pupil_attended",
+                "parent_attended",
+                "others_attending",
+                "pupil_view",
+                "targets_agreed",
+                "barriers",
+                "actions",
+                "refer_to_senco",
+                "referral_reason",
+                "referral_closed_at",
+            ],
+            labels={"tutor": "Personal tutor", "referral_closed_at": "Referral closed"},
+            by_field="tutor",
+        ),
+    ]
