@@ -1,7 +1,7 @@
 """Who may open each pupil page and API endpoint (see tests/access.py)."""
 
 from pupils.models import GroupMembership
-from tests.access import PUPIL_READERS, page
+from tests.access import ALL_PUPILS, PUPIL_READERS, page
 from tests.pupils.factories import pupil_in, taught_group
 
 ADMIN = {"admin"}
@@ -36,6 +36,9 @@ EXPECTATIONS = {
     # A tutor sees tutees, not the groups they are taught in.
     "pupils:group": page(PUPIL_READERS, kwargs=_group, overrides={"tutor": 404}),
     "pupils:move": page(ADMIN, kwargs=lambda w: {"pk": w["membership"].pk}),
+    # The audit trail: senior leaders, the SENCO and admins; a teacher, a tutor or a SIP is refused.
+    "pupils:history": page(ALL_PUPILS, kwargs=_pupil),
+    "pupils:group_history": page(ALL_PUPILS, kwargs=_group),
     "pupils:import": page(ADMIN),
     "pupils:import_ctf": page(ADMIN),
     "pupil-list": page(PUPIL_READERS, **API),
