@@ -487,6 +487,7 @@ def import_ctf(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "pupils/import_ctf.html", context)
 
+
 # --------------------------------------------------------------------------- history (the audit trail)
 
 # Senior leaders, the SENCO and admins: the whole trail of a pupil or a group. Not a class teacher (whose
