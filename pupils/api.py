@@ -1,6 +1,8 @@
 """/api/v1/pupils/ and /api/v1/teaching-groups/: read-only, scoped exactly like the pages.
 
-FSM and pupil-premium status are left out for class teachers and tutors (DESIGN §3), as on the pages.
+FSM and pupil-premium status are left out (not even as null) unless the access layer's one rule lets the user
+see them (``SchoolAccess.sees_fsm``: SENCOs, leaders, admins; a class teacher or tutor only where the school
+allows it), as on the pages.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from schoolpl.access import sees_fsm
 from schoolpl.roles import Cap
 
-from .filters import sees_low_income
 from .models import GroupMembership, Pupil, TeachingGroup
 
 READ_CAPS = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
@@ -50,7 +52,12 @@ class PupilSerializer(serializers.ModelSerializer):
 
 
 class PupilWithLowIncomeSerializer(PupilSerializer):
-    """For SENCOs, leaders and admins: FSM and pupil premium too."""
+    """For users who see FSM (``SchoolAccess.sees_fsm``): FSM and pupil premium too. The one schema documents
+    both serializers, so the two fields are optional there: others get a pupil without them. (Declared, not
+    read-only, only so that the schema leaves them out of ``required``; the viewset is read-only.)"""
+
+    fsm = serializers.BooleanField(required=False, help_text="Free school meals; only for users who may see it.")
+    pupil_premium = serializers.BooleanField(required=False, help_text="Only for users who may see FSM.")
 
     class Meta(PupilSerializer.Meta):
         fields = [*PupilSerializer.Meta.fields, "fsm", "pupil_premium"]
@@ -74,7 +81,8 @@ class PupilApiFilter(django_filters.FilterSet):
     list=extend_schema(
         summary="Pupils you may see",
         description="A teacher sees the pupils of their own groups; SENCOs, leaders and admins the whole school. "
-        "`fsm` and `pupil_premium` appear only for SENCOs, leaders and admins.",
+        "`fsm` and `pupil_premium` appear only for SENCOs, leaders and admins, and for teachers where the "
+        "school lets class teachers see free school meals status.",
         responses=PupilWithLowIncomeSerializer,
     ),
     retrieve=extend_schema(summary="One pupil", responses=PupilWithLowIncomeSerializer),
@@ -89,7 +97,7 @@ class PupilViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         access = getattr(self.request, "access", None)
-        return PupilWithLowIncomeSerializer if sees_low_income(access) else PupilSerializer
+        return PupilWithLowIncomeSerializer if sees_fsm(access) else PupilSerializer
 
 
 class TeachingGroupSerializer(serializers.ModelSerializer):

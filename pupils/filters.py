@@ -5,17 +5,13 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from schoolpl.access import sees_fsm
+
 from . import codes
 from .models import GroupMembership, Pupil, TeachingGroup
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 ANY = "Any"
-
-
-def sees_low_income(access) -> bool:
-    """FSM and pupil-premium status is hidden from class-teacher views (DESIGN §3); SENCOs, leaders and
-    admins see it. Aggregates elsewhere still count it."""
-    return access is not None and access.sees_all_pupils
 
 
 def _flag(field_name: str, label: str):
@@ -70,7 +66,7 @@ class PupilFilter(django_filters.FilterSet):
         self.access = access
         self.filters["group"].queryset = TeachingGroup.objects.visible_to(access).select_related("academic_year")
         self.filters["form"].extra["choices"] = [(f, f) for f in forms_available]
-        if not sees_low_income(access):
+        if not sees_fsm(access):  # not offered, and a crafted ``?fsm=`` is ignored
             del self.filters["fsm"]
             del self.filters["pupil_premium"]
 

@@ -2,7 +2,7 @@
 
 Every view is scoped through ``Pupil.objects.visible_to`` / ``TeachingGroup.objects.visible_to``: a teacher
 sees the pupils of their own groups, SENCOs, leaders and admins the whole school, a SIP no pupil at all.
-FSM and pupil-premium status is left out for class teachers (``filters.sees_low_income``).
+FSM and pupil-premium status follows the access layer's one rule (``schoolpl.access.sees_fsm``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from schoolpl.access import get_object_for, school_view
+from schoolpl.access import FSM_FIELDS, get_object_for, school_view, sees_fsm
 from schoolpl.exports import table_response
 from schoolpl.history import history_page
 from schoolpl.models import AcademicYear
@@ -29,7 +29,7 @@ from schoolpl.roles import Cap
 
 from . import codes, services
 from .ctf import CtfError, parse_ctf
-from .filters import PupilFilter, sees_low_income
+from .filters import PupilFilter
 from .forms import ArchiveForm, CtfUploadForm, MappingForm, MoveForm, PupilForm, UploadForm
 from .importing import FIELDS, ImportFileError, RowError, default_mapping, read_table, validate_rows
 from .models import GroupMembership, Pupil, TeachingGroup
@@ -37,7 +37,6 @@ from .models import GroupMembership, Pupil, TeachingGroup
 READ = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
 PAGE_SIZE = 50
 PREVIEW_ROWS = 20
-LOW_INCOME_FIELDS = frozenset({"fsm", "pupil_premium"})
 IMPORT_SESSION_KEY = "pupils_import_upload"
 CTF_SESSION_KEY = "pupils_ctf_upload"
 
@@ -63,7 +62,7 @@ def _yes_no(value: bool) -> str:
 
 def export_columns(access) -> list[str]:
     """Pupil fields in an export, in the import's order, so an export can be imported again."""
-    hidden = set() if sees_low_income(access) else LOW_INCOME_FIELDS
+    hidden = set() if sees_fsm(access) else FSM_FIELDS
     return [f.name for f in FIELDS if f.name not in hidden]
 
 
@@ -94,7 +93,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": pupil_filter,
         "page": page,
-        "show_low_income": sees_low_income(access),
+        "show_fsm": sees_fsm(access),
         "query": _query_without(request, "page", "export"),
         "can_manage": access.can(Cap.MANAGE_PUPILS),
     }
@@ -152,7 +151,7 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for m in memberships:
         m.is_current = m.start_date <= today and (m.end_date is None or m.end_date >= today)
         m.can_open = m.group_id in visible_groups
-    hide = frozenset() if sees_low_income(access) else LOW_INCOME_FIELDS
+    hide = frozenset() if sees_fsm(access) else FSM_FIELDS
     context = {
         "pupil": pupil,
         "current": [m for m in memberships if m.is_current],
@@ -160,7 +159,7 @@ def pupil_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": list(pupil.contacts.all()),
         "history": _history(pupil, hide),
         "panels": panels("pupil_panels", request, pupil=pupil),
-        "show_low_income": sees_low_income(access),
+        "show_fsm": sees_fsm(access),
         "can_manage": access.can(Cap.MANAGE_PUPILS),
         "today": today,
     }

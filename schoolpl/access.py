@@ -60,6 +60,15 @@ class SchoolAccess:
         return not self.sees_pupil_names
 
     @property
+    def sees_fsm(self) -> bool:
+        """Free school meals and pupil-premium status: one rule for pages, filters, drill-downs, exports and
+        the API (DESIGN §4). SENCOs, leaders and admins see it; a SIP only in figures (they never see a
+        pupil); a class teacher or tutor only where the school allows it; a pupil or parent account never."""
+        if Cap.SEE_FSM in self.caps:
+            return True
+        return self.sees_pupil_names and bool(getattr(self.school, "teachers_see_fsm", False))
+
+    @property
     def is_portal_user(self) -> bool:
         """A pupil or parent account: sees only the portal, never staff pages."""
         return bool(self.roles) and self.roles <= PORTAL_ROLES
@@ -70,6 +79,15 @@ class SchoolAccess:
 
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in sorted(self.roles)]
+
+
+#: The pupil fields ``SchoolAccess.sees_fsm`` governs.
+FSM_FIELDS = frozenset({"fsm", "pupil_premium"})
+
+
+def sees_fsm(access: SchoolAccess | None) -> bool:
+    """``access.sees_fsm``, and False for no access at all."""
+    return access is not None and access.sees_fsm
 
 
 def load_access(user, school_id: int | None) -> SchoolAccess | None:

@@ -49,7 +49,7 @@ class TokenForm(forms.Form):
 class SchoolSettingsForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["name", "phase", "require_mfa"]
+        fields = ["name", "phase", "require_mfa", "teachers_see_fsm"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

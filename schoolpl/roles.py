@@ -46,6 +46,9 @@ class Cap(str, Enum):
     SELFREVIEW_READ = "selfreview_read"
     SELFREVIEW_EDIT = "selfreview_edit"
     MANAGE_SCHOOL = "manage_school"  # settings, staff, terms
+    # Free school meals and pupil-premium status, whatever the school's setting (DESIGN §4): whole-school
+    # roles. A class teacher or tutor sees it only where the school allows (``SchoolAccess.sees_fsm``).
+    SEE_FSM = "see_fsm"
 
 
 C = Cap
@@ -71,6 +74,7 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
             C.ADD_FOLLOW_UP,
             C.DASHBOARD_SCHOOL,
             C.SELFREVIEW_READ,
+            C.SEE_FSM,
         }
     ),
     Role.LEADER: frozenset(
@@ -83,10 +87,11 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
             C.DASHBOARD_SCHOOL,
             C.SELFREVIEW_READ,
             C.SELFREVIEW_EDIT,
+            C.SEE_FSM,
         }
     ),
-    # A SIP sees aggregates only: no capability here reveals an identifiable pupil.
-    Role.SIP: frozenset({C.DASHBOARD_SCHOOL, C.SELFREVIEW_READ, C.SELFREVIEW_EDIT}),
+    # A SIP sees aggregates only: no capability here reveals an identifiable pupil (FSM groups are figures).
+    Role.SIP: frozenset({C.DASHBOARD_SCHOOL, C.SELFREVIEW_READ, C.SELFREVIEW_EDIT, C.SEE_FSM}),
     Role.ADMIN: frozenset(set(Cap)),
     # Pupils and parents use the portal only (optional per school): no staff capability at all; portal
     # views check the link between the account and the child themselves.

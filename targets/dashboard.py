@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from assessment import analytics
 from assessment.analytics import PROGRESS_BUCKETS, STATUSES, Group
 from assessment.scales import whole_level_labels, whole_levels_array
 from pupils.codes import year_group_label
+from schoolpl.access import FSM_FIELDS
 
 from .selectors import empty_frame, read_binary_frame
 
@@ -100,6 +101,14 @@ CHARACTERISTICS: tuple[Characteristic, ...] = (
     Characteristic("male", "Boys", "gender", ("M",), "gender"),
 )
 _BY_KEY = {c.key: c for c in CHARACTERISTICS}
+
+
+def characteristics_for(*, sees_fsm: bool) -> tuple[Characteristic, ...]:
+    """The groups a user may see, filter and drill by: FSM and pupil premium only if the access layer's rule
+    (``SchoolAccess.sees_fsm``) lets them."""
+    if sees_fsm:
+        return CHARACTERISTICS
+    return tuple(c for c in CHARACTERISTICS if c.lookup not in FSM_FIELDS)
 
 
 def characteristic(key: str) -> Characteristic | None:
@@ -223,6 +232,7 @@ class Frames:
     attainment_trend: pd.DataFrame  # window_id, subject_id, n_<g>, sum_<g> for g in all + characteristics
     names: bool
     filters: Filters = field(default_factory=Filters)
+    characteristics: tuple[Characteristic, ...] = CHARACTERISTICS  # the groups the panels show
     memo: dict = field(default_factory=dict, repr=False)  # frames derived once per request (see _memo)
 
     def __post_init__(self):
@@ -420,6 +430,7 @@ def load_frames(
     today: dt.date | None = None,
     whole_school: bool = False,
     detail: bool = False,
+    characteristics: tuple[Characteristic, ...] = CHARACTERISTICS,
 ) -> Frames:
     """Load every frame the dashboard needs in a constant number of queries (8, whatever the size of the
     school): windows, subjects, pupils, statuses, judgements, baselines and two aggregates over every window
@@ -450,6 +461,8 @@ def load_frames(
     if filters.year_group is not None:
         pupils_qs = pupils_qs.filter(year_group=filters.year_group)
     chosen = characteristic(filters.group) if filters.group else None
+    if chosen is not None and chosen.column != "ethnicity" and chosen not in characteristics:
+        chosen, filters = None, replace(filters, group="")  # a group the user may not see is never applied
     if chosen is not None:
         pupils_qs = pupils_qs.filter(chosen.q())
     if filters.teaching_group_id is not None:
@@ -462,6 +475,8 @@ def load_frames(
         pupils = pupils.drop(columns=_NAME_FIELDS).assign(forename=forename, surname=surname)
         pupils["name"] = pupils["forename"] + " " + pupils["surname"]
     pupils["ethnicity"] = pupils["ethnicity"].replace("", None)
+    for hidden in {c.column for c in CHARACTERISTICS} - {c.column for c in characteristics}:
+        pupils[hidden] = None  # unknown to every panel, as if never recorded
     in_view = Q(pupil__in=Subquery(pupils_qs.order_by().values("pk")))
     if whole_school and filters.teaching_group_id is None:
         # The same pupils as a join (cheaper than a semi-join for the key-stage baselines). The pupil's school
@@ -547,6 +562,7 @@ def load_frames(
         attainment_trend=attainment_trend,
         names=names,
         filters=filters,
+        characteristics=characteristics,
     )
 
 
@@ -953,8 +969,9 @@ def gaps(frames: Frames) -> Table:
         "On-track gap (% points)",
     ]
     rows, export_rows = [], []
-    labels = {c.label: c.key for c in CHARACTERISTICS}
-    stats = group_means(frame, ["points", "progress", "on_track"], GAP_GROUPS, by="subject_id")
+    labels = {c.label: c.key for c in frames.characteristics}
+    groups = tuple(c.group for c in frames.characteristics) + GAP_GROUPS[-1:]  # and ethnicity
+    stats = group_means(frame, ["points", "progress", "on_track"], groups, by="subject_id")
     order = _subject_order(frames)
     stats = stats.assign(o=stats["subject_id"].map(order), g=stats.index).sort_values(["o", "g"])
     for r in stats.to_dict("records"):
@@ -1081,7 +1098,7 @@ def gap_trends(frames: Frames) -> Table:
         if not has_rows:
             continue
         sub = dict(zip(columns, sub.T, strict=True))
-        for c in CHARACTERISTICS:
+        for c in frames.characteristics:
             stats = gap_trend_stats(sub, c.key)
             gaps_ = [_num(v) for v in stats["gap"].tolist()]
             row = [Cell(c.label, header=True), Cell(subject["name"])]
@@ -1119,7 +1136,7 @@ def trends(frames: Frames) -> Table:
     headers = ["Subject", "Group"] + [w["name"] for w in windows]
     if counts.empty or not windows:
         return Table("trend", "On track or ahead over time", headers, [], headers, [])
-    groups = [("all", "All pupils in view", "n")] + [(c.key, c.label, f"n_{c.key}") for c in CHARACTERISTICS]
+    groups = [("all", "All pupils in view", "n")] + [(c.key, c.label, f"n_{c.key}") for c in frames.characteristics]
     columns = [column for _key, _label, column in groups]
     pupils, present = _by_subject_and_window(counts, columns, frames, windows)
     on_track, _ = _by_subject_and_window(counts[counts["status"].isin(ON_TRACK_OR_AHEAD)], columns, frames, windows)

@@ -44,9 +44,10 @@ def _int(value) -> int | None:
         return None
 
 
-def _filters(request: HttpRequest, groups: list) -> dash.Filters:
+def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> dash.Filters:
     """Read the filters from GET leniently: anything unknown is ignored (a teaching group must be one of
-    the user's visible groups; the other values only narrow data already scoped to the school)."""
+    the user's visible groups, a characteristic one the user may see — never FSM for a class teacher the
+    school does not let see it; the other values only narrow data already scoped to the school)."""
     get = request.GET
     year = _int(get.get("year"))
     group = get.get("group", "")
@@ -57,7 +58,7 @@ def _filters(request: HttpRequest, groups: list) -> dash.Filters:
         window_id=_int(get.get("window")),
         year_group=year if year in dict(codes.YEAR_GROUPS) else None,
         subject_id=_int(get.get("subject")),
-        group=group if dash.characteristic(group) else "",
+        group=group if group.startswith("ethnicity:") or dash.characteristic(group) in characteristics else "",
         teaching_group_id=teaching_group if teaching_group in {g.pk for g in groups} else None,
     )
 
@@ -68,7 +69,8 @@ def _load(request: HttpRequest, detail: bool = False):
     access = request.access
     pupils, names = _scope(access)
     groups = list(TeachingGroup.objects.visible_to(access).only("pk", "name", "subject", "year_group"))
-    filters = _filters(request, groups)
+    characteristics = dash.characteristics_for(sees_fsm=access.sees_fsm)
+    filters = _filters(request, groups, characteristics)
     frames = dash.load_frames(
         access.school,
         pupils,
@@ -77,6 +79,7 @@ def _load(request: HttpRequest, detail: bool = False):
         today=timezone.localdate(),
         whole_school=access.aggregates_only or access.sees_all_pupils,
         detail=detail,
+        characteristics=characteristics,
     )
     return frames, groups
 
@@ -214,7 +217,7 @@ def _filter_context(request, frames: dash.Frames, groups: list) -> dict:
         "years": [(y, codes.year_group_label(y)) for y in years]
         if frames.filters.year_group is None
         else [(y, codes.year_group_label(y)) for y, _label in codes.YEAR_GROUPS],
-        "characteristics": dash.CHARACTERISTICS,
+        "characteristics": frames.characteristics,
         "teaching_groups": groups,
         "f": frames.filters,
         "chosen_window": frames.window,
