@@ -51,3 +51,17 @@ def test_dockerfile_builds_what_compose_runs():
     assert "gunicorn" in dockerfile
     assert "collectstatic" in dockerfile
     assert "pip install -c constraints.txt" in dockerfile
+
+
+def test_redis_keeps_queued_work_across_a_restart():
+    """The outbox marks a message published once Redis has it, so Redis must not lose it on a restart: the
+    append-only file, flushed every second, on a named volume."""
+    compose = load()
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[0] == "redis-server"
+    options = dict(zip(command[1::2], command[2::2], strict=True))
+    assert options["--appendonly"] == "yes"
+    assert options["--appendfsync"] == "everysec"
+    assert "redisdata" in compose["volumes"]
+    assert "redisdata:/data" in redis["volumes"]
