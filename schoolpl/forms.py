@@ -40,10 +40,38 @@ class TokenForm(forms.Form):
         self.helper.add_input(Submit("submit", submit_label))
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].strip()
-        if not token.isdigit():
-            raise forms.ValidationError("The code is six digits.")
-        return token
+        return _six_digits(self.cleaned_data["token"])
+
+
+def _six_digits(value: str) -> str:
+    value = value.strip()
+    if not value.isdigit():
+        raise forms.ValidationError("The code is six digits.")
+    return value
+
+
+class MfaSetupForm(TokenForm):
+    """The code from the app being paired; when it replaces an app, a code from the current one as well."""
+
+    def __init__(self, *args, replacing: bool = False, **kwargs):
+        super().__init__(*args, submit_label="Confirm and continue", **kwargs)
+        if replacing:
+            self.fields["token"].label = "Six-digit code from the new app"
+            self.fields["token"].widget.attrs.pop("autofocus", None)
+            self.fields = {
+                "current_token": forms.CharField(
+                    label="Six-digit code from your current app",
+                    min_length=6,
+                    max_length=6,
+                    widget=forms.TextInput(
+                        attrs={"autocomplete": "off", "inputmode": "numeric", "pattern": "[0-9]{6}", "autofocus": True}
+                    ),
+                ),
+                **self.fields,
+            }
+
+    def clean_current_token(self) -> str:
+        return _six_digits(self.cleaned_data["current_token"])
 
 
 class SchoolSettingsForm(forms.ModelForm):

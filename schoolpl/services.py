@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
+import django_otp
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AcademicYear, AssessmentWindow, Membership, School, User
@@ -74,19 +77,22 @@ def user_has_mfa_device(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def mfa_pending_device(*, user: User) -> TOTPDevice:
-    """The user's unconfirmed authenticator device, created on first use (so a reload keeps the same QR)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device
-
-
-@transaction.atomic
-def mfa_confirm_device(*, device: TOTPDevice, token: str) -> bool:
-    if not device.verify_token(token):
-        return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-    return True
+def mfa_device_pair(*, user: User, key: str, token: str, current_token: str | None = None) -> TOTPDevice:
+    """Pair the authenticator app holding ``key`` (hex), proven by ``token`` from it, in place of any app the
+    user had. Replacing an app needs ``current_token``, a code from the current one (DESIGN §4): a password
+    alone never adds an authenticator. Raises ``ValidationError`` keyed by field."""
+    new_app = TOTP(bytes.fromhex(key))
+    new_app.time = time.time()
+    if not new_app.verify(int(token), tolerance=1):
+        raise ValidationError(
+            {"token": "That code is not right. Check the time on your phone and try the newest code."}
+        )
+    # Checked outside the transaction below so that a wrong code's throttling (django-otp) is kept.
+    if user_has_mfa_device(user=user) and (not current_token or django_otp.match_token(user, current_token) is None):
+        raise ValidationError({"current_token": "That is not the code your current app shows. Try its newest code."})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        # last_t: the code that paired the app cannot be replayed to complete a sign-in.
+        return TOTPDevice.objects.create(
+            user=user, name="Authenticator app", key=key, confirmed=True, last_t=new_app.t(), drift=new_app.drift
+        )

@@ -80,7 +80,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PROJECT_APPS = ["schoolpl", "pupils", "assessment", "targets", "interventions", "targets.partnership", "selfreview"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "schoolpl.ops_admin.OpsAdminConfig",  # django.contrib.admin, signed in through the app (second factor)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -10,13 +10,15 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from . import services
 from .access import (
@@ -26,10 +28,20 @@ from .access import (
     get_object_for,
     school_view,
 )
-from .forms import AcademicYearForm, AssessmentWindowForm, SchoolSettingsForm, SignInForm, TokenForm
+from .forms import (
+    AcademicYearForm,
+    AssessmentWindowForm,
+    MfaSetupForm,
+    SchoolSettingsForm,
+    SignInForm,
+    TokenForm,
+)
 from .models import AcademicYear, AssessmentWindow
 from .nav import home_sections, panels
 from .roles import Cap
+
+# The secret of an app being paired, kept here until a code from the app proves it (a GET writes no device).
+SESSION_MFA_NEW_KEY = "schoolpl_mfa_new_key"
 
 
 class SignInView(auth_views.LoginView):
@@ -67,24 +79,46 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
 
 @login_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
-    """Pair an authenticator app: show a QR code for a new (unconfirmed) device, confirm it with a code."""
-    device = services.mfa_pending_device(user=request.user)
-    form = TokenForm(request.POST or None, submit_label="Confirm and continue")
+    """Pair an authenticator app: show a QR code for a new secret, pair it once a code from the app proves it.
+
+    The secret waits in the session, so opening the page writes no device. A user who already has an app must
+    have entered its code in this session, and replacing it takes a code from it too: a password alone never
+    adds an authenticator (DESIGN §4). A lost phone is an operator's reset in the admin, which is logged.
+    """
+    replacing = services.user_has_mfa_device(user=request.user)
+    if replacing and not request.user.is_verified():
+        return redirect(f"{reverse('mfa_verify')}?{urlencode({'next': _safe_next(request, reverse('home'))})}")
+    key = request.session.get(SESSION_MFA_NEW_KEY) or random_hex(20)
+    request.session[SESSION_MFA_NEW_KEY] = key
+    form = MfaSetupForm(request.POST or None, replacing=replacing)
     if request.method == "POST" and form.is_valid():
-        if services.mfa_confirm_device(device=device, token=form.cleaned_data["token"]):
+        try:
+            device = services.mfa_device_pair(
+                user=request.user,
+                key=key,
+                token=form.cleaned_data["token"],
+                current_token=form.cleaned_data.get("current_token"),
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            request.session.pop(SESSION_MFA_NEW_KEY, None)
             django_otp.login(request, device)
             request.session.pop(SESSION_MFA_PENDING_KEY, None)
             messages.success(
                 request, "Your authenticator app is set up. You will be asked for a code when you sign in."
             )
             return redirect(_safe_next(request))
-        form.add_error("token", "That code is not right. Check the time on your phone and try the newest code.")
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    # An unsaved device, only to draw the QR code for the secret in the session.
+    config_url = TOTPDevice(user=request.user, key=key).config_url
+    image = qrcode.make(config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)
     qr_data_uri = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "registration/mfa_setup.html", {"form": form, "qr": qr_data_uri, "secret": secret})
+    secret = base64.b32encode(bytes.fromhex(key)).decode().rstrip("=")
+    context = {"form": form, "qr": qr_data_uri, "secret": secret, "replacing": replacing}
+    return render(request, "registration/mfa_setup.html", context)
 
 
 @login_required
