@@ -237,6 +237,21 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address that lock-outs are keyed on. TRUSTED_PROXY_COUNT is the number of reverse proxies of ours in
+# front of the app, each appending the address it saw to X-Forwarded-For. With 0 (the default) the header is
+# the client's to forge and is ignored: the connecting address is used. With N the client is the N-th address
+# from the right, as written by our own proxies (python-ipware's proxy count is the proxies listed in the
+# header, so N - 1); anything further left was written by the client and is not believed. Not strict, so that
+# a client who puts addresses of its own in the header is still keyed on the address our proxy saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_IPWARE_PROXY_ORDER = "left-most"  # X-Forwarded-For lists the client first, then each proxy
+IPWARE_STRICT = False
 
 # Idle timeout: the session ends after this many minutes without a request.
 SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_MINUTES", 60, minimum=5)
