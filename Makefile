@@ -8,6 +8,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core by default; WORKERS=0 runs in this process alone.
+WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 
@@ -32,8 +34,8 @@ run: install ## Install, migrate, load the demo school (if empty) and serve it o
 	$(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 .PHONY: test
-test: install ## Run the whole test suite (set STRICT=1 to fail on any skipped test)
-	$(BIN)/python -m pytest $(if $(STRICT),-p tests.strict) $(PYTEST_ARGS)
+test: install ## Run the whole test suite on all cores (STRICT=1: a skipped test fails; WORKERS=0: one process)
+	$(BIN)/python -m pytest $(if $(STRICT),-p tests.strict) -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## Check the code with ruff

@@ -74,7 +74,7 @@ def celery_worker_process(transactional_db):
         [
             sys.executable,
             "-m",
-            "celery",
+            "tests.clocked_celery",  # celery, on the test run's fixed clock
             "-A",
             "schoolpl",
             "worker",

@@ -1,5 +1,10 @@
 """pytest plugin, loaded first (``-p tests.isolation`` in pyproject's addopts): keep a test run to itself.
 
+- The clock: the whole run (collection included) lives on one fixed day in the spring term,
+  ``TEST_NOW``, ticking forward from there, so no test depends on the day it happens to run: the demo
+  school, the "current" window and every "today" agree. time-machine moves the clock for every thread of
+  the process (the live server's too); a real Celery worker started by a test is started through
+  ``tests.clocked_celery``, which travels to the same moment.
 - Redis: every key this process writes (cache entries and Celery queues alike) carries a prefix of its
   own, ``schoolpl-test-<pid>-<random>``, through the project's ``REDIS_KEY_PREFIX`` setting. Each xdist
   worker is its own process and so gets its own prefix, and a real Celery worker started by a test
@@ -11,8 +16,19 @@ It runs before Django's settings are read, which is why it sets the environment 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+# A Tuesday in the spring term, mid-morning in England: inside a term, after the autumn windows, before
+# the summer ones. Tests that need another day travel there themselves.
+TEST_NOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=ZoneInfo("Europe/London"))
+os.environ["SCHOOLPL_TEST_NOW"] = TEST_NOW.isoformat()
+_clock = time_machine.travel(TEST_NOW, tick=True)
+_clock.start()
 
 REDIS_KEY_PREFIX = f"schoolpl-test-{os.getpid()}-{secrets.token_hex(3)}"
 os.environ["REDIS_KEY_PREFIX"] = REDIS_KEY_PREFIX

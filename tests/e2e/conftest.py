@@ -44,8 +44,12 @@ class Console:
 
 
 @pytest.fixture
-def browser_page(chromium, live_server):
+def browser_page(chromium, live_server, settings):
     """A fresh page (tablet-sized) whose console errors are collected; ``page.console.assert_clean()``."""
+    # The server lives on the test run's fixed clock (tests/isolation.py), the browser on the real one: a
+    # cookie that expires a year after the server's "now" could already be stale to the browser. The
+    # session cookie ends with the browser anyway; make the CSRF cookie do the same.
+    settings.CSRF_COOKIE_AGE = None
     context = chromium.new_context(viewport={"width": 1024, "height": 768}, base_url=live_server.url)
     page = context.new_page()
     console = Console()

@@ -62,6 +62,7 @@ def test_spiky_profile_renders_its_chart(demo_school, browser_page):
     page.get_by_role("heading", name="Spiky profile").wait_for()
     canvas = page.locator("canvas[data-chart]").first
     canvas.wait_for()
-    page.wait_for_function("document.querySelector('canvas[data-chart]').dataset.chartReady === '1'")
+    # A locator, not a string predicate: wait_for_function(str) needs eval, which the page's CSP forbids.
+    page.locator("canvas[data-chart][data-chart-ready='1']").first.wait_for()
     assert page.locator("table").first.locator("tbody tr").count() >= 4
     page.console.assert_clean()

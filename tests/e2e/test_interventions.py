@@ -14,8 +14,8 @@ from interventions.selectors import supported_places
 from pupils.models import Pupil
 from schoolpl.demo import DEMO_PASSWORD, DEMO_URN
 from schoolpl.models import AssessmentWindow, School
+from targets.models import ProgressStatus
 from tests.e2e.conftest import log_in
-from tests.interventions.factories import status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +31,21 @@ def stuck_pupils(transactional_db):
         school=school, code="e2e-reading", name="Reading", group_subject="english"
     )
     window = AssessmentWindow.objects.filter(school=school, start_date__lte=today).order_by("-start_date").first()
-    for pupil in pupils:  # the trajectory job found them stuck this term
-        status(pupil, subject, window, "stuck")
+    for pupil in pupils:  # the trajectory job found them stuck this term (whatever the demo's own run said)
+        ProgressStatus.objects.filter(pupil=pupil, subject=subject).update(is_latest=False)
+        ProgressStatus.objects.update_or_create(
+            pupil=pupil,
+            subject=subject,
+            window=window,
+            defaults={
+                "school": school,
+                "expected": 20,
+                "actual": 18,
+                "status": "stuck",
+                "since_window": window,
+                "is_latest": True,
+            },
+        )
     return pupils
 
 
