@@ -197,7 +197,9 @@ def _solvable(kind, lines: list[Line], hidden: np.ndarray) -> set[int]:
 # --- Tables as DataFrames ---------------------------------------------------------------------------
 
 
-def table_lines(shape: tuple[int, int], total_rows: Sequence[int] = (), total_columns: Sequence[int] = ()) -> list[Line]:
+def table_lines(
+    shape: tuple[int, int], total_rows: Sequence[int] = (), total_columns: Sequence[int] = ()
+) -> list[Line]:
     """The lines of a rows × columns table (flat positions, row by row) where each of ``total_columns``
     is the sum of the other columns of its row and each of ``total_rows`` the sum of the other rows of its
     column."""

@@ -36,7 +36,9 @@ from assessment import analytics
 from assessment.analytics import PROGRESS_BUCKETS, STATUSES, Group
 from assessment.scales import whole_level_labels, whole_levels_array
 from pupils.codes import year_group_label
+from schoolpl import disclosure
 from schoolpl.access import FSM_FIELDS
+from schoolpl.disclosure import SHOWN
 
 from .selectors import empty_frame, read_binary_frame
 
@@ -234,6 +236,10 @@ class Frames:
     filters: Filters = field(default_factory=Filters)
     characteristics: tuple[Characteristic, ...] = CHARACTERISTICS  # the groups the panels show
     memo: dict = field(default_factory=dict, repr=False)  # frames derived once per request (see _memo)
+    #: The smallest count the panels show (DESIGN §4): set for a SIP's page and for every export, so counts
+    #: under it read "<N" and :mod:`schoolpl.disclosure` hides what would give them away; None for a
+    #: leader's, SENCO's or teacher's page, who see the pupils' names anyway.
+    threshold: int | None = None
 
     def __post_init__(self):
         self.window_records = self.windows.to_dict("records")
@@ -607,12 +613,33 @@ def _status_counts_at(frames: Frames, window: dict | None) -> dict[tuple, list[i
     return out
 
 
+def _overview_kinds(counts: dict[tuple, list[int]], threshold: int) -> dict[tuple, list[int]]:
+    """What each figure of :func:`overview` may show (``disclosure`` kinds of [pupils, *statuses]) per
+    (year group, subject): a subject's table has its year groups' rows and the all-years row as their
+    total, and the pupils column as each row's total."""
+    kinds: dict[tuple, list[int]] = {}
+    for subject_id in {subject for _year, subject in counts}:
+        keys = sorted((k for k in counts if k[1] == subject_id), key=lambda k: (k[0] is None, k[0] or 0))
+        table = pd.DataFrame(
+            [[sum(counts[k]), *counts[k]] for k in keys], columns=["n", *STATUSES], index=range(len(keys))
+        )
+        totals = [i for i, k in enumerate(keys) if k[0] is None]
+        shown = disclosure.suppress_frame(table, threshold, total_columns=["n"], total_rows=totals)
+        kinds |= dict(zip(keys, shown.to_numpy().tolist(), strict=True))
+    return kinds
+
+
 def overview(frames: Frames) -> Table:
     """Per year group and subject (and all years per subject): how many pupils are ahead, on track,
     behind, well behind and stuck at the chosen window, with each share's change since the previous
-    window in percentage points. Shares of fewer than 5 pupils are suppressed; counts stay."""
+    window in percentage points. Shares of fewer than 5 pupils are suppressed; counts stay — unless
+    ``frames.threshold`` is set (a SIP, an export): then counts under it read "<5", what would reveal them
+    "x", and no share or change is worked from a hidden count."""
     now = _status_counts_at(frames, frames.window)
     then = _status_counts_at(frames, frames.previous)
+    t = frames.threshold
+    kinds_now = _overview_kinds(now, t) if t is not None else {}
+    kinds_then = _overview_kinds(then, t) if t is not None else {}
     order = _subject_order(frames)
     keys = sorted(now, key=lambda k: (99 if k[0] is None else k[0], order.get(k[1], len(order))))
     prev_name = frames.previous["name"] if frames.previous else ""
@@ -624,11 +651,14 @@ def overview(frames: Frames) -> Table:
             f"{STATUS_LABELS[s]} (%)",
             f"{STATUS_LABELS[s]} change (% points)",
         ]
-    rows, export_rows = [], []
+    rows, export_rows, chart_rows = [], [], []
     for year, subject_id in keys:
         counts = now[(year, subject_id)]
         n = sum(counts)
         small = n < MIN_SIZE
+        if t is not None:
+            kinds, kinds_before = kinds_now[(year, subject_id)], kinds_then.get((year, subject_id))
+            small = kinds[0] != SHOWN
         before = then.get((year, subject_id))
         prev_n = sum(before) if before else 0
         prev_small = prev_n < MIN_SIZE
@@ -636,29 +666,49 @@ def overview(frames: Frames) -> Table:
         if year is not None:
             drill_base["year"] = year
         year_label, subject_name = _year_label(year), frames.subject_name(subject_id)
-        row = [Cell(year_label, header=True), Cell(subject_name), Cell(n, note=SUPPRESSED if small else "")]
-        export = [year_label, subject_name, n]
+        if t is None:
+            row = [Cell(year_label, header=True), Cell(subject_name), Cell(n, note=SUPPRESSED if small else "")]
+            export = [year_label, subject_name, n]
+        else:  # a hidden count's text is its value too, so nothing downstream shows the number
+            shown = disclosure.text(n, kinds[0], t)
+            row = [Cell(year_label, header=True), Cell(subject_name), Cell(n if shown == str(n) else shown)]
+            export = [year_label, subject_name, row[2].value]
+        shares = []
         for i, s in enumerate(STATUSES):
             count = counts[i]
             share = count / n * 100
             pct = None if small else _num(share)
             change = None if small or prev_small else _num(share - before[i] / prev_n * 100)
-            text = f"{count}" if small else f"{count} ({_pct(pct)})"
+            if t is not None:
+                if kinds[i + 1] != SHOWN:
+                    pct = None
+                if pct is None or kinds_before is None or kinds_before[0] != SHOWN or kinds_before[i + 1] != SHOWN:
+                    change = None  # last time's share would give last time's hidden count away
+                shown = disclosure.text(count, kinds[i + 1], t)
+                value = count if shown == str(count) else shown
+                text = shown if pct is None else f"{shown} ({_pct(pct)})"
+                drill = None
+            else:
+                value, text = count, (f"{count}" if small else f"{count} ({_pct(pct)})")
+                drill = {**drill_base, "status": s} if count else None
             note = f"{_signed(change)} pts since {prev_name}" if change is not None else ""
-            row.append(Cell(count, text=text, drill={**drill_base, "status": s} if count else None, note=note))
-            export += [count, pct, change]
+            row.append(Cell(value, text=text, drill=drill, note=note))
+            export += [value, pct, change]
+            shares.append(pct)
         rows.append(row)
         export_rows.append(export)
-    chart_rows = [r for r in rows if r[2].value >= MIN_SIZE]
+        if not small:
+            chart_rows.append((row, shares))
     chart = {
         "type": "bar",
         "data": {
-            "labels": [f"{r[0].text} {r[1].text}" for r in chart_rows],
+            "labels": [f"{r[0].text} {r[1].text}" for r, _shares in chart_rows],
             "datasets": [
                 {
                     "label": STATUS_LABELS[s],
                     "backgroundColor": STATUS_COLOURS[s],
-                    "data": [round(r[3 + i].value / r[2].value * 100, 1) for r in chart_rows],
+                    # the share of a hidden count is never plotted (None leaves a gap)
+                    "data": [shares[i] for _row, shares in chart_rows],
                 }
                 for i, s in enumerate(STATUSES)
             ],
@@ -747,6 +797,38 @@ def _crosstab(rows: np.ndarray, columns: np.ndarray, row_levels: Sequence[int], 
     return matrix
 
 
+def _pupils_phrase(count: str) -> str:
+    """ "1 pupil", "6 pupils", "<5 pupils" ("x pupils" for a count hidden to protect another)."""
+    return f"{count} pupil" if count == "1" else f"{count} pupils"
+
+
+def _levels_shown(pupils: int, buckets: np.ndarray, matrix: np.ndarray, starts: list, ends: list, threshold) -> dict:
+    """What each count of a levels panel may show (``disclosure`` kinds; all shown without a threshold):
+    ``pupils``, the ``buckets`` of levels of progress and the transition ``matrix`` rows (cells, then the
+    row's total). They are one table for the arithmetic: the buckets add up to the pupils, a matrix row to
+    its total and the totals to the pupils, and each bucket is the sum of a diagonal band of the matrix."""
+    n_rows, n_columns = matrix.shape
+    if threshold is None:
+        return {"pupils": SHOWN, "buckets": [SHOWN] * len(buckets), "matrix": [[SHOWN] * (n_columns + 1)] * n_rows}
+    cell = 1 + len(buckets)  # positions: pupils, buckets, matrix cells row by row, row totals
+    total = cell + n_rows * n_columns
+    values = [pupils, *buckets.tolist(), *matrix.ravel().tolist(), *matrix.sum(axis=1).tolist()]
+    lines = [disclosure.Line(tuple(range(1, cell)), 0)]
+    for r in range(n_rows):
+        lines.append(disclosure.Line(tuple(range(cell + r * n_columns, cell + (r + 1) * n_columns)), total + r))
+    if int(matrix.sum()) == pupils:
+        lines.append(disclosure.Line(tuple(range(total, total + n_rows)), 0))
+        band = (np.subtract.outer(ends, starts).T.clip(-1, 4) + 1).ravel() if n_rows and n_columns else np.array([])
+        diagonal = [tuple(cell + i for i in np.flatnonzero(band == b)) for b in range(len(buckets))]
+        if all(sum(values[i] for i in d) == buckets[b] for b, d in enumerate(diagonal)):
+            lines += [disclosure.Line(d, 1 + b) for b, d in enumerate(diagonal) if d]
+    kinds = disclosure.suppress(values, threshold, lines).tolist()
+    matrix_kinds = [
+        [*kinds[cell + r * n_columns : cell + (r + 1) * n_columns], kinds[total + r]] for r in range(n_rows)
+    ]
+    return {"pupils": kinds[0], "buckets": kinds[1:cell], "matrix": matrix_kinds}
+
+
 def levels_panels(frames: Frames) -> list[dict]:
     """For each key stage and subject: the levels-of-progress table (RAISEonline style) and the transition
     matrix (whole level at the baseline × whole level now), both as Tables. The arithmetic is that of
@@ -775,20 +857,33 @@ def levels_panels(frames: Frames) -> list[dict]:
             small = pupils < MIN_SIZE
             drill = {"subject": int(subject["id"]), "panel": "levels", "ks": ks}
             title = f"{ks} to now: {subject['name']}"
+            start = start_all[mask][known].astype(int)
+            end = end_all[mask][known].astype(int)
+            starts, ends = _levels_in_range(start, "nc"), _levels_in_range(end, end_scale)
+            matrix = _crosstab(start, end, list(starts), list(ends))
+            t = frames.threshold
+            shown = _levels_shown(pupils, counts, matrix, list(starts), list(ends), t)
+            if t is not None:
+                small = shown["pupils"] != SHOWN
             lop_rows, lop_export = [], []
-            for bucket, count in zip(PROGRESS_BUCKETS, counts.tolist(), strict=True):
-                pct = None if small else _num(count / pupils * 100)
+            for b, (bucket, count) in enumerate(zip(PROGRESS_BUCKETS, counts.tolist(), strict=True)):
+                hidden = t is not None and shown["buckets"][b] != SHOWN
+                pct = None if small or hidden else _num(count / pupils * 100)
+                value = disclosure.text(count, shown["buckets"][b], t) if hidden else count
                 label = f"{bucket} level{'s' if bucket != '1' else ''}"
                 lop_rows.append(
                     [
                         Cell(label, header=True),
-                        Cell(count, drill={**drill, "bucket": bucket} if count else None),
+                        Cell(value, drill={**drill, "bucket": bucket} if count and t is None else None),
                         Cell(
                             pct, text=_pct(pct) if pct is not None else "—", note="" if pct is not None else SUPPRESSED
                         ),
                     ]
                 )
-                lop_export.append([ks, subject["name"], bucket, count, pct])
+                lop_export.append([ks, subject["name"], bucket, value, pct])
+            # A share of several buckets gives away a hidden one among them.
+            expected_hidden = t is not None and any(shown["buckets"][b] != SHOWN for b in range(expected + 1, 6))
+            more_hidden = t is not None and any(shown["buckets"][b] != SHOWN for b in range(expected + 2, 6))
             levels_table = Table(
                 key=f"levels-{ks}-{subject['id']}",
                 title=f"Levels of progress, {title}",
@@ -800,31 +895,43 @@ def levels_panels(frames: Frames) -> list[dict]:
                     "type": "bar",
                     "data": {
                         "labels": list(PROGRESS_BUCKETS),
-                        "datasets": [{"label": "Pupils", "backgroundColor": "#2c5d8f", "data": counts.tolist()}],
+                        "datasets": [
+                            {
+                                "label": "Pupils",
+                                "backgroundColor": "#2c5d8f",
+                                # a hidden count is never plotted
+                                "data": [c if isinstance(c, int) else None for c in (r[1].value for r in lop_rows)],
+                            }
+                        ],
                     },
                     "options": {"plugins": {"legend": {"display": False}}},
                 },
                 extra={
                     "pupils": pupils,
+                    "pupils_text": _pupils_phrase(disclosure.text(pupils, shown["pupils"], t) if t else str(pupils)),
                     "missing": int(mask.sum()) - pupils,
                     "expected_levels": expected,
-                    "pct_expected": None if small else _num((lop >= expected).sum() / pupils * 100),
-                    "pct_more": None if small else _num((lop > expected).sum() / pupils * 100),
+                    "pct_expected": None if small or expected_hidden else _num((lop >= expected).sum() / pupils * 100),
+                    "pct_more": None if small or more_hidden else _num((lop > expected).sum() / pupils * 100),
                     "small": small,
                 },
             )
-            start = start_all[mask][known].astype(int)
-            end = end_all[mask][known].astype(int)
-            starts, ends = _levels_in_range(start, "nc"), _levels_in_range(end, end_scale)
-            matrix = _crosstab(start, end, list(starts), list(ends))
+            missing = levels_table.extra["missing"]
+            if t is not None and missing < t:  # those without both: a count like any other
+                levels_table.extra["missing"] = disclosure.small(t) if missing else 0
             m_rows, m_export = [], []
-            for start_label, counts_now in zip(starts.values(), matrix.tolist(), strict=True):
+            for r, (start_label, counts_now) in enumerate(zip(starts.values(), matrix.tolist(), strict=True)):
+                values = [
+                    disclosure.text(c, kind, t) if kind != SHOWN else c
+                    for c, kind in zip([*counts_now, sum(counts_now)], shown["matrix"][r], strict=True)
+                ]
                 row = [Cell(start_label, header=True)]
-                for end_label, count in zip(ends.values(), counts_now, strict=True):
-                    row.append(Cell(count, drill={**drill, "start": start_label, "end": end_label} if count else None))
-                row.append(Cell(sum(counts_now)))
+                for end_label, count, value in zip(ends.values(), counts_now, values, strict=False):
+                    link = count and t is None
+                    row.append(Cell(value, drill={**drill, "start": start_label, "end": end_label} if link else None))
+                row.append(Cell(values[-1]))
                 m_rows.append(row)
-                m_export.append([ks, subject["name"], start_label, *counts_now, sum(counts_now)])
+                m_export.append([ks, subject["name"], start_label, *values])
             now_headers = [f"Now {c}" for c in ends.values()]
             matrix_table = Table(
                 key=f"matrix-{ks}-{subject['id']}",
@@ -935,6 +1042,46 @@ def group_means(
     return pd.DataFrame(out)
 
 
+def _gaps_shown(records: list[dict], threshold: int | None) -> list[tuple[int, int]]:
+    """What each group's size and the rest's may show (``disclosure`` kinds) in :func:`gaps`. Each pair adds
+    up to the pupils in view (known from any other row, so never hidden), and groups that split the pupils
+    — girls and boys, the ethnic groups — add up to them too."""
+    if threshold is None:
+        return [(SHOWN, SHOWN)] * len(records)
+    values, lines, fixed = [], [], []
+    partitions: dict[tuple, list[int]] = {}
+    for i, r in enumerate(records):
+        group, rest = int(r["n_group"]), int(r["n_rest"])
+        values += [group, rest, group + rest]
+        lines.append(disclosure.Line((3 * i, 3 * i + 1), 3 * i + 2))
+        fixed.append(3 * i + 2)
+        split = {"Girls": "gender", "Boys": "gender"}.get(r["label"])
+        if r["label"].startswith("Ethnicity: "):
+            split = "ethnicity"
+        if split:
+            partitions.setdefault((r["subject_id"], split, group + rest), []).append(3 * i)
+    for (_subject, _split, total), parts in partitions.items():
+        if len(parts) > 1 and sum(values[i] for i in parts) == total:
+            values.append(total)
+            fixed.append(len(values) - 1)
+            lines.append(disclosure.Line(tuple(parts), len(values) - 1))
+    kinds = disclosure.suppress(values, threshold, lines, fixed=fixed).tolist()
+    return [(kinds[3 * i], kinds[3 * i + 1]) for i in range(len(records))]
+
+
+def _gap_figures_shown(figures: list, record: dict, kind_group: int, kind_rest: int, threshold: int) -> list:
+    """:func:`gaps`' nine figures with none worked from a hidden size, and no on-track share that gives away
+    a small number on track (or not) in the group or the rest."""
+    if kind_group != SHOWN or kind_rest != SHOWN:
+        return [None] * len(figures)
+    figures = list(figures)
+    for side, at in (("group", 6), ("rest", 7)):
+        n, share = int(record[f"n_{side}_on_track"]), figures[at]
+        if share is not None and disclosure.share_hidden(round(share * n / 100), n, threshold):
+            figures[at] = figures[8] = None
+    return figures
+
+
 def gaps(frames: Frames) -> Table:
     """Attainment (mean points now), progress (mean points gained over the year) and the on-track share for
     each group against the rest of the pupils in view, per subject, with the gap (group − rest). Means of
@@ -971,10 +1118,13 @@ def gaps(frames: Frames) -> Table:
     rows, export_rows = [], []
     labels = {c.label: c.key for c in frames.characteristics}
     groups = tuple(c.group for c in frames.characteristics) + GAP_GROUPS[-1:]  # and ethnicity
-    stats = group_means(frame, ["points", "progress", "on_track"], groups, by="subject_id")
+    t = frames.threshold
+    min_size = MIN_SIZE if t is None else max(MIN_SIZE, t)
+    stats = group_means(frame, ["points", "progress", "on_track"], groups, by="subject_id", min_size=min_size)
     order = _subject_order(frames)
     stats = stats.assign(o=stats["subject_id"].map(order), g=stats.index).sort_values(["o", "g"])
-    for r in stats.to_dict("records"):
+    records = [r for r in stats.to_dict("records") if int(r["n_group"])]
+    for r, (kind_group, kind_rest) in zip(records, _gaps_shown(records, t), strict=True):
         label = r["label"]
         n_group, n_rest = int(r["n_group"]), int(r["n_rest"])
         if n_group == 0:
@@ -990,11 +1140,20 @@ def gaps(frames: Frames) -> Table:
             for part in ("mean_group", "mean_rest", "gap")
         ]
         subject_name = frames.subject_name(r["subject_id"])
+        sizes = f"{n_group} / {n_rest}"
+        if t is not None:
+            figures = _gap_figures_shown(figures, r, kind_group, kind_rest, t)
+            hidden = kind_group != SHOWN or kind_rest != SHOWN
+            if kind_group != SHOWN:
+                n_group = disclosure.text(n_group, kind_group, t)
+            if kind_rest != SHOWN:
+                n_rest = disclosure.text(n_rest, kind_rest, t)
+            sizes, drill, note = f"{n_group} / {n_rest}", None, SUPPRESSED if hidden else ""
         rows.append(
             [
                 Cell(shown, header=True),
                 Cell(subject_name),
-                Cell(n_group, text=f"{n_group} / {n_rest}", drill=drill, note=note),
+                Cell(n_group, text=sizes, drill=drill, note=note),
                 Cell(figures[0], text=_dash(figures[0])),
                 Cell(figures[1], text=_dash(figures[1])),
                 Cell(figures[2], text=_signed(figures[2]) or "—"),
@@ -1099,11 +1258,13 @@ def gap_trends(frames: Frames) -> Table:
             continue
         sub = dict(zip(columns, sub.T, strict=True))
         for c in frames.characteristics:
-            stats = gap_trend_stats(sub, c.key)
+            t = frames.threshold
+            stats = gap_trend_stats(sub, c.key, min_size=MIN_SIZE if t is None else max(MIN_SIZE, t))
             gaps_ = [_num(v) for v in stats["gap"].tolist()]
             row = [Cell(c.label, header=True), Cell(subject["name"])]
             for g, n in zip(gaps_, stats["n_group"].tolist(), strict=True):
-                row.append(Cell(g, text=_signed(g) if g is not None else "—", note=f"n={n}" if g is None else ""))
+                size = f"n={n}" if t is None or n >= t else f"n{disclosure.small(t)}"  # a SIP never reads "n=1"
+                row.append(Cell(g, text=_signed(g) if g is not None else "—", note=size if g is None else ""))
             rows.append(row)
             export_rows.append([c.label, subject["name"], *gaps_])
             if any(g is not None for g in gaps_):
@@ -1150,18 +1311,25 @@ def trends(frames: Frames) -> Table:
             if n.sum() == 0:
                 continue
             n, ok = n.tolist(), ok.tolist()
-            shares = [None if count < MIN_SIZE else _num(good / count * 100) for good, count in zip(ok, n, strict=True)]
+            t = frames.threshold
+            shares = [
+                None
+                if count < MIN_SIZE or (t is not None and disclosure.share_hidden(good, count, t))
+                else _num(good / count * 100)
+                for good, count in zip(ok, n, strict=True)
+            ]
             row = [Cell(subject["name"], header=True), Cell(label)]
             for share, count, w in zip(shares, n, windows, strict=True):
                 drill = {"subject": int(subject["id"]), "window": int(w["id"]), "status": "ahead,on_track"}
                 if key != "all":
                     drill["group"] = key
+                size = f"n={count}" if t is None else ""  # a SIP, an export: no size of a small group
                 row.append(
                     Cell(
                         share,
-                        text=_pct(share) if share is not None else (f"n={count}" if count else "—"),
+                        text=_pct(share) if share is not None else (size if count and size else "—"),
                         note="" if share is not None or not count else SUPPRESSED,
-                        drill=drill if count else None,
+                        drill=drill if count and t is None else None,
                     )
                 )
             rows.append(row)
@@ -1250,12 +1418,21 @@ def stuck_list(frames: Frames, provision: dict | None = None, limit: int | None 
     counts = counts.assign(o=counts["subject_id"].map(order)).sort_values(["o", "status", "since_window_id"])
     headers = ["Subject", "Status", "Since", "Pupils"]
     rows, export_rows = [], []
-    for r in counts.to_dict("records"):
+    records = counts.to_dict("records")
+    pupil_count = rows_df["pupil_id"].nunique()
+    t = frames.threshold
+    values = [int(r["n"]) for r in records] + [pupil_count]
+    # With one subject, its rows add up to the pupils stuck or well behind (no pupil is in two rows).
+    one_subject = len({r["subject_id"] for r in records}) == 1
+    lines = [disclosure.Line(tuple(range(len(records))), len(records))] if one_subject else []
+    kinds = disclosure.suppress(values, t, lines).tolist() if t is not None else [SHOWN] * len(values)
+    shown = [v if k == SHOWN else disclosure.text(v, k, t) for v, k in zip(values, kinds, strict=True)]
+    for r, n in zip(records, shown, strict=False):
         values = [
             frames.subject_name(r["subject_id"]),
             STATUS_LABELS[r["status"]],
             frames.window_name(r["since_window_id"]),
-            int(r["n"]),
+            n,
         ]
         rows.append([Cell(values[0], header=True), *[Cell(v) for v in values[1:]]])
         export_rows.append(values)
@@ -1266,7 +1443,7 @@ def stuck_list(frames: Frames, provision: dict | None = None, limit: int | None 
         rows,
         headers,
         export_rows,
-        extra={"pupil_count": rows_df["pupil_id"].nunique()},
+        extra={"pupil_count": pupil_count, "pupil_count_text": _pupils_phrase(str(shown[-1]))},
     )
 
 
@@ -1400,20 +1577,25 @@ def trust_table(schools: Sequence, frame: pd.DataFrame) -> Table:
     export_headers = ["School", "Subject", "Pupils"]
     for s in STATUSES:
         export_headers += [f"{STATUS_LABELS[s]} (pupils)", f"{STATUS_LABELS[s]} (%)"]
+    thresholds = {s.pk: s.small_count_threshold for s in schools}
     rows, export_rows, school_ids = [], [], []
     for r in frame.to_dict("records"):
         school_ids.append(r["school_id"])
-        n = int(r["n"])
+        # A trust view is figures outside the school: each school's own threshold, on screen and in the export.
+        t = thresholds[r["school_id"]]
+        counts = [int(r["n"]), *(int(r[s]) for s in STATUSES)]
+        kinds = disclosure.suppress(counts, t, [disclosure.Line(tuple(range(1, len(counts))), 0)]).tolist()
+        shown = [c if k == SHOWN else disclosure.text(c, k, t) for c, k in zip(counts, kinds, strict=True)]
         row = [
             Cell(names[r["school_id"]], header=True),
             Cell(r["subject"]),
-            Cell(n, note=SUPPRESSED if n < MIN_SIZE else ""),
+            Cell(shown[0], note=SUPPRESSED if counts[0] < MIN_SIZE or kinds[0] != SHOWN else ""),
         ]
-        export = [names[r["school_id"]], r["subject"], n]
-        for s in STATUSES:
-            pct = _num(r[f"pct_{s}"])
-            row.append(Cell(int(r[s]), text=f"{int(r[s])}" + (f" ({_pct(pct)})" if pct is not None else "")))
-            export += [int(r[s]), pct]
+        export = [names[r["school_id"]], r["subject"], shown[0]]
+        for i, s in enumerate(STATUSES, start=1):
+            pct = _num(r[f"pct_{s}"]) if SHOWN == kinds[0] == kinds[i] else None
+            row.append(Cell(shown[i], text=f"{shown[i]}" + (f" ({_pct(pct)})" if pct is not None else "")))
+            export += [shown[i], pct]
         rows.append(row)
         export_rows.append(export)
     return Table(

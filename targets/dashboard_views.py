@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
+from schoolpl import disclosure
 from schoolpl.access import school_view
 from schoolpl.discovery import app_modules
 from schoolpl.exports import table_response
@@ -224,6 +225,13 @@ def _filter_context(request, frames: dash.Frames, groups: list) -> dict:
     }
 
 
+def _pupils_in_view(count: int, threshold: int | None) -> str:
+    """ "12 pupils", or "<5 pupils" for a SIP: a filter down to one looked-after child must not count them."""
+    if threshold is not None and count < threshold:
+        return f"{disclosure.small(threshold)} pupils"
+    return f"{count} pupil{'' if count == 1 else 's'}"
+
+
 # --- Views ----------------------------------------------------------------------------------------
 
 
@@ -233,6 +241,8 @@ def dashboard(request: HttpRequest):
     groups (1) + frames (8) + provision provider (0 or its own), whatever the number of pupils."""
     access = request.access
     frames, groups = _load(request)
+    if access.aggregates_only:  # a SIP: small counts read "<5" (DESIGN §4); a leader sees the names anyway
+        frames.threshold = access.school.small_count_threshold
     tables, levels = _tables(frames, access.school, limit=STUCK_ROWS_ON_PAGE)
     params = frames.filters.params()
     if frames.window is not None:
@@ -252,6 +262,8 @@ def dashboard(request: HttpRequest):
         + "?"
         + urlencode({**params, "status": "stuck,well_behind"}),
         "pupils_in_view": len(frames.pupils),
+        "pupils_in_view_text": _pupils_in_view(len(frames.pupils), frames.threshold),
+        "small_count": frames.threshold,
         **_filter_context(request, frames, groups),
     }
     return render(request, "targets/dashboard/dashboard.html", context)
@@ -311,6 +323,7 @@ def dashboard_export(request: HttpRequest):
         table = dash.drill_down(frames, _drill(request))
     else:
         frames, _groups = _load(request)
+        frames.threshold = access.school.small_count_threshold  # an export leaves the building, whoever takes it
         tables, _levels = _tables(frames, access.school, only=key)
         table = tables.get(key)
         if table is None:
