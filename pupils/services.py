@@ -8,8 +8,9 @@ transaction with simple_history's bulk helpers, so every imported change is in t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .codes import year_group_label
 from .ctf import CtfError, CtfFile, CtfPupil, check_destination
 from .importing import FIELDS, RowError
 from .models import Contact, CtfStageResult, GroupMembership, Pupil, TeachingGroup
@@ -42,6 +44,11 @@ _NEW_PUPIL_DEFAULTS: dict[str, Any] = {
     "ethnicity": "",
 }
 _LABELS = {f.name: f.label for f in FIELDS}
+# Who a child is. A UPN match that disagrees on any of these is another child or a mistake (DESIGN §4
+# "Identity"): a conflict for a person to resolve, never an update. A year group one higher, as after
+# rollover, is a conflict too: simple and safe; the user confirms each such row.
+IDENTITY_FIELDS: tuple[str, ...] = ("legal_surname", "legal_forename", "date_of_birth", "year_group")
+_NAME_FIELDS = frozenset({"legal_surname", "legal_forename"})
 _PUPIL_COLUMNS = ("id", "school_id", "upn", *IMPORT_FIELDS, "archived_at", "created_at")
 BATCH = 2000
 
@@ -54,14 +61,65 @@ class ImportCommitError(ValueError):
         super().__init__("; ".join(str(e) for e in self.errors))
 
 
+def _describe(changes: Mapping[str, tuple[Any, Any]]) -> list[str]:
+    return [f"{field_label(f)}: {show_field(f, old)} → {show_field(f, new)}" for f, (old, new) in changes.items()]
+
+
 @dataclass
 class PupilChange:
     upn: str
     name: str
     changes: dict[str, tuple[Any, Any]]  # field -> (old, new)
+    corrected: bool = False  # an identity correction the user confirmed
 
     def described(self) -> list[str]:
-        return [f"{field_label(f)}: {show_value(old)} → {show_value(new)}" for f, (old, new) in self.changes.items()]
+        return _describe(self.changes)
+
+
+@dataclass
+class IdentityConflict:
+    """A UPN on roll whose legal names, date of birth or year group the file contradicts."""
+
+    row: int | None  # spreadsheet row (None for a CTF)
+    upn: str
+    name: str  # the pupil on roll
+    changes: dict[str, tuple[Any, Any]]  # the identity fields only: field -> (on roll, in the file)
+    confirmed: bool = False
+    also: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # the row's other changes
+
+    def described_also(self) -> list[str]:
+        return _describe(self.also)
+
+    @property
+    def key(self) -> str:
+        """What a "yes, correct this record" tick posts: the row, the UPN and exactly these changes, so a tick
+        given for one correction never confirms another."""
+        return conflict_key(self.row, self.upn, self.changes)
+
+    def described(self) -> list[str]:
+        return _describe(self.changes)
+
+    def reason(self) -> str:
+        return "Identity corrected from a file, confirmed by the importer: " + "; ".join(self.described())
+
+
+def conflict_key(row: int | None, upn: str, changes: Mapping[str, tuple[Any, Any]]) -> str:
+    text = repr(sorted((f, show_value(old), show_value(new)) for f, (old, new) in changes.items()))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"{row or 'ctf'}-{upn}-{digest}"
+
+
+def _identity_changes(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """The changes that say the file describes another child (a name differing only in case or spacing does not)."""
+    return {
+        name: (old, new)
+        for name, (old, new) in changes.items()
+        if name in IDENTITY_FIELDS and not (name in _NAME_FIELDS and _same_name(old, new))
+    }
+
+
+def _same_name(a: Any, b: Any) -> bool:
+    return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
 
 
 @dataclass
@@ -70,8 +128,10 @@ class ImportPlan:
     update: list[dict[str, Any]] = field(default_factory=list)  # full values (with "id") after the change
     update_fields: set[str] = field(default_factory=set)
     changes: list[PupilChange] = field(default_factory=list)
+    conflicts: list[IdentityConflict] = field(default_factory=list)  # confirmed or not; unconfirmed ones are errors
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # the audit reason of each row of ``update``
 
     @property
     def ok(self) -> bool:
@@ -82,6 +142,7 @@ class ImportPlan:
 class ImportOutcome:
     created: int = 0
     updated: int = 0
+    corrected: int = 0  # of the updated, identity corrections the user confirmed
     unchanged: int = 0
     changes: list[PupilChange] = field(default_factory=list)
     created_upns: list[str] = field(default_factory=list)
@@ -106,6 +167,15 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+def show_field(name: str, value: Any) -> str:
+    if name == "year_group" and isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return year_group_label(value)
+        except KeyError:
+            pass
+    return show_value(value)
+
+
 def _clean_value(name: str, value: Any) -> Any:
     if name in _TEXT_FIELDS:
         return value or ""
@@ -116,10 +186,21 @@ def _clean_value(name: str, value: Any) -> Any:
 
 
 def pupil_import_plan(
-    *, school, records: Sequence[dict[str, Any]], record_rows: Sequence[int] | None = None
+    *,
+    school,
+    records: Sequence[dict[str, Any]],
+    record_rows: Sequence[int] | None = None,
+    columns: Mapping[str, str] | None = None,
+    confirmed: Collection[str] = (),
 ) -> ImportPlan:
     """Match validated records (:func:`pupils.importing.validate_rows`) to the school's pupils by UPN and
-    work out what a commit would do. Reads only (one query, as plain values: fast for 50,000 pupils)."""
+    work out what a commit would do. Reads only (one query, as plain values: fast for 50,000 pupils).
+
+    A record whose UPN is on roll but whose legal names, date of birth or year group disagree is an
+    :class:`IdentityConflict`: an error on each disagreeing field (at its row and, from ``columns``
+    ({field: header}), its column) unless its :attr:`~IdentityConflict.key` is in ``confirmed``."""
+    columns = columns or {}
+    confirmed = frozenset(confirmed)
     record_rows = list(record_rows) if record_rows is not None else [i + 2 for i in range(len(records))]
     existing = {row["upn"]: row for row in Pupil.objects.filter(school=school).values(*_PUPIL_COLUMNS).order_by()}
     plan = ImportPlan()
@@ -160,26 +241,54 @@ def pupil_import_plan(
         if not changes:
             plan.unchanged += 1
             continue
-        plan.update.append(current | {name: new for name, (_, new) in changes.items()})
-        plan.update_fields.update(changes)
         name = f"{current['preferred_forename'] or current['legal_forename']} "
         name += current["preferred_surname"] or current["legal_surname"]
-        plan.changes.append(PupilChange(upn=current["upn"], name=name, changes=changes))
+        identity = _identity_changes(changes)
+        reason = "Updated from a file"
+        if identity:
+            also = {k: v for k, v in changes.items() if k not in identity}
+            conflict = IdentityConflict(row=row, upn=current["upn"], name=name, changes=identity, also=also)
+            conflict.confirmed = conflict.key in confirmed
+            plan.conflicts.append(conflict)
+            if not conflict.confirmed:
+                for field_name, (old, new) in identity.items():
+                    message = (
+                        f"UPN {current['upn']} is {name} on roll, whose {field_label(field_name).lower()} is "
+                        f"{show_field(field_name, old)}: a different child, or a mistake? Check the UPN, or tick "
+                        "“Yes, correct this record” if the file is right"
+                    )
+                    header = columns.get(field_name, "")
+                    plan.errors.append(RowError(row, header, field_name, show_field(field_name, new), message))
+                continue
+            reason = conflict.reason()
+        plan.update.append(current | {name: new for name, (_, new) in changes.items()})
+        plan.update_fields.update(changes)
+        plan.reasons.append(reason)
+        plan.changes.append(PupilChange(upn=current["upn"], name=name, changes=changes, corrected=bool(identity)))
     return plan
 
 
 @transaction.atomic
 def pupil_import_commit(
-    *, school, records: Sequence[dict[str, Any]], by=None, record_rows: Sequence[int] | None = None
+    *,
+    school,
+    records: Sequence[dict[str, Any]],
+    by=None,
+    record_rows: Sequence[int] | None = None,
+    columns: Mapping[str, str] | None = None,
+    confirmed: Collection[str] = (),
 ) -> ImportOutcome:
     """Create and update the school's pupils from validated records, matching by UPN: all or nothing.
 
     Re-importing the same records changes nothing. Every created or changed pupil gets a history row
     attributed to ``by`` (as simple_history's bulk helpers write them, but without building a model
     instance per row: 50,000 pupils must import in well under 30 s). Raises :class:`ImportCommitError`
-    (writing nothing) for a problem only the database can see.
+    (writing nothing) for a problem only the database can see, or an identity conflict not in ``confirmed``
+    (see :func:`pupil_import_plan`); a confirmed correction's history row gives the changes as its reason.
     """
-    plan = pupil_import_plan(school=school, records=records, record_rows=record_rows)
+    plan = pupil_import_plan(
+        school=school, records=records, record_rows=record_rows, columns=columns, confirmed=confirmed
+    )
     if not plan.ok:
         raise ImportCommitError(plan.errors)
     now = timezone.now()
@@ -198,10 +307,11 @@ def pupil_import_commit(
             values["updated_at"] = now
             objects.append(Pupil(**{f: values[f] for f in ("id", *fields)}))
         Pupil.objects.bulk_update(objects, fields, batch_size=500)
-        _insert_history(plan.update, "~", now, user_id, "Updated from a file")
+        _insert_history(plan.update, "~", now, user_id, plan.reasons)
     return ImportOutcome(
         created=len(plan.create),
         updated=len(plan.update),
+        corrected=sum(1 for c in plan.conflicts if c.confirmed),
         unchanged=plan.unchanged,
         changes=plan.changes,
         created_upns=[v["upn"] for v in plan.create],
@@ -286,16 +396,19 @@ def _insert_values(cursor, model, rows, returning: str | None) -> list:
     return found
 
 
-def _insert_history(rows: Sequence[dict[str, Any]], kind: str, when, user_id, reason: str) -> None:
+def _insert_history(rows: Sequence[dict[str, Any]], kind: str, when, user_id, reason: str | Sequence[str]) -> None:
+    """History rows for ``rows``, with one ``reason`` for all or one per row."""
     history = Pupil.history.model
     names = [f.attname for f in history._meta.concrete_fields if f.attname != "history_id"]
-    extra = {
-        "history_date": when,
-        "history_type": kind,
-        "history_user_id": user_id,
-        "history_change_reason": reason,
-    }
-    _insert(history, [{n: extra[n] if n in extra else row[n] for n in names} for row in rows])
+    reasons = [reason] * len(rows) if isinstance(reason, str) else list(reason)
+    extra = {"history_date": when, "history_type": kind, "history_user_id": user_id}
+    _insert(
+        history,
+        [
+            {n: extra[n] if n in extra else why if n == "history_change_reason" else row[n] for n in names}
+            for row, why in zip(rows, reasons, strict=True)
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- CTF imports
@@ -306,9 +419,21 @@ class CtfPreviewRow:
     upn: str
     name: str
     year_group: int | None
-    action: str  # "create" | "update" | "unchanged" | "skip"
+    action: str  # "create" | "update" | "conflict" | "unchanged" | "skip"
     results: int
     note: str = ""
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # for a pupil on roll: field -> (old, new)
+    conflict: IdentityConflict | None = None
+
+    @property
+    def key(self) -> str:
+        return self.conflict.key if self.conflict else ""
+
+    def described(self) -> list[str]:
+        return _describe(self.changes)
+
+    def described_conflicts(self) -> list[str]:
+        return self.conflict.described() if self.conflict else []
 
 
 def _ctf_values(pupil: CtfPupil) -> dict[str, Any]:
@@ -348,37 +473,64 @@ def ctf_check_school(*, ctf: CtfFile, school) -> None:
     check_destination(ctf, school.la_code, school.estab, allow_unaddressed=True)
 
 
-def ctf_preview(*, ctf: CtfFile, school) -> list[CtfPreviewRow]:
-    """What importing ``ctf`` would do to each of its pupils (reads only: one query)."""
+def _ctf_changes(current: Pupil, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    changes = {k: (getattr(current, k), v) for k, v in values.items() if getattr(current, k) != v}
+    if changes and values.get("sen_provision", current.sen_provision) == "N" and current.primary_need:
+        changes.setdefault("primary_need", (current.primary_need, ""))
+    return changes
+
+
+def _ctf_conflict(current: Pupil, changes: Mapping[str, tuple[Any, Any]], confirmed: Collection[str]):
+    identity = _identity_changes(changes)
+    if not identity:
+        return None
+    also = {k: v for k, v in changes.items() if k not in identity}
+    conflict = IdentityConflict(row=None, upn=current.upn, name=current.display_name, changes=identity, also=also)
+    conflict.confirmed = conflict.key in confirmed
+    return conflict
+
+
+def ctf_preview(*, ctf: CtfFile, school, confirmed: Collection[str] = ()) -> list[CtfPreviewRow]:
+    """What importing ``ctf`` would do to each of its pupils (reads only: one query). A pupil on roll whose
+    legal names, date of birth or year group the file contradicts is a "conflict" (see :func:`pupil_import_ctf`)."""
     existing = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=[p.upn for p in ctf.pupils])}
     rows = []
     for cp in ctf.pupils:
         name = f"{cp.preferred_forename or cp.forename} {cp.preferred_surname or cp.surname}"
         current = existing.get(cp.upn)
         values = _ctf_values(cp)
+        changes: dict[str, tuple[Any, Any]] = {}
+        conflict = None
         if current is None:
             if cp.year_group is None:
                 rows.append(CtfPreviewRow(cp.upn, name, None, "skip", 0, "no NC year in the file (pupil skipped)"))
                 continue
             action = "create"
         else:
-            changed = any(getattr(current, k) != v for k, v in values.items())
-            action = "update" if changed else "unchanged"
-        rows.append(CtfPreviewRow(cp.upn, name, values.get("year_group"), action, len(cp.assessments)))
+            changes = _ctf_changes(current, values)
+            conflict = _ctf_conflict(current, changes, confirmed)
+            action = "conflict" if conflict else "update" if changes else "unchanged"
+        row = CtfPreviewRow(cp.upn, name, values.get("year_group"), action, len(cp.assessments))
+        row.changes, row.conflict = changes, conflict
+        rows.append(row)
     return rows
 
 
 @transaction.atomic
-def pupil_import_ctf(*, school, ctf: CtfFile, by=None) -> ImportOutcome:
+def pupil_import_ctf(*, school, ctf: CtfFile, by=None, confirmed: Collection[str] = ()) -> ImportOutcome:
     """Import a parsed CTF into ``school``: pupils upserted by UPN (basic details, SEN, FSM, looked-after,
     EAL), parent/carer contacts added when new, and every key stage result stored as a
-    :class:`CtfStageResult` for the assessment app. Refuses (writing nothing) a file for another school.
+    :class:`CtfStageResult` for the assessment app. Refuses (writing nothing) a file for another school,
+    and, with :class:`ImportCommitError`, a file that contradicts the legal names, date of birth or year
+    group of a pupil on roll, unless that pupil's conflict key (:attr:`CtfPreviewRow.key`) is in ``confirmed``:
+    a confirmed correction's history row gives the changes as its reason.
     """
     ctf_check_school(ctf=ctf, school=school)
     outcome = ImportOutcome(problems=list(ctf.problems))
     existing = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=[p.upn for p in ctf.pupils])}
     now = timezone.now()
     to_create, to_update, fields = [], [], set()
+    refused: list[str] = []
     for cp in ctf.pupils:
         values = _ctf_values(cp)
         current = existing.get(cp.upn)
@@ -389,19 +541,30 @@ def pupil_import_ctf(*, school, ctf: CtfFile, by=None) -> ImportOutcome:
             merged = dict(_NEW_PUPIL_DEFAULTS) | values
             to_create.append(Pupil(school=school, upn=cp.upn, created_at=now, updated_at=now, **merged))
             continue
-        changes = {k: (getattr(current, k), v) for k, v in values.items() if getattr(current, k) != v}
+        changes = _ctf_changes(current, values)
         if not changes:
             outcome.unchanged += 1
             continue
-        for name, (_, new) in changes.items():
-            setattr(current, name, new)
-        if current.sen_provision == "N" and current.primary_need:
-            changes["primary_need"] = (current.primary_need, "")
-            current.primary_need = ""
+        conflict = _ctf_conflict(current, changes, confirmed)
+        if conflict and not conflict.confirmed:
+            refused.append(
+                f"UPN {current.upn} is {conflict.name} on roll; the file gives "
+                + "; ".join(conflict.described())
+                + ": a different child, or a mistake? Check the file, or tick “Yes, correct this record”"
+            )
+            continue
+        if conflict:
+            current._change_reason = conflict.reason()  # simple_history's bulk helper reads it per row
+            outcome.corrected += 1
+        name = current.display_name
+        for field_name, (_, new) in changes.items():
+            setattr(current, field_name, new)
         current.updated_at = now
         to_update.append(current)
         fields.update(changes)
-        outcome.changes.append(PupilChange(upn=current.upn, name=current.display_name, changes=changes))
+        outcome.changes.append(PupilChange(upn=current.upn, name=name, changes=changes, corrected=bool(conflict)))
+    if refused:
+        raise ImportCommitError(refused)
     if to_create:
         bulk_create_with_history(
             to_create, Pupil, batch_size=BATCH, default_user=by, default_change_reason="Imported from a CTF"

@@ -26,6 +26,7 @@ from schoolpl.history import history_page
 from schoolpl.models import AcademicYear
 from schoolpl.nav import panels
 from schoolpl.roles import Cap
+from schoolpl.spreadsheets import truncate
 
 from . import codes, services
 from .ctf import CtfError, parse_ctf
@@ -37,6 +38,7 @@ from .models import GroupMembership, Pupil, TeachingGroup
 READ = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
 PAGE_SIZE = 50
 PREVIEW_ROWS = 20
+PREVIEW_CELL_CHARS = 60
 IMPORT_SESSION_KEY = "pupils_import_upload"
 CTF_SESSION_KEY = "pupils_ctf_upload"
 
@@ -365,6 +367,8 @@ def _preview_rows(rows, headers, mapping, errors: list[RowError]) -> tuple[list[
         for f in columns:
             header = mapping[f.name]
             value = row.get(header)
+            if isinstance(value, str):
+                value = truncate(value, PREVIEW_CELL_CHARS)  # a cell may hold up to 1,000 characters
             cells.append({"value": "" if value is None else value, "bad": (number, header) in bad})
         preview.append({"number": number, "cells": cells, "bad": any(e.row == number for e in errors)})
     return [f.label for f in columns], preview
@@ -409,16 +413,25 @@ def import_pupils(request: HttpRequest) -> HttpResponse:
         mapping_form = MappingForm(mapping_data, headers=headers)
     mapping = mapping_form.mapping()
     result = validate_rows(rows, mapping, headers=headers, today=timezone.localdate())
+    # "Yes, correct this record" ticks: each names one row's identity change exactly (services.conflict_key).
+    confirmed = set(request.POST.getlist("confirm")) if mapping_data is not None else set()
+    matching = {"columns": mapping, "confirmed": confirmed}
     plan = None
     errors = list(result.errors)
     if result.records:
-        plan = services.pupil_import_plan(school=access.school, records=result.records, record_rows=result.record_rows)
+        plan = services.pupil_import_plan(
+            school=access.school, records=result.records, record_rows=result.record_rows, **matching
+        )
         errors = sorted(errors + plan.errors, key=lambda e: e.row)
 
     if action == "commit" and not errors:
         try:
             outcome = services.pupil_import_commit(
-                school=access.school, records=result.records, record_rows=result.record_rows, by=request.user
+                school=access.school,
+                records=result.records,
+                record_rows=result.record_rows,
+                by=request.user,
+                **matching,
             )
         except services.ImportCommitError as exc:
             errors = exc.errors
@@ -464,24 +477,31 @@ def import_ctf(request: HttpRequest) -> HttpResponse:
             messages.error(request, "The uploaded file has expired. Please upload it again.")
             return redirect("pupils:import_ctf")
         data = stashed[1]
+    confirmed = set(request.POST.getlist("confirm")) if action != "upload" else set()
+    refused: list[str] = []
     try:
         ctf = parse_ctf(data)
         services.ctf_check_school(ctf=ctf, school=access.school)
         if action == "commit":
-            outcome = services.pupil_import_ctf(school=access.school, ctf=ctf, by=request.user)
+            outcome = services.pupil_import_ctf(school=access.school, ctf=ctf, by=request.user, confirmed=confirmed)
             request.session.pop(CTF_SESSION_KEY, None)
             return render(request, "pupils/import_done.html", {"outcome": outcome, "ctf": ctf})
     except CtfError as exc:
         request.session.pop(CTF_SESSION_KEY, None)
         form.add_error("file", f"Nothing was imported. {exc}")
         return render(request, "pupils/import_ctf.html", context)
-    rows = services.ctf_preview(ctf=ctf, school=access.school)
+    except services.ImportCommitError as exc:  # an unconfirmed identity conflict: nothing was written
+        refused = [str(e) for e in exc.errors]
+    rows = services.ctf_preview(ctf=ctf, school=access.school, confirmed=confirmed)
     context.update(
         {
             "ctf": ctf,
             "rows": rows,
+            "refused": refused,
             "can_commit": any(r.action != "skip" for r in rows),
-            "counts": {a: sum(1 for r in rows if r.action == a) for a in ("create", "update", "unchanged", "skip")},
+            "counts": {
+                a: sum(1 for r in rows if r.action == a) for a in ("create", "update", "conflict", "unchanged", "skip")
+            },
         }
     )
     return render(request, "pupils/import_ctf.html", context)

@@ -64,19 +64,23 @@ def test_reimporting_the_same_file_changes_nothing(school):
 
 
 def test_a_changed_file_updates_matching_pupils_by_upn_and_reports_the_change(school, school_admin):
+    # Not a name, date of birth or year group: those are identity conflicts (tests/pupils/test_import_conflicts.py).
     commit(school, csv_of(row(1), row(2)))
-    outcome = commit(school, csv_of(row(1, surname="Jones"), row(2), row(3)), by=school_admin)
+    outcome = commit(school, csv_of(row(1, fsm="Y"), row(2), row(3)), by=school_admin)
     assert (outcome.created, outcome.updated, outcome.unchanged) == (1, 1, 1)
     [change] = outcome.changes
     assert change.upn == upn(1)
-    assert change.changes == {"legal_surname": ("Smith", "Jones")}
-    assert "Legal surname: Smith → Jones" in change.described()
+    assert change.changes == {"fsm": (False, True)}
+    assert "FSM: no → yes" in change.described()
     latest = Pupil.objects.get(upn=upn(1)).history.first()
-    assert latest.history_user == school_admin and latest.legal_surname == "Jones"
+    assert latest.history_user == school_admin and latest.fsm is True
 
 
 def test_columns_missing_from_the_file_are_left_as_they_are(school):
-    pupil = PupilFactory(school=school, upn=upn(1), legal_surname="Smith", legal_forename="Pupil1", gifted=True)
+    pupil = PupilFactory(
+        school=school, upn=upn(1), legal_surname="Smith", legal_forename="Pupil1", date_of_birth=date(2013, 3, 14),
+        gifted=True,
+    )  # fmt: skip
     data = f"UPN,Surname,Forename,DOB,Gender,Year\n{upn(1)},Smith,Pupil1,14/03/2013,F,6\n".encode()
     commit(school, data)
     pupil.refresh_from_db()

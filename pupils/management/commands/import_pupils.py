@@ -47,8 +47,12 @@ class Command(BaseCommand):
             headers, rows = read_table(data, file.name)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
-        result = validate_rows(rows, default_mapping(headers), headers=headers, today=timezone.localdate())
-        plan = services.pupil_import_plan(school=target, records=result.records, record_rows=result.record_rows)
+        mapping = default_mapping(headers)
+        result = validate_rows(rows, mapping, headers=headers, today=timezone.localdate())
+        # No way to confirm an identity correction here: a conflicting UPN stops the import (use the page).
+        plan = services.pupil_import_plan(
+            school=target, records=result.records, record_rows=result.record_rows, columns=mapping
+        )
         errors = sorted(result.errors + plan.errors, key=lambda e: e.row)
         for error in errors:
             self.stderr.write(str(error))
@@ -62,7 +66,9 @@ class Command(BaseCommand):
             for change in plan.changes:
                 self.stdout.write(f"  {change.upn}: {'; '.join(change.described())}")
             return
-        outcome = services.pupil_import_commit(school=target, records=result.records, record_rows=result.record_rows)
+        outcome = services.pupil_import_commit(
+            school=target, records=result.records, record_rows=result.record_rows, columns=mapping
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{target.name}: {outcome.created} added, {outcome.updated} updated, {outcome.unchanged} unchanged."
