@@ -54,6 +54,7 @@ def report_html(report) -> str:
 
 
 def report_pdf(report) -> bytes:
-    import weasyprint
+    """The PDF, rendered without fetching anything the report's words might point at (``schoolpl.pdf``)."""
+    from schoolpl.pdf import html_to_pdf
 
-    return weasyprint.HTML(string=report_html(report)).write_pdf()
+    return html_to_pdf(report_html(report))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from targets.partnership import reporting, services
 from targets.partnership.models import Report, ReportRun, ReportSend
 from tests.partnership import factories as f
+from tests.schoolpl.test_pdf import web_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +239,33 @@ def test_annex_evidence_counts_reviews_and_reports_read(school, year6, leader):
     )
     assert items[("9a", "Progress reviews a parent or carer attended")] == "100% (1 of 1)"
     assert items[("9c", "Pupils with a personal tutor")] == "50% (1 of 2)"
+
+
+def test_pdf_rendering_fetches_nothing_the_report_points_at(
+    school,
+    year6,
+    tmp_path,
+    monkeypatch,
+    web_server,  # noqa: F811  (the fixture imported above)
+):
+    """A report's HTML holds pupils' and staff's words: nothing it points at may be fetched (SSRF, local files).
+    The chart, inline as a data: URI, is still drawn."""
+    from targets.partnership import pdf
+    from tests.schoolpl.test_pdf import PNG, hostile_html, images_drawn, objects_in
+
+    base, hits = web_server
+    png_file = tmp_path / "secret.png"
+    png_file.write_bytes(PNG)
+    services.reports_generate(school=school, window=year6["window"], year_group=6)
+    report = Report.objects.get()
+    real_html = pdf.report_html(report)
+    hostile_body = hostile_html(base, png_file).split("<body>")[1].split("</body>")[0]
+    hostile_report = real_html.replace("</body>", hostile_body + "</body>")
+    monkeypatch.setattr(pdf, "report_html", lambda r: hostile_report)
+    data = pdf.report_pdf(report)
+    assert data.startswith(b"%PDF")
+    assert hits.paths == []  # nothing reached the web server
+    assert objects_in(data, b"/Image") == 0  # neither the served PNG nor the one on disk was embedded
+    drawn = images_drawn(hostile_report)
+    assert drawn[0].startswith("data:image/svg+xml;base64,")  # the chart is drawn
+    assert [src[:5] for src in drawn] == ["data:", "data:"]  # and the inline picture; nothing else
