@@ -1,5 +1,5 @@
 """Shared personas: one school with a teacher, a SENCO, a senior leader, a SIP and a school admin, and an
-outsider who is an admin of another school."""
+outsider who is an admin of another school; and the school's pupil and parent (portal) accounts."""
 
 from __future__ import annotations
 
@@ -61,6 +61,18 @@ def school_admin(school):
 @pytest.fixture
 def outsider(other_school):
     return _member(other_school, "admin", "outsider")
+
+
+@pytest.fixture
+def portal_pupil(school):
+    """A pupil's own portal account (linked to no child yet: a test links it where it needs one)."""
+    return _member(school, "pupil", "portal_pupil")
+
+
+@pytest.fixture
+def portal_parent(school):
+    """A parent's portal account (linked to no child yet: a test links it where it needs one)."""
+    return _member(school, "parent", "portal_parent")
 
 
 @pytest.fixture

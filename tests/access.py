@@ -5,11 +5,18 @@ Statuses: ``anon`` (signed out) is redirected to sign in; a role in ``ok`` gets 
 role of the school gets 403 (a personal tutor: see ``Expect.status_for``); the ``outsider`` (an admin of
 another school) gets 404 for a URL about an
 object (it has kwargs), because another school's objects are never confirmed to exist, and is treated as
-any other school admin otherwise.
+any other school admin otherwise. The school's ``pupil`` and ``parent`` (portal) accounts get 403 (pages
+and the API alike) unless the URL names them in ``ok`` or ``overrides``.
+
+The FSM-visibility column: ``fsm`` is the query with which the URL shows free school meals / pupil premium to
+those who may see them (a leader must see a marker there, so the check is not vacuous); a class teacher and a
+personal tutor must see none there while their school disallows it, and see it once the school allows it.
+Every other response a teacher, tutor, pupil or parent gets is checked for the marker too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +28,11 @@ ROLES = ("teacher", "senco", "leader", "sip", "admin")
 STAFF = frozenset(ROLES)
 PUPIL_READERS = frozenset({"teacher", "senco", "leader", "admin"})
 ALL_PUPILS = frozenset({"senco", "leader", "admin"})
+PORTAL = frozenset({"pupil", "parent"})
+
+#: What gives away free school meals or pupil-premium status on a page, in a CSV or in JSON: a label or
+#: badge ("FSM"), a filter value (``group=fsm``), a JSON key (``"fsm":``), the words.
+FSM_MARKER = re.compile(r"\bfsm\b|pupil[ _]premium|free school meals|\bPP</span>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,7 @@ class Expect:
     anon_status: int = 302
     overrides: dict[str, int] = field(default_factory=dict)
     query: str = ""
+    fsm: str | None = None  # the FSM-visibility column (see the module docstring)
 
     def status_for(self, persona: str, view_caps: frozenset | None = None) -> int:
         if persona in self.overrides:
@@ -46,6 +59,8 @@ class Expect:
             if view_caps and not (view_caps & TUTOR_CAPS):
                 return 403
             return self.status_for("teacher")
+        if persona in PORTAL:
+            return self.ok_status if persona in self.ok else 403
         if persona == "anon":
             return self.anon_status
         if persona == "outsider":

@@ -1,4 +1,5 @@
-"""Walk every URL as a signed-out visitor, as each role, and as an admin of another school."""
+"""Walk every URL as a signed-out visitor, as each role (the portal's pupil and parent accounts too), and as an
+admin of another school; and check who sees free school meals status where (the FSM-visibility column)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from conftest import sign_in
-from tests.access import EXCLUDED_NAMESPACES, PUBLIC, Expect
+from tests.access import EXCLUDED_NAMESPACES, FSM_MARKER, PUBLIC, Expect
 from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,7 @@ def test_no_stale_expectations():
 
 
 @pytest.fixture
-def world(personas, school, other_school):
+def world(personas, portal_pupil, portal_parent, school, other_school):
     year = AcademicYearFactory(school=school)
     w = {
         "school": school,
@@ -75,6 +76,9 @@ def world(personas, school, other_school):
         "window": AssessmentWindowFactory(academic_year=year),
         "year": year,
         **personas,
+        # Under these keys: "pupil" in the world is a pupil record (see tests/pupils/access_pupils.py).
+        "portal_pupil": portal_pupil,
+        "portal_parent": portal_parent,
     }
     for build in _world_builders():
         build(w)
@@ -89,6 +93,8 @@ def world(personas, school, other_school):
         TutorAssignment(school=school, tutor=w["tutor"], pupil=p, start_date=date(2020, 9, 1))
         for p in Pupil.objects.visible_to(load_access(w["teacher"], school.pk))
     )
+    # Every pupil the teacher sees has FSM and pupil premium, so any leak of either shows.
+    Pupil.objects.visible_to(load_access(w["teacher"], school.pk)).update(fsm=True, pupil_premium=True)
     return w
 
 
@@ -104,17 +110,39 @@ def _view_caps(url: str, method: str) -> frozenset | None:
     return frozenset(getattr(cls, name, ()))
 
 
+PERSONAS = ("anon", "teacher", "tutor", "senco", "leader", "sip", "admin", "outsider", "pupil", "parent")
+WORLD_KEYS = {"pupil": "portal_pupil", "parent": "portal_parent"}  # the world's "pupil" is a pupil record
+#: Personas who must never see FSM status while the school keeps it from class teachers (the default).
+NO_FSM = ("teacher", "tutor", "pupil", "parent")
+
+
+def _sign_in_as(client, world, persona: str) -> None:
+    client.logout()
+    if persona != "anon":
+        user = world[WORLD_KEYS.get(persona, persona)]
+        sign_in(client, user, world["other_school"] if persona == "outsider" else world["school"])
+
+
+def _text(response) -> str:
+    """The body of a text response (HTML, JSON, CSV); "" for anything else (XLSX, PDF, a stream)."""
+    kind = response.get("Content-Type", "")
+    if getattr(response, "streaming", False) or not kind.startswith(("text/", "application/json")):
+        return ""
+    return response.content.decode("utf-8-sig", errors="replace")
+
+
+def _url(url_name: str, expect: Expect, world: dict, query: str) -> str:
+    return reverse(url_name, kwargs=expect.kwargs(world) if expect.kwargs else None) + query
+
+
 @pytest.mark.parametrize("url_name", sorted(EXPECTATIONS))
 def test_role_matrix(url_name, world, client):
     expect = EXPECTATIONS[url_name]
-    url = reverse(url_name, kwargs=expect.kwargs(world) if expect.kwargs else None) + expect.query
+    url = _url(url_name, expect, world, expect.query)
     failures = []
     view_caps = _view_caps(url, expect.method)
-    for persona in ("anon", "teacher", "tutor", "senco", "leader", "sip", "admin", "outsider"):
-        client.logout()
-        if persona != "anon":
-            user = world[persona]
-            sign_in(client, user, world["other_school"] if persona == "outsider" else world["school"])
+    for persona in PERSONAS:
+        _sign_in_as(client, world, persona)
         data = expect.data(world) if expect.data else None
         response = getattr(client, expect.method)(url, data=data)
         wanted = expect.status_for(persona, view_caps)
@@ -122,4 +150,43 @@ def test_role_matrix(url_name, world, client):
             failures.append(f"{persona}: got {response.status_code}, expected {wanted}")
         if persona == "anon" and wanted == 302:
             assert "/accounts/login/" in response["Location"], f"{url_name}: anon not sent to sign in"
+        if persona in NO_FSM and (leak := FSM_MARKER.search(_text(response))):
+            failures.append(f"{persona}: shows FSM status ({leak.group(0)!r})")
     assert not failures, f"{url_name} ({url}): " + "; ".join(failures)
+
+
+FSM_COLUMN = sorted(name for name, expect in EXPECTATIONS.items() if expect.fsm is not None)
+
+
+def test_the_fsm_column_covers_every_page_that_shows_pupil_characteristics():
+    assert {
+        "pupils:list",
+        "pupils:detail",
+        "pupil-list",
+        "pupil-detail",
+        "targets:dashboard",
+        "targets:dashboard_pupils",
+        "targets:dashboard_export",
+    } <= set(FSM_COLUMN)
+
+
+@pytest.mark.parametrize("url_name", FSM_COLUMN)
+def test_fsm_visibility_column(url_name, world, client):
+    """Where a URL shows FSM status (with its ``fsm`` query): a leader sees it; a class teacher and a tutor
+    see none while the school keeps it from them (the default), and see it once the school allows it."""
+    expect = EXPECTATIONS[url_name]
+    url = _url(url_name, expect, world, expect.fsm)
+
+    def marker(persona: str):
+        _sign_in_as(client, world, persona)
+        response = client.get(url)
+        assert response.status_code == 200, f"{persona}: {url} answered {response.status_code}"
+        return FSM_MARKER.search(_text(response))
+
+    assert marker("leader"), f"{url}: no FSM marker for a leader, so the check below would prove nothing"
+    for persona in ("teacher", "tutor"):
+        leak = marker(persona)
+        assert leak is None, f"{url}: a {persona} sees FSM status ({leak.group(0)!r}) the school keeps from them"
+    world["school"].teachers_see_fsm = True
+    world["school"].save(update_fields=["teachers_see_fsm"])
+    assert marker("teacher"), f"{url}: the school lets class teachers see FSM, but the teacher does not"

@@ -27,8 +27,9 @@ def _group(w):
 API = {"anon_status": 403}  # the API answers 403, not a redirect, to a signed-out caller
 
 EXPECTATIONS = {
-    "pupils:list": page(PUPIL_READERS),
-    "pupils:detail": page(PUPIL_READERS, kwargs=_pupil),
+    # fsm: where FSM status shows to those who may see it (the FSM-visibility column, tests/access.py).
+    "pupils:list": page(PUPIL_READERS, fsm="?export=csv"),
+    "pupils:detail": page(PUPIL_READERS, kwargs=_pupil, fsm=""),
     "pupils:edit": page(ADMIN, kwargs=_pupil),
     "pupils:archive": page(ADMIN, kwargs=_pupil),
     "pupils:restore": page(ADMIN, kwargs=_pupil, method="post", ok_status=302),
@@ -41,8 +42,8 @@ EXPECTATIONS = {
     "pupils:group_history": page(ALL_PUPILS, kwargs=_group),
     "pupils:import": page(ADMIN),
     "pupils:import_ctf": page(ADMIN),
-    "pupil-list": page(PUPIL_READERS, **API),
-    "pupil-detail": page(PUPIL_READERS, kwargs=_pupil, **API),
+    "pupil-list": page(PUPIL_READERS, fsm="", **API),
+    "pupil-detail": page(PUPIL_READERS, kwargs=_pupil, fsm="", **API),
     "teaching-group-list": page(PUPIL_READERS, **API),
     "teaching-group-detail": page(PUPIL_READERS, kwargs=_group, overrides={"tutor": 404}, **API),
 }

@@ -1,13 +1,17 @@
-from tests.access import STAFF, page
+from tests.access import PORTAL, STAFF, page
+
+# Pages about the account itself, open to any signed-in user (a pupil's or parent's portal account too).
+ACCOUNT = {"outsider": 200, "pupil": 200, "parent": 200}
 
 EXPECTATIONS = {
-    "home": page(STAFF),
-    "logout": page(STAFF, method="post", ok_status=302, anon_status=302),
-    "password_change": page(STAFF, overrides={"outsider": 200}),
-    "password_change_done": page(STAFF, overrides={"outsider": 200}),
-    "mfa_setup": page(STAFF, overrides={"outsider": 200}),
+    # A pupil's or parent's account is sent to the portal's own landing page.
+    "home": page(STAFF, overrides={"pupil": 302, "parent": 302}),
+    "logout": page(STAFF | PORTAL, method="post", ok_status=302, anon_status=302),
+    "password_change": page(STAFF, overrides=ACCOUNT),
+    "password_change_done": page(STAFF, overrides=ACCOUNT),
+    "mfa_setup": page(STAFF, overrides=ACCOUNT),
     # With no device yet the verify page sends the user to set one up.
-    "mfa_verify": page(STAFF, ok_status=302, overrides={"outsider": 302}),
+    "mfa_verify": page(STAFF, ok_status=302, overrides=dict.fromkeys(ACCOUNT, 302)),
     "switch_school": page(STAFF, method="post", ok_status=302, data=lambda w: {"school": w["school"].pk}),
     "school_settings": page({"admin"}),
     "calendar": page({"admin"}),
