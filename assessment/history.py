@@ -3,7 +3,7 @@ end-of-key-stage results. Each row keeps its grade label, so a change reads "3c 
 
 from __future__ import annotations
 
-from schoolpl.history import HistorySource
+from schoolpl.history import HistorySource, Linked
 
 from . import scales
 from .models import FocusJudgement, Judgement, SchoolScale, TransitionalResult
@@ -29,6 +29,7 @@ def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
             fields=["grade"],
             by_field="judged_by",
             related=["subject", "focus", "window"],
+            linked={"criteria_met": Linked("Criteria met", show=lambda c: f"L{c.level}: {c.text}")},
         ),
         HistorySource(
             key="transitional_result",

@@ -15,6 +15,7 @@ that has not landed contributes nothing.
 - one query for the page's keys (the same UNION ALL, newest first, sliced);
 - one query per source that has rows on the page, fetching those rows *and* the row before each (for the
   before → after comparison) with the pupil and the person who made the change;
+- one query per linked (many-to-many) field of such a source: the linked records of those same rows;
 - whatever a source's formatter needs once per page (e.g. the school's own scales: at most one query).
 """
 
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -53,6 +55,16 @@ def show(value) -> str:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """A many-to-many field simple-history keeps with each row (criteria met, targets discussed): shown as the
+    linked records before and after. ``show(obj)`` names one; it may follow only ``related``."""
+
+    label: str
+    show: Callable[[models.Model], str] = str
+    related: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class HistorySource:
     """The historical rows of one audited model that a page shows.
 
@@ -62,6 +74,7 @@ class HistorySource:
     ``fields``: the fields whose changes are shown, in order (foreign keys are fetched with the row).
     ``labels``: the school's name for a field where its verbose name is not right.
     ``formatters``: ``{field: fn(row, value) -> str}``, e.g. points shown as the grade "4b".
+    ``linked``: many-to-many fields kept in the history (``HistoricalRecords(m2m_fields=…)``), by name.
     ``pupil``: the path from a row to its pupil. ``by_field``: the record's own "recorded by" field, shown
     when the change was not made by a signed-in person (imports, jobs).
     """
@@ -75,6 +88,7 @@ class HistorySource:
     pupil: str = "pupil"
     by_field: str = ""
     related: Sequence[str] = ()
+    linked: dict[str, Linked] = field(default_factory=dict)
 
     @property
     def model(self):
@@ -108,6 +122,11 @@ class HistorySource:
                 found.append((self.label(name), "—", self.value(row, name)))
             elif getattr(older, attname) != new:
                 found.append((self.label(name), self.value(older, name), self.value(row, name)))
+        for name, spec in self.linked.items():
+            new = getattr(row, "linked", {}).get(name, ())
+            old = getattr(older, "linked", {}).get(name, ()) if older is not None else ()
+            if new != old:
+                found.append((spec.label, "; ".join(old) or "—", "; ".join(new) or "—"))
         return found
 
     def select(self) -> list[str]:
@@ -174,7 +193,31 @@ def _rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, 
         .annotate(previous_id=Subquery(before))
         .select_related(*source.select())
     )
-    return {row.history_id: row for row in rows}
+    by_id = {row.history_id: row for row in rows}
+    for name, spec in source.linked.items():
+        _attach_linked(source, by_id, name, spec)
+    return by_id
+
+
+def _attach_linked(source: HistorySource, rows: dict[int, models.Model], name: str, spec: Linked) -> None:
+    """``row.linked[name]``: the names of the records linked to each row when it was saved (one query)."""
+    model = source.model
+    through = apps.get_model(model._meta.app_label, f"{model.__name__}_{name}")
+    target_model = model.instance_type._meta.get_field(name).related_model
+    target = next(
+        f.name
+        for f in through._meta.fields
+        if f.is_relation and f.related_model is target_model and f.name != "history"
+    )
+    found: dict[int, list[str]] = {}
+    links = through.objects.filter(history_id__in=list(rows)).select_related(
+        target, *(f"{target}__{r}" for r in spec.related)
+    )
+    for link in links:
+        linked = getattr(link, target)
+        found.setdefault(link.history_id, []).append(spec.show(linked) if linked is not None else "(since deleted)")
+    for history_id, row in rows.items():
+        row.linked = {**getattr(row, "linked", {}), name: tuple(sorted(found.get(history_id, ())))}
 
 
 def _attr_path(obj, path: str):

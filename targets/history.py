@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from assessment.history import points_as_grade
-from schoolpl.history import HistorySource
+from schoolpl.history import HistorySource, Linked
 from schoolpl.roles import Cap
 
 from .models import CurricularTarget, PupilTarget, TargetReview
@@ -66,6 +66,7 @@ def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
             ],
             labels={"text": "Target", "agreed_with_pupil": "Agreed with the pupil"},
             by_field="created_by",
+            linked={"focuses": Linked("Assessment focuses", show=lambda focus: focus.code)},
         ),
         HistorySource(
             key="target_review",

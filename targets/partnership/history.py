@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schoolpl.history import HistorySource
+from schoolpl.history import HistorySource, Linked
 
 from .models import ProgressReview
 
@@ -31,5 +31,6 @@ def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
             ],
             labels={"tutor": "Personal tutor", "referral_closed_at": "Referral closed"},
             by_field="tutor",
+            linked={"targets_reviewed": Linked("Targets discussed", show=lambda target: target.text)},
         ),
     ]

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.models import Judgement, Subject
+from assessment.models import Criterion, Focus, FocusJudgement, Judgement, Subject
 from conftest import sign_in
 from interventions import services as intervention_services
 from targets.models import CurricularTarget, PupilTarget, TargetReview
@@ -96,7 +96,10 @@ def _every_kind(w):
     )
     intervention_services.provision_pupil_leave(place=place, left_on=dt.date(2026, 2, 1), reason="Caught up")
     partnership_services.review_record(
-        pupil=pupil, tutor=teacher, data={"held_on": dt.date(2025, 10, 20), "barriers": "Tired in the mornings"}
+        pupil=pupil,
+        tutor=teacher,
+        data={"held_on": dt.date(2025, 10, 20), "barriers": "Tired in the mornings"},
+        targets=[curricular],
     )
 
 
@@ -257,10 +260,38 @@ def test_query_count_is_pinned_with_every_kind_of_change(url_name, world, client
     # every source's rows (one UNION ALL) · 1 the page's keys (the same UNION ALL, newest first, sliced) ·
     # 7 one per source with rows on the page, each fetching its rows with the row before each, the pupil and
     # who made the change (judgements, numeric targets, curricular targets, target reviews, places in provision,
-    # attendance, progress reviews) · 3 the session's save (savepoint, update, release). Built-in scales read
-    # no table; a school's own scale adds one query a page.
-    with django_assert_max_num_queries(16):
+    # attendance, progress reviews) · 2 one per linked field of those (a target's focuses, the targets a review
+    # discussed) · 3 the session's save (savepoint, update, release). Built-in scales read no table; a school's
+    # own scale adds one query a page.
+    with django_assert_max_num_queries(18):
         client.get(url)
+
+
+def test_criteria_met_and_targets_discussed_show_before_and_after(world, client):
+    _every_kind(world)
+    focus = Focus.objects.create(subject=world["maths"], code="AF2", name="Number")
+    sevens = Criterion.objects.create(focus=focus, level="4", text="Counts on and back in sevens")
+    judgement = _saved(
+        FocusJudgement(
+            school=world["pupil"].school,
+            pupil=world["pupil"],
+            subject=world["maths"],
+            focus=focus,
+            window=world["window"],
+            grade="4c",
+            points=25.0,
+            judged_at=timezone.now(),
+        ),
+        world["teacher"],
+    )
+    judgement.criteria_met.set([sevens])
+    sign_in(client, world["leader"], world["pupil"].school)
+    entries = _entries(client.get(reverse("pupils:history", args=[world["pupil"].pk])))
+    criteria = [e for e in entries if e.what == "Mathematics AF2 judgement, Autumn 2025"]
+    assert ("Criteria met", "—", "L4: Counts on and back in sevens") in criteria[0].changes
+    assert criteria[0].who == "Teacher Persona"
+    review = [e for e in entries if e.what.startswith("Progress review")]
+    assert ("Targets discussed", "—", "Recall the 7 times table") in review[0].changes
 
 
 def test_deleted_records_stay_in_the_history(world, client):
