@@ -515,12 +515,17 @@ HISTORY_READ = (Cap.VIEW_PUPILS_ALL,)
 HISTORY_HEADERS = ["When", "Changed by", "Pupil", "Record", "Change", "What changed"]
 
 
+def _local(when):
+    """School time to the second, without a zone, for a spreadsheet cell."""
+    return timezone.localtime(when).replace(tzinfo=None, microsecond=0)
+
+
 def _changes_page(request: HttpRequest, *, pupils, group, title: str, context: dict) -> HttpResponse:
     page = history_page(request.access, pupils=pupils, group=group, page_number=request.GET.get("page"))
     fmt = _export_format(request)
     if fmt:  # the page's table, as shown
         rows = (
-            [e.when, e.who, e.pupil.display_name if e.pupil else "", e.what, e.action, e.summary]
+            [_local(e.when), e.who, e.pupil.display_name if e.pupil else "", e.what, e.action, e.summary]
             for e in page.object_list
         )
         return table_response(fmt, re.sub(r"[\\/?*\[\]:]", "-", title), HISTORY_HEADERS, rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -312,6 +313,7 @@ def test_export_is_the_pages_table(world, client):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["When", "Changed by", "Pupil", "Record", "Change", "What changed"]
     assert any(r[3] == "Mathematics target" and r[5] == "Target: 4c → 4b" for r in rows[1:])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[0]) for r in rows[1:])  # school time, to the second
     xlsx = client.get(reverse("pupils:group_history", args=[world["group"].pk]) + "?export=xlsx")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
 
