@@ -47,6 +47,16 @@ NAV_ITEMS = [
         section="Administration",
         order=910,
     ),
+    item(
+        "Background tasks",
+        "outbox",
+        Cap.MANAGE_SCHOOL,
+        description="Work the system could not hand to its background worker (such as recalculating progress),"
+        " with a button to try again.",
+        section="Administration",
+        order=920,
+        in_menu=False,
+    ),
 ]
 
 

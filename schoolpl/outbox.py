@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -159,3 +160,46 @@ def _publish(*, ids: Iterable[int] | None, limit: int, inline: bool) -> int:
         _paused_until.pop(url, None)
         sent += 1
     return sent
+
+
+# --- Failed rows: shown to the people who can act on them, with a retry ---------------------------------
+
+#: What each task does, in the school's words, for the page that lists failed ones.
+TASK_LABELS = {
+    "targets.tasks.recompute_school": "Recalculate progress for the whole school",
+    "targets.tasks.recompute_pupils": "Recalculate progress for some pupils",
+    "targets.tasks.recompute_schools": "Recalculate progress for a batch of schools",
+    "targets.tasks.recompute_all": "Nightly progress recalculation",
+    "targets.tasks.weekly_digest": "Weekly email of pupils off trajectory",
+    "partnership.tasks.generate_reports": "Write reports to parents",
+    "schoolpl.tasks.ping": "Connection check",
+    "schoolpl.tasks.publish_outbox": "Send waiting background tasks",
+}
+
+
+def task_label(task_name: str) -> str:
+    return TASK_LABELS.get(task_name, task_name)
+
+
+def failed_for(school) -> QuerySet[OutboxMessage]:
+    """Failed rows about ``school`` (its id in the task's arguments); every failed row when ``school`` is None,
+    which only the operators may ask for — a row of no school, or of several, is theirs to deal with."""
+    rows = failed()
+    return rows if school is None else rows.filter(kwargs__school_id=school.pk)
+
+
+@transaction.atomic
+def outbox_retry(*, message: OutboxMessage, by) -> OutboxMessage:
+    """Put a failed row back in the queue: attempts start again from nought, and it is published after commit
+    (or by the sweeper, if the broker is still down). Logged with who asked."""
+    claimed = failed().filter(pk=message.pk).update(attempts=0, last_error="")
+    if not claimed:
+        raise ValidationError("This task is not waiting for a retry: it has been sent, or is still being tried.")
+    log.info(
+        "outbox: %s (user %s) retried message %s, %s %s, after %s failed attempts: %s",
+        getattr(by, "username", by), getattr(by, "pk", None), message.pk, message.task_name, message.kwargs,
+        message.attempts, message.last_error[:200],
+    )  # fmt: skip
+    transaction.on_commit(lambda: _publish_after_commit(message.pk), robust=True)
+    message.refresh_from_db()
+    return message

@@ -18,6 +18,7 @@ urlpatterns = [
     path("school/settings/", views.school_settings, name="school_settings"),
     path("school/calendar/", views.calendar, name="calendar"),
     path("school/calendar/windows/<int:pk>/toggle/", views.window_toggle, name="window_toggle"),
+    path("school/background-tasks/", views.outbox, name="outbox"),
     path("pupils/", include("pupils.urls")),
     path("assessment/", include("assessment.urls")),
     path("targets/", include("targets.urls")),

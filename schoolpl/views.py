@@ -209,3 +209,56 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- Background tasks that could not be sent (the outbox's failed rows), with Retry ---------------------
+
+
+def _outbox_page(request: HttpRequest, *, school) -> HttpResponse:
+    """``school`` None: an operator's view of every failed row, including those that belong to no school."""
+    from django.core.exceptions import ValidationError
+
+    from . import outbox as outbox_service
+
+    rows = outbox_service.failed_for(school)
+    if request.method == "POST":
+        message = get_object_for(rows, pk=request.POST.get("message"))
+        try:
+            outbox_service.outbox_retry(message=message, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"“{outbox_service.task_label(message.task_name)}” will be tried again.")
+        return redirect("outbox")
+    failed = list(rows.order_by("created_at")[:200])
+    for row in failed:
+        row.label = outbox_service.task_label(row.task_name)
+    waiting = outbox_service.pending()
+    if school is not None:
+        waiting = waiting.filter(kwargs__school_id=school.pk)
+    context = {
+        "failed": failed,
+        "waiting": waiting.count(),
+        "operator": school is None,
+        "max_attempts": outbox_service.MAX_ATTEMPTS,
+    }
+    return render(request, "schoolpl/outbox.html", context)
+
+
+@school_view(Cap.MANAGE_SCHOOL)
+def _school_outbox(request: HttpRequest) -> HttpResponse:
+    return _outbox_page(request, school=request.access.school)
+
+
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Failed background tasks with a Retry button: a school admin's own school's; an operator's, all."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if request.user.is_authenticated and request.user.is_staff:
+        return _outbox_page(request, school=None)
+    return _school_outbox(request)
+
+
+outbox.required_caps = _school_outbox.required_caps  # for the role × URL matrix, as school_view sets them
+outbox.portal = False
+outbox.school_view = True

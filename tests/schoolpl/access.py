@@ -16,6 +16,8 @@ EXPECTATIONS = {
     "school_settings": page({"admin"}),
     "calendar": page({"admin"}),
     "window_toggle": page({"admin"}, method="post", ok_status=302, kwargs=lambda w: {"pk": w["window"].pk}),
+    # Failed background tasks of the admin's own school (operators see all: tests/schoolpl/test_outbox_failed.py).
+    "outbox": page({"admin"}),
     "api-root": page(STAFF, anon_status=403),
     "api_schema": page(STAFF, anon_status=403),
 }
