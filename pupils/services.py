@@ -100,7 +100,10 @@ class IdentityConflict:
         return _describe(self.changes)
 
     def reason(self) -> str:
-        return "Identity corrected from a file, confirmed by the importer: " + "; ".join(self.described())
+        """The history row's change reason (at most 100 characters, the column's size); the row itself holds
+        the before and after of each field."""
+        text = "Identity correction confirmed at import: " + ", ".join(field_label(f).lower() for f in self.changes)
+        return text[:100]
 
 
 def conflict_key(row: int | None, upn: str, changes: Mapping[str, tuple[Any, Any]]) -> str:
