@@ -8,6 +8,8 @@ crossed rather than after the whole file is in memory:
    part (or the shared-strings part, which openpyxl loads whole) bigger than its cap, or a part that
    expands absurdly (a zip bomb) is refused. Python's zipfile never inflates a member beyond the size
    its directory declares (it stops there and fails the CRC check), so these declared sizes can be trusted.
+   Then each worksheet is inflated in 1 MB chunks (not parsed) to refuse one giant cell before the XML
+   parser would build it as a single string.
 2. :func:`iter_xlsx_rows` streams the first worksheet with read-only openpyxl (which parses with
    defusedxml, so entity bombs and external entities are refused too) and refuses a sheet whose declared
    dimension is over the row or column limit before reading a row.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = [
@@ -41,6 +44,7 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 100  # real worksheet XML compresses ~15:1; a bomb compresses 1,000:1
 _RATIO_FROM_BYTES = 1024 * 1024  # tiny parts may compress oddly without harm
 SHARED_STRINGS = "xl/sharedStrings.xml"
+_SCAN_CHUNK = 1024 * 1024  # a 1 MB stretch of a worksheet with fewer than two tags is one giant cell
 
 
 class SpreadsheetError(ValueError):
@@ -98,6 +102,24 @@ def check_xlsx_archive(data: bytes) -> None:
             f"The spreadsheet is too large to read safely: it unpacks to {_megabytes(total)} "
             f"(the limit is {_megabytes(MAX_TOTAL_BYTES)})."
         )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in infos:
+            if info.filename.startswith("xl/worksheets/") and info.file_size > _SCAN_CHUNK:
+                _check_no_giant_text(archive, info)
+
+
+def _check_no_giant_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a worksheet holding megabytes without a tag: one cell the parser would build whole in memory.
+    Inflating costs a fraction of parsing, and counting "<" in a chunk is a C loop."""
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(_SCAN_CHUNK):
+                if len(chunk) == _SCAN_CHUNK and chunk.count(b"<") < 2:
+                    raise SpreadsheetError(
+                        f"The spreadsheet is too large to read safely: {info.filename} holds a cell of megabytes."
+                    )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:  # damaged or exotic zips
+        raise SpreadsheetError(f"The spreadsheet could not be opened ({type(exc).__name__}).") from exc
 
 
 def iter_xlsx_rows(data: bytes, *, max_rows: int, max_columns: int) -> Iterator[tuple]:

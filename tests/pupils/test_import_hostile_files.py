@@ -4,6 +4,7 @@ are refused cleanly, quickly and without the memory a worker would die of."""
 from __future__ import annotations
 
 import io
+import random
 import resource
 import time
 import tracemalloc
@@ -68,6 +69,22 @@ def wide_xlsx(rows: int = 5000, columns: int = 2000) -> bytes:
         for number in range(1, rows + 1):
             part.write(b'<row r="%d">' % number + cells + b"</row>")
         part.write(b"</sheetData></worksheet>")
+
+    return _replace_parts({"xl/worksheets/sheet1.xml": write})
+
+
+@cache
+def giant_inline_cell_xlsx(megabytes: int = 120) -> bytes:
+    """One inline-string cell of 120 MB that compresses ~25:1 (each KB 64 random hex digits, then padding): under
+    the part-size and ratio caps, so only the scan for a giant cell refuses it."""
+    rng = random.Random(20)
+    rows_head = b'<row r="1">' + _inline("A1", "UPN") + b'</row><row r="2"><c r="A2" t="inlineStr"><is><t>'
+
+    def write(part):
+        part.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet {MAIN}><sheetData>'.encode() + rows_head)
+        for _ in range(megabytes):
+            part.write(b"".join(rng.randbytes(32).hex().encode() + b"A" * 960 for _ in range(1024)))
+        part.write(b"</t></is></c></row></sheetData></worksheet>")
 
     return _replace_parts({"xl/worksheets/sheet1.xml": write})
 
@@ -141,6 +158,15 @@ def test_one_100_mb_shared_string_is_refused_before_openpyxl_reads_it():
     assert len(data) < 1024 * 1024  # ~100 KB on disk, as reported
     message, seconds, megabytes = refusal(data, memory=True)
     assert "too large to read safely" in message
+    assert seconds < SECONDS and megabytes < MEGABYTES
+
+
+def test_one_giant_inline_cell_is_refused_before_the_parser_builds_it():
+    data = giant_inline_cell_xlsx()
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size < 200 * 1024 * 1024 and info.file_size < 100 * info.compress_size  # under both caps
+    message, seconds, megabytes = refusal(data, memory=True)
+    assert "holds a cell of megabytes" in message
     assert seconds < SECONDS and megabytes < MEGABYTES
 
 
