@@ -83,15 +83,39 @@ def suppress(
         for i in (*line.parts, line.total):
             by_cell.setdefault(i, []).append(line)
     given_up: set[int] = set()
-    while True:
-        exposed = [i for i in _determined(values, kind, threshold, lines) if i not in given_up]
-        if not exposed:
-            return kind
-        choice = _next_to_hide(exposed[0], values, kind, by_cell, set(exposed), fixed)
-        if choice is None:
-            given_up.add(exposed[0])
-        else:
-            kind[choice] = SECONDARY
+    for component in _components(lines):  # lines sharing no count are protected apart: much cheaper
+        cells = np.unique([i for line in component for i in (*line.parts, line.total)])
+        while True:
+            found = _determined(values, kind, threshold, component, cells)
+            exposed = [i for i in found if i not in given_up]
+            if not exposed:
+                break
+            choice = _next_to_hide(exposed[0], values, kind, by_cell, set(exposed), fixed)
+            if choice is None:
+                given_up.add(exposed[0])
+            else:
+                kind[choice] = SECONDARY
+    return kind
+
+
+def _components(lines: list[Line]) -> list[list[Line]]:
+    """The lines grouped by the counts they share (connected components)."""
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for line in lines:
+        first = root(line.total)
+        for i in line.parts:
+            parent[root(i)] = first
+    groups: dict[int, list[Line]] = {}
+    for line in lines:
+        groups.setdefault(root(line.total), []).append(line)
+    return list(groups.values())
 
 
 def _next_to_hide(cell: int, values, kind, by_cell: dict, exposed: set[int], fixed: set[int]) -> int | None:
@@ -119,10 +143,10 @@ def _next_to_hide(cell: int, values, kind, by_cell: dict, exposed: set[int], fix
     return None
 
 
-def _determined(values, kind, threshold: int, lines: list[Line]) -> list[int]:
-    """Hidden positions whose count a reader can work out from what is shown: by bounds propagated along
-    the lines, or by the lines' equations alone."""
-    hidden = np.flatnonzero(kind != SHOWN)
+def _determined(values, kind, threshold: int, lines: list[Line], cells: np.ndarray) -> list[int]:
+    """Hidden positions among ``cells`` (those of ``lines``) whose count a reader can work out from what is
+    shown: by bounds propagated along the lines, or by the lines' equations alone."""
+    hidden = cells[kind[cells] != SHOWN]
     if not len(hidden):
         return []
     lo, hi = _bounds(values, kind, threshold, lines)

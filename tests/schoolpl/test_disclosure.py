@@ -135,3 +135,25 @@ def test_shares_of_small_parts_or_small_rests_are_hidden():
     assert disclosure.share_hidden(98, 100, 5)
     assert disclosure.share_hidden(3, 3, 5)
     assert not disclosure.share_hidden(50, 100, 5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first=tables, second=tables, threshold=st.integers(2, 6))
+def test_tables_that_share_no_count_are_protected_as_each_alone(first, second, threshold):
+    a, b = with_margins(first), with_margins(second)
+    lines_a = table_lines(a.shape, total_rows=[a.shape[0] - 1], total_columns=[0])
+    lines_b = table_lines(b.shape, total_rows=[b.shape[0] - 1], total_columns=[0])
+    offset = a.size
+    shifted = [Line(tuple(i + offset for i in line.parts), line.total + offset) for line in lines_b]
+    values = np.concatenate([a.to_numpy().ravel(), b.to_numpy().ravel()])
+    together = suppress(values, threshold, lines_a + shifted)
+    alone = np.concatenate(
+        [suppress(a.to_numpy().ravel(), threshold, lines_a), suppress(b.to_numpy().ravel(), threshold, lines_b)]
+    )
+    assert together.tolist() == alone.tolist()
+
+
+def test_a_group_and_the_rest_of_a_known_whole_hide_together():
+    # 3 looked-after pupils of 200: the rest (197) would give the 3 away against the 200 known from other rows.
+    kinds = suppress([3, 197, 200], 5, [Line((0, 1), 2)], fixed=[2])
+    assert kinds.tolist() == [PRIMARY, SECONDARY, SHOWN]
