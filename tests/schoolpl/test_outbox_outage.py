@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import socket
+import statistics
 import time
 
 import pytest
@@ -17,8 +18,22 @@ from schoolpl.outbox import enqueue, publish_pending
 from tests.assessment.conftest import group, previous_window, pupils, reading, subjects, window, year  # noqa: F401
 from tests.celery_support import DEAD_REDIS_URL, TEST_REDIS_URL, queue_key, redis_client
 
-# Each save must finish within the budget's "Redis stopped: each < 200 ms"; a normal save takes ~50 ms.
+# The budget (DESIGN §7): with Redis stopped each save < 200 ms, where a normal save takes ~50 ms on an idle
+# machine. This machine is shared, so the test measures normal saves in the same run and allows a save with
+# Redis down the budget's 150 ms over them (on an idle machine: under 200 ms). Before the fix: 2,000 ms more.
 SAVE_BUDGET = 0.2
+NORMAL_SAVE = 0.05
+ALLOWANCE = SAVE_BUDGET - NORMAL_SAVE
+
+
+def ms(timings) -> list[str]:
+    return [f"{t * 1000:.0f} ms" for t in timings]
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 @pytest.fixture(autouse=True)
@@ -45,18 +60,19 @@ def test_grid_saves_stay_fast_while_redis_is_down_and_the_sweeper_sends_them_onc
 ):
     client = client_as(teacher, school)
     url = cell_url(group, window, reading)
-    # One save while Redis is up pays the one-off costs (templates, imports, the first connection).
-    assert client.post(url, {"pupil": pupils[-1].pk, "grade": "2a", "version": 0}).status_code == 200
-    real_broker(DEAD_REDIS_URL)
-    timings = []
-    saves = [(pupil, "3c", 0) for pupil in pupils[:-1]] + [(pupils[0], "3b", 1), (pupils[-1], "3a", 1)]
-    for pupil, grade, version in saves:
-        start = time.perf_counter()
+
+    def save(pupil, grade, version):
         response = client.post(url, {"pupil": pupil.pk, "grade": grade, "version": version})
-        timings.append(time.perf_counter() - start)
         assert response.status_code == 200
         assert "Saved" in response.content.decode()
-    assert max(timings) < SAVE_BUDGET, [f"{t * 1000:.0f} ms" for t in timings]
+
+    save(pupils[0], "2a", 0)  # pays the one-off costs (templates, imports, the first connection)
+    normal = [timed(lambda p=p: save(p, "2a", 0)) for p in pupils[1:]]  # Redis up
+    real_broker(DEAD_REDIS_URL)
+    saves = [(p, "3c", 1) for p in pupils] + [(pupils[0], "3b", 2), (pupils[1], "3a", 2)]
+    down = [timed(lambda args=args: save(*args)) for args in saves]  # the first pays the failed connection
+    reference = statistics.median(normal)
+    assert max(down) < reference + ALLOWANCE, f"Redis down: {ms(down)}; Redis up: {ms(normal)}"
 
     waiting = OutboxMessage.objects.filter(task_name="targets.tasks.recompute_pupils", published_at__isnull=True)
     assert waiting.count() == len(pupils)  # one per pupil: a second save of a pupil reused its message
@@ -73,13 +89,13 @@ def test_after_one_failure_inline_publishing_pauses_and_leaves_rows_to_the_sweep
     with transaction.atomic():
         first = enqueue("schoolpl.tasks.ping", token="first")
     first.refresh_from_db()
-    assert (first.published_at, first.attempts) == (None, 1)  # tried once after commit, and failed
-    assert first.last_error
+    assert first.published_at is None  # tried once after commit, and failed
+    assert "connecting" in first.last_error
 
     with transaction.atomic():
         second = enqueue("schoolpl.tasks.ping", token="second")
     second.refresh_from_db()
-    assert (second.published_at, second.attempts) == (None, 0)  # not even tried: the broker is known down
+    assert (second.published_at, second.last_error) == (None, "")  # not even tried: the broker is known down
 
     # The sweeper ignores the pause: it is the one that finds out the broker is back.
     real_broker(TEST_REDIS_URL)
@@ -110,15 +126,44 @@ def test_a_broker_that_accepts_but_never_answers_costs_one_save_under_the_budget
     hung = socket.socket()
     hung.bind(("127.0.0.1", 0))
     hung.listen(16)
+
+    def save(token):
+        with transaction.atomic():
+            enqueue("schoolpl.tasks.ping", token=token)
+
+    save("warm-up")  # Redis up: pays the one-off costs (imports, the first connection)
+    normal = [timed(lambda t=t: save(t)) for t in ("n1", "n2", "n3")]
     try:
         real_broker(f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
-        timings = []
-        for token in ("a", "b", "c"):
-            start = time.perf_counter()
-            with transaction.atomic():
-                enqueue("schoolpl.tasks.ping", token=token)
-            timings.append(time.perf_counter() - start)
+        down = [timed(lambda t=t: save(t)) for t in ("a", "b", "c")]  # the first waits INLINE_TIMEOUT
     finally:
         hung.close()
-    assert max(timings) < SAVE_BUDGET, [f"{t * 1000:.0f} ms" for t in timings]
+    assert max(down) < statistics.median(normal) + ALLOWANCE, f"Redis hung: {ms(down)}; Redis up: {ms(normal)}"
     assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 3
+    assert outbox.INLINE_TIMEOUT <= 0.1  # the most a first save with Redis hung may wait for it
+
+
+def test_a_long_outage_does_not_use_up_a_rows_attempts(transactional_db, real_broker, monkeypatch):
+    """Attempts count failures of the message itself; a broker that is down is the sweeper's to wait out, so
+    work queued before a long outage is sent when Redis returns instead of waiting for someone to press Retry."""
+    monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 2)
+    real_broker(DEAD_REDIS_URL)
+    with transaction.atomic():
+        message = enqueue("schoolpl.tasks.ping", token="outage")
+    for _ in range(3):  # three sweeps while Redis is down
+        publish_pending()
+    message.refresh_from_db()
+    assert (message.published_at, message.attempts) == (None, 0)
+    assert "connecting" in message.last_error
+    real_broker(TEST_REDIS_URL)
+    assert publish_pending() == 1
+
+
+def test_a_message_that_cannot_be_sent_for_its_own_sake_fails_after_the_attempt_limit(db, monkeypatch):
+    monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 2)
+    message = OutboxMessage.objects.create(task_name="schoolpl.tasks.no_such_task", kwargs={})
+    for _ in range(3):
+        publish_pending()
+    message.refresh_from_db()
+    assert (message.published_at, message.attempts) == (None, 2)
+    assert message.pk in set(outbox.failed().values_list("pk", flat=True))
