@@ -15,6 +15,7 @@ from rest_framework import serializers, viewsets
 from schoolpl.access import sees_fsm
 from schoolpl.roles import Cap
 
+from . import codes
 from .models import GroupMembership, Pupil, TeachingGroup
 
 READ_CAPS = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
@@ -23,6 +24,10 @@ READ_CAPS = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
 class PupilSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True)
     archived = serializers.BooleanField(source="is_archived", read_only=True)
+    # Blank when no need or ethnicity is recorded: declared so the schema's enums allow "" (a read-only model
+    # field loses allow_blank, and the schema then promised a value the API does not always send).
+    primary_need = serializers.ChoiceField(choices=codes.PRIMARY_NEED, allow_blank=True, read_only=True)
+    ethnicity = serializers.ChoiceField(choices=codes.ETHNICITY, allow_blank=True, read_only=True)
 
     class Meta:
         model = Pupil

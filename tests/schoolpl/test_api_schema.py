@@ -28,3 +28,14 @@ def test_api_schema_documents_every_api(client, school_admin, school):
 
 def test_api_schema_needs_a_signed_in_user(client):
     assert client.get(reverse("api_schema")).status_code == 403
+
+
+def test_api_schema_allows_the_blank_primary_need_and_ethnicity_the_api_returns(client, school_admin, school):
+    sign_in(client, school_admin, school)
+    schema = client.get(reverse("api_schema") + "?format=json").json()
+    pupil = schema["components"]["schemas"]["PupilWithLowIncome"]["properties"]
+    for field in ("primary_need", "ethnicity"):
+        allowed = set()
+        for option in pupil[field].get("oneOf", pupil[field].get("allOf", [])):
+            allowed |= set(schema["components"]["schemas"][option["$ref"].rsplit("/", 1)[1]]["enum"])
+        assert "" in allowed, field
