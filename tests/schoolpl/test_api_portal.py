@@ -25,3 +25,13 @@ def test_portal_accounts_are_refused_by_the_staff_api(client, school, role, url)
 def test_staff_still_reach_the_api_root_scales_and_schema(client, teacher, school, url):
     sign_in(client, teacher, school)
     assert client.get(url).status_code == 200
+
+
+def test_staff_get_405_for_a_method_an_endpoint_lacks_and_portal_accounts_still_403(client, teacher, school):
+    sign_in(client, teacher, school)
+    assert client.post("/api/v1/scales/", {}).status_code == 405
+    assert client.delete("/api/v1/pupils/1/").status_code == 405
+    parent = UserFactory(username="portal_parent_405")
+    MembershipFactory(user=parent, school=school, role="parent")
+    sign_in(client, parent, school)
+    assert client.post("/api/v1/scales/", {}).status_code == 403
