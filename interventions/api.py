@@ -169,23 +169,19 @@ class NeedsAssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
     @transaction.atomic
     def perform_create(self, serializer):
         data = serializer.validated_data
-        from django.core.exceptions import ValidationError
-
-        try:
-            serializer.instance = services.score_card_create(
-                school=self.request.access.school,
-                pupil=data["pupil"],
-                taken_on=data["taken_on"],
-                referred=data.get("referred", False),
-                notes=data.get("notes", ""),
-                ratings={
-                    r["characteristic"].pk: (r.get("professional"), r.get("pupil_view"), r.get("parent_view"))
-                    for r in data["ratings"]
-                },
-                by=self.request.user,
-            )
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
+        # A service ValidationError becomes a 400 in schoolpl.api.exception_handler, as everywhere in the API.
+        serializer.instance = services.score_card_create(
+            school=self.request.access.school,
+            pupil=data["pupil"],
+            taken_on=data["taken_on"],
+            referred=data.get("referred", False),
+            notes=data.get("notes", ""),
+            ratings={
+                r["characteristic"].pk: (r.get("professional"), r.get("pupil_view"), r.get("parent_view"))
+                for r in data["ratings"]
+            },
+            by=self.request.user,
+        )
 
 
 def register(router) -> None:

@@ -4,7 +4,6 @@ the colleague's value)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -82,17 +81,14 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        try:
-            review = services.review_create(
-                school=self.request._request.access.school,
-                title=data["title"],
-                academic_year_label=data["academic_year_label"],
-                phase_dates=tuple(data.get(f"phase_{p}_date") for p in PHASES),
-                by=self.request.user,
-            )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        serializer.instance = review
+        # A service ValidationError becomes a 400 in schoolpl.api.exception_handler, as everywhere in the API.
+        serializer.instance = services.review_create(
+            school=self.request._request.access.school,
+            title=data["title"],
+            academic_year_label=data["academic_year_label"],
+            phase_dates=tuple(data.get(f"phase_{p}_date") for p in PHASES),
+            by=self.request.user,
+        )
 
     @action(detail=True, methods=["post"], serializer_class=AnnexRateSerializer)
     def rate(self, request, pk=None):
@@ -100,21 +96,16 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         incoming = AnnexRateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        try:
-            result = services.rating_save(
-                review=review,
-                item=data["item"],
-                phase=int(data["phase"]),
-                rating=data.get("rating"),
-                notes=data["notes"],
-                evidence_links=data["evidence_links"],
-                expected_version=data["version"],
-                by=request.user,
-            )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from None
+        result = services.rating_save(
+            review=review,
+            item=data["item"],
+            phase=int(data["phase"]),
+            rating=data.get("rating"),
+            notes=data["notes"],
+            evidence_links=data["evidence_links"],
+            expected_version=data["version"],
+            by=request.user,
+        )
         body = AnnexRatingSerializer(result.rating).data
         if result.conflict:
             return Response(

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from conftest import sign_in
 from interventions.models import Programme
-from tests.interventions.factories import ProgrammeFactory
+from tests.interventions.factories import CharacteristicFactory, ProgrammeFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,12 @@ def test_any_service_validation_error_in_the_api_is_a_400_with_its_messages(kind
     response = _RaisesServiceErrors.as_view()(request)
     assert response.status_code == 400
     assert response.data == body
+
+
+def test_a_score_card_rating_another_schools_characteristic_is_a_400(api, school, other_school):
+    pupil = PupilFactory(school=school)
+    theirs = CharacteristicFactory(school=other_school)
+    body = {"pupil": pupil.pk, "taken_on": "2026-01-10", "ratings": [{"characteristic": theirs.pk, "professional": 3}]}
+    response = api.post("/api/v1/needs-assessments/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"]
