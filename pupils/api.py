@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from schoolpl.access import sees_fsm
+from schoolpl.api import IdFilter
 from schoolpl.roles import Cap
 
 from . import codes
@@ -70,7 +71,7 @@ class PupilWithLowIncomeSerializer(PupilSerializer):
 
 
 class PupilApiFilter(django_filters.FilterSet):
-    group = django_filters.NumberFilter(label="Teaching group id (current members)", method="filter_group")
+    group = IdFilter(label="Teaching group id (current members)", method="filter_group")
     archived = django_filters.BooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
 
     class Meta:

@@ -8,6 +8,8 @@ EXCEPTION_HANDLER) turns every one of them into a 400 with field messages, as a 
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
@@ -24,6 +26,18 @@ def build_router() -> DefaultRouter:
     for module in app_modules("api"):
         module.register(router)
     return router
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An object id in a filter: a whole number in the range of an id column. A fraction or an out-of-range
+    number is a 400 from the filter form, never a database error (SQLite cannot even bind it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 def exception_handler(exc, context):

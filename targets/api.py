@@ -8,6 +8,7 @@ import django_filters
 from rest_framework import serializers, viewsets
 
 from pupils.models import Pupil, TeachingGroup
+from schoolpl.api import IdFilter
 from schoolpl.roles import Cap
 
 from .models import ProgressStatus, PupilTarget
@@ -50,10 +51,10 @@ class PupilTargetViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ProgressFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ProgressStatus.Status.choices)
-    subject = django_filters.NumberFilter(field_name="subject_id")
-    window = django_filters.NumberFilter(field_name="window_id")
+    subject = IdFilter(field_name="subject_id")
+    window = IdFilter(field_name="window_id")
     latest = django_filters.BooleanFilter(field_name="is_latest")
-    group = django_filters.NumberFilter(method="in_group", label="Teaching group id (current members)")
+    group = IdFilter(method="in_group", label="Teaching group id (current members)")
 
     class Meta:
         model = ProgressStatus

@@ -93,3 +93,19 @@ def test_a_score_card_rating_another_schools_characteristic_is_a_400(api, school
     response = api.post("/api/v1/needs-assessments/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["non_field_errors"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/pupils/?group=-1.022955041007486e%2B112",  # found by the fuzz test: a 500 on SQLite
+        "/api/v1/pupils/?group=99999999999999999999999",
+        "/api/v1/progress/?subject=1.5",
+        "/api/v1/progress/?group=99999999999999999999999",
+        "/api/v1/progress/?window=-3",
+    ],
+)
+def test_a_filter_id_that_is_not_a_whole_number_in_range_is_a_400(api, url):
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response.json()
