@@ -230,6 +230,12 @@ class Scale:
             )
         return self.grades[index].label
 
+    def step_at_or_below(self, points: float) -> Grade:
+        """The grade a target of ``points`` lands on: the step at or below them (27.12 -> 4b = 27).
+        Points below the lowest grade land on the lowest grade. Raises ValueError for NaN."""
+        index = bisect.bisect_right(self._points, self._checked(points) + _TOLERANCE) - 1
+        return self.grades[max(index, 0)]
+
     def nearest(self, points: float) -> Grade:
         """The grade whose points are nearest; a tie goes to the lower grade."""
         index = bisect.bisect_left(self._points, self._checked(points))

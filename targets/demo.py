@@ -68,8 +68,12 @@ def build(ctx: DemoContext) -> None:
     )
     teacher = ctx.users["teacher"]
     klass = TeachingGroup.objects.filter(school=school, name="6B", subject="english").first()
-    if klass is None:
-        ctx.say(f"  targets: {proposed.created} numeric targets; no class 6B for the curricular chain")
+    if klass is None:  # a small demo: no chain, but its progress statuses all the same
+        result = services.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
+        ctx.say(
+            f"  targets: {proposed.created} numeric targets; no class 6B for the curricular chain; "
+            f"{result.rows} progress statuses"
+        )
         return
     class_target = services.curricular_target_derive(
         parent=year6, level="class", term="medium", text="6B: explain a character's motives with evidence.",

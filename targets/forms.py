@@ -38,10 +38,10 @@ class TargetSettingsForm(forms.ModelForm):
             "stretch_points": "Stretch (points)",
             "percentile": "Percentile of similar pupils",
             "min_history": "Fewest past pupils for a percentile estimate",
-            "ahead_by": "Ahead when this many points above the line",
-            "behind_by": "Behind when more than this many points below",
-            "well_behind_by": "Well behind when more than this many points below",
-            "stuck_windows": "Stuck: no progress over this many windows",
+            "ahead_by": "Ahead when this many points or more above the expected line",
+            "behind_by": "Behind when this many points or more below the expected line (2 = one sub-level)",
+            "well_behind_by": "Well behind when this many points or more below the expected line (4 = two sub-levels)",
+            "stuck_windows": "Stuck: no gain over this many consecutive windows (3 = a school year of terms)",
         }
 
     def __init__(self, *args, **kwargs):
@@ -53,9 +53,9 @@ class TargetSettingsForm(forms.ModelForm):
         try:
             trajectory.Thresholds(
                 ahead_by=data.get("ahead_by", 2.0),
-                behind_by=data.get("behind_by", 1.0),
+                behind_by=data.get("behind_by", 2.0),
                 well_behind_by=data.get("well_behind_by", 4.0),
-                stuck_windows=data.get("stuck_windows", 2),
+                stuck_windows=data.get("stuck_windows", 3),
             )
         except (ValueError, TypeError) as exc:
             raise forms.ValidationError(str(exc)) from exc

@@ -29,9 +29,11 @@ class TargetSettings(models.Model):
     )
     min_history = models.PositiveSmallIntegerField(default=10)
     ahead_by = models.FloatField(default=2.0)
-    behind_by = models.FloatField(default=1.0)
+    # Flag defaults (DESIGN §3): behind = one sub-level (2 points) or more below the expected line, well
+    # behind = two (4), stuck = no gain over three consecutive windows.
+    behind_by = models.FloatField(default=2.0)
     well_behind_by = models.FloatField(default=4.0)
-    stuck_windows = models.PositiveSmallIntegerField(default=2)
+    stuck_windows = models.PositiveSmallIntegerField(default=3)
 
     history = HistoricalRecords()
 

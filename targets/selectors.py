@@ -9,6 +9,7 @@ and tests) it is fetched through the cursor. Either way the caller gets the same
 from __future__ import annotations
 
 import io
+import math
 import time
 from collections.abc import Sequence
 
@@ -225,14 +226,44 @@ def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
     return qs
 
 
+def grade_label(points, scale) -> str:
+    """Points read as a grade of the scale ("4b"), the step at or below; the points where no grade fits."""
+    if points is None or (isinstance(points, float) and math.isnan(points)):
+        return ""
+    if scale is not None:
+        try:
+            return scale.label_for(float(points))
+        except ValueError:
+            pass
+    return f"{float(points):g}"
+
+
+def label_targets(targets, school_id: int) -> None:
+    """Give each PupilTarget (subject selected) ``target_grade``, ``baseline_grade`` and ``proposed_grade``
+    read on its subject's scale, for display. One query (the school's own scales)."""
+    from assessment.models import SchoolScale
+    from assessment.services import CellRefused, scale_for
+
+    own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school_id=school_id)}
+    for t in targets:
+        try:
+            scale = scale_for(t.subject, own)
+        except CellRefused:
+            scale = None
+        t.target_grade = grade_label(t.target_points, scale)
+        t.baseline_grade = grade_label(t.baseline_points, scale)
+        t.proposed_grade = grade_label(t.proposed_points, scale)
+
+
 def pupil_trajectories(pupil) -> list[dict]:
-    """For the pupil profile: per subject with a target, the expected line at every window, the actual
-    points, the target, and the status history. Four queries whatever the number of subjects."""
+    """For the pupil profile: per subject with a target, the expected-progress line at every window (the
+    line flags use: baseline + the school's expected rate), the actual points, the target, and the status
+    history. Five queries whatever the number of subjects (targets, windows, rate, judgements, statuses)."""
     from assessment.models import Judgement
     from schoolpl.models import AssessmentWindow
 
     from . import trajectory
-    from .models import ProgressStatus, PupilTarget
+    from .models import ProgressStatus, PupilTarget, TargetSettings
 
     targets = list(
         PupilTarget.objects.filter(pupil=pupil, status__in=["proposed", "active"])
@@ -242,6 +273,13 @@ def pupil_trajectories(pupil) -> list[dict]:
     if not targets:
         return []
     windows = list(AssessmentWindow.objects.filter(school_id=pupil.school_id).order_by("end_date", "start_date", "pk"))
+    rate = (
+        TargetSettings.objects.filter(school_id=pupil.school_id)
+        .values_list("expected_points_per_year", flat=True)
+        .first()
+    )
+    if rate is None:
+        rate = TargetSettings._meta.get_field("expected_points_per_year").default
     wframe = pd.DataFrame(
         {
             "window_id": [w.pk for w in windows],
@@ -263,8 +301,7 @@ def pupil_trajectories(pupil) -> list[dict]:
                 {
                     "baseline_points": target.baseline_points,
                     "baseline_date": target.baseline_date,
-                    "target_points": target.target_points,
-                    "target_date": target.target_date,
+                    "points_per_year": rate,
                 },
                 wframe,
             )
@@ -274,7 +311,8 @@ def pupil_trajectories(pupil) -> list[dict]:
         rows = []
         for window_id, expected in zip(line["window_id"], line["expected"], strict=True):
             points = actual.get((target.subject_id, int(window_id)))
-            rows.append({"window": name_of[int(window_id)], "expected": round(float(expected), 1), "actual": points})
+            line_at = None if np.isnan(expected) else round(float(expected), 1)  # no line before the baseline
+            rows.append({"window": name_of[int(window_id)], "expected": line_at, "actual": points})
         history = [
             {
                 "window": name_of.get(st.window_id, ""),
@@ -372,3 +410,38 @@ def shared_weaknesses(group, window, subject) -> list[dict]:
         if f in focuses
     ]
     return sorted(rows, key=lambda r: (-r["count"], r["focus"].order))
+
+
+def flag_rule_explained(settings_obj) -> dict:
+    """The school's flag rule in words, with a worked example computed from its settings on the NC scale
+    (baseline 2b in July 2022, judged in July 2026) — for the target settings page."""
+    import datetime as dt
+
+    from assessment.scales import NC_FULL
+
+    from . import trajectory
+
+    t = settings_obj.thresholds()
+    rate = float(settings_obj.expected_points_per_year)
+    start, end = dt.date(2022, 7, 1), dt.date(2026, 7, 1)
+    line = trajectory.expected_points(15.0, start, rate, end)
+    line_step = NC_FULL.step_at_or_below(line)
+
+    def example(points: float) -> dict:
+        gap = points - line
+        return {
+            "grade": NC_FULL.label_for(points),
+            "points": points,
+            "gap": gap,
+            "status": trajectory.LABELS[trajectory.gap_status(gap, t)],
+        }
+
+    behind = NC_FULL.step_at_or_below(line - t.behind_by).points
+    well = NC_FULL.step_at_or_below(line - t.well_behind_by).points
+    return {
+        "thresholds": t,
+        "rate": rate,
+        "line": line,
+        "line_grade": line_step.label,
+        "examples": [example(float(line_step.points)), example(float(behind)), example(float(well))],
+    }

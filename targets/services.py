@@ -160,6 +160,36 @@ def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFr
     return history[history["years"] >= 0.9]
 
 
+def _subject_scales(school, subject_ids) -> dict:
+    """subject id -> its scale (None where the school's own scale is missing)."""
+    from assessment.models import SchoolScale, Subject
+    from assessment.services import CellRefused, scale_for
+
+    own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school=school)}
+    out = {}
+    for subject in Subject.objects.filter(school=school, pk__in=list(subject_ids)):
+        try:
+            out[subject.pk] = scale_for(subject, own)
+        except CellRefused:
+            out[subject.pk] = None
+    return out
+
+
+def target_on_step(points: float, scale) -> float:
+    """A target lands on a step of the subject's scale: the step at or below (27.12 -> 27 = 4b)."""
+    if scale is None or not math.isfinite(points):
+        return points
+    return float(scale.step_at_or_below(points).points)
+
+
+def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school) -> np.ndarray:
+    scales_of = _subject_scales(school, pd.unique(subject_ids))
+    return np.array(
+        [target_on_step(float(p), scales_of.get(int(s))) for p, s in zip(points, subject_ids, strict=True)],
+        dtype=float,
+    )
+
+
 @dataclass
 class ProposalResult:
     created: int = 0
@@ -248,7 +278,7 @@ def target_propose(
     )
     grid["subject"] = grid["subject_id"]
     proposals = ambition.propose_targets(grid, policy, history)
-    grid["proposed_points"] = proposals["proposed_points"].to_numpy()
+    grid["proposed_points"] = _land_on_steps(proposals["proposed_points"].to_numpy(), grid["subject_id"], school)
     grid["basis"] = proposals["basis"].to_numpy()
 
     current = {
@@ -329,6 +359,9 @@ def target_adjust(
         raise ValidationError({"target_points": "Enter the target in points."})
     if float(target_points) < target.baseline_points:
         raise ValidationError({"target_points": "A target cannot be below the pupil's baseline."})
+    target_points = target_on_step(
+        float(target_points), _subject_scales(target.school, [target.subject_id]).get(target.subject_id)
+    )
     target_date = target_date or target.target_date
     if target_date <= target.baseline_date:
         raise ValidationError({"target_date": "The target date must be after the baseline date."})
@@ -586,9 +619,16 @@ def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thres
     if not known.all():  # cannot happen through the product (same school); never break the job over it
         log.warning("recompute: %d judgement(s) in windows of another school ignored", int((~known).sum()))
         judgements = judgements[known]
+    from pupils.models import Pupil
+
+    targets_table, pupils_table = PupilTarget._meta.db_table, Pupil._meta.db_table
+    # The flag line is the expected-progress line (baseline + the school's expected rate), not the target:
+    # target_points only says whether the pupil has met the target (never stuck then). start_date: the
+    # pupil's admission (no status for a window before it), else the baseline date.
     plans = read_binary_frame(
         f"SELECT school_id, pupil_id, subject_id AS subject, baseline_points, baseline_date, target_points, "  # noqa: S608
-        f"target_date FROM {PupilTarget._meta.db_table} "
+        f"COALESCE((SELECT p.admission_date FROM {pupils_table} p WHERE p.id = {targets_table}.pupil_id), "
+        f"baseline_date) AS start_date FROM {targets_table} "
         f"WHERE status IN ('proposed', 'active'){school_in}{where}",
         [*school_params, *params],
         {
@@ -598,9 +638,14 @@ def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thres
             "baseline_points": "float8",
             "baseline_date": "date",
             "target_points": "float8",
-            "target_date": "date",
+            "start_date": "date",
         },
     )
+    rates = dict(
+        TargetSettings.objects.filter(school_id__in=school_ids).values_list("school_id", "expected_points_per_year")
+    )
+    default_rate = TargetSettings._meta.get_field("expected_points_per_year").default
+    plans["points_per_year"] = plans["school_id"].map(lambda s: rates.get(int(s), default_rate)).astype(float)
     frame = trajectory.classify_frame(judgements, plans, windows, thresholds)
     pupil_ids_out = frame["pupil_id"].to_numpy(dtype=np.int64)
     school_of = pd.Series(plans["school_id"].to_numpy(), index=plans["pupil_id"].to_numpy())

@@ -1,27 +1,36 @@
-"""Trajectories: expected points on the line from baseline to target, and a status per judgement.
+"""Trajectories: the expected-progress line and a status per judgement.
 
 Pure arithmetic over numbers, dates and DataFrames: no Django, no ORM. Points are floats on an
 ordered scale (NC: sub-level = 2 points, level = 6; P-scales below 3); nothing here depends on
 which scale a subject uses. Dates may be ``datetime.date``, ``datetime64`` or anything
 ``pandas.to_datetime`` reads.
 
-The line
---------
-A plan runs from ``(baseline_date, baseline_points)`` to ``(target_date, target_points)``. The
-expected points at a date are the linear interpolation between the two, clamped to the baseline
-before the baseline date and to the target on and after the target date. A window is judged
-against the expected points at its ``end_date``.
+The line (the expected-progress line, NOT the target)
+------------------------------------------------------
+Flags compare a judgement with the pupil's **expected-progress line**: it starts at
+``(baseline_date, baseline_points)`` and rises at the school's expected rate
+(``points_per_year``, e.g. 3 = two whole levels over KS2's four years), i.e.
+``expected = baseline_points + points_per_year x days since baseline / 365.25``. The aspirational
+target (expected + stretch, or a percentile of similar pupils) is a separate line that targets
+use; it plays no part in the gap, and only stops a pupil who has met it from being "stuck".
+There is no line before the baseline: a window that ends before the baseline date (or before the
+pupil joined the school) is not classified at all. A window is judged against the line at its
+``end_date``.
 
 The rule (one judgement)
 ------------------------
-``gap = actual - expected``; ``t`` is the school's :class:`Thresholds`.
+``gap = actual - expected``; ``t`` is the school's :class:`Thresholds` (defaults in brackets).
 
-1. Gap status: **ahead** if ``gap >= t.ahead_by``; else **well behind** if
-   ``gap < -t.well_behind_by``; else **behind** if ``gap < -t.behind_by``; else **on track**.
-2. Stuck: the pupil has a judgement in this window *and* in the window exactly
-   ``t.stuck_windows`` windows earlier, counted in the global order of ALL windows (not just the
-   windows this pupil was judged in), and the points now are ``<=`` the points then. If that
-   earlier window has no judgement for the pupil there is not enough evidence: not stuck.
+1. Gap status: **ahead** if ``gap >= t.ahead_by`` (2); else **well behind** if
+   ``gap <= -t.well_behind_by`` (4: two sub-levels or more below the line); else **behind** if
+   ``gap <= -t.behind_by`` (2: one sub-level, one step of the NC scale, or more below); else
+   **on track**.
+2. Stuck: no gain over ``n = t.stuck_windows`` (3) consecutive windows, counted in the global
+   order of ALL windows (not just those this pupil was judged in): the pupil has a judgement in
+   this window *and* in the window ``n - 1`` windows earlier (the first of the ``n``), and the
+   points now are ``<=`` the points then. A flat series over two windows is not stuck; over three
+   it is. If that first window has no judgement for the pupil (or lies before the baseline) there
+   is not enough evidence: not stuck.
 3. A pupil whose ``actual >= target_points`` has met the target: the status is the gap status,
    never stuck.
 4. Otherwise the status is the MORE SEVERE of the gap status and, if stuck, ``stuck``.
@@ -33,10 +42,11 @@ Severity order: ahead < on track < behind < stuck < well behind. Every step abov
 Frames
 ------
 :func:`classify_frame` applies the rule to a whole school at once (sort + shifted numpy arrays, no
-Python loop per pupil). Rows are produced only where the pupil has a judgement in the window and a
-complete plan (no NaN in baseline/target points or dates). ``since_window_id`` is the first window
-of the current unbroken run of the same status among the pupil's own judged windows: a window with
-no judgement for the pupil neither breaks nor extends a run.
+Python loop per pupil). Rows are produced only where the pupil has a judgement in the window, a
+complete line (no NaN in baseline points, baseline date or rate) and the window ends on or after
+the baseline date and the pupil's start date. ``since_window_id`` is the first window of the
+current unbroken run of the same status among the pupil's own classified windows: a window with no
+judgement for the pupil neither breaks nor extends a run.
 """
 
 from __future__ import annotations
@@ -115,15 +125,18 @@ class Thresholds:
 
     - ``ahead_by``: ``actual >= expected + ahead_by`` is ahead (must be > 0, so a pupil exactly
       on the line is on track).
-    - ``behind_by``: ``actual < expected - behind_by`` is behind (>= 0).
-    - ``well_behind_by``: ``actual < expected - well_behind_by`` is well behind (> ``behind_by``).
-    - ``stuck_windows``: no progress since the window this many windows earlier is stuck (>= 1).
+    - ``behind_by``: ``actual <= expected - behind_by`` is behind (> 0, so a pupil exactly on
+      the line is on track; default 2 = one NC sub-level).
+    - ``well_behind_by``: ``actual <= expected - well_behind_by`` is well behind
+      (> ``behind_by``; default 4 = two sub-levels).
+    - ``stuck_windows``: no gain over this many consecutive windows is stuck (>= 2; default 3,
+      a school year of termly windows): see rule 2 in the module docstring.
     """
 
     ahead_by: float = 2.0
-    behind_by: float = 1.0
+    behind_by: float = 2.0
     well_behind_by: float = 4.0
-    stuck_windows: int = 2
+    stuck_windows: int = 3
 
     def __post_init__(self) -> None:
         for name in ("ahead_by", "behind_by", "well_behind_by"):
@@ -137,14 +150,16 @@ class Thresholds:
             object.__setattr__(self, name, float(value))
         if self.ahead_by == 0:
             raise ValueError("ahead_by must be greater than 0, or a pupil exactly on the line would be ahead")
+        if self.behind_by == 0:
+            raise ValueError("behind_by must be greater than 0, or a pupil exactly on the line would be behind")
         if self.well_behind_by <= self.behind_by:
             raise ValueError(
                 f"well_behind_by ({self.well_behind_by:g}) must be greater than behind_by "
                 f"({self.behind_by:g}): 'well behind' is further below the line than 'behind'"
             )
         sw = self.stuck_windows
-        if isinstance(sw, bool) or not isinstance(sw, (int, np.integer)) or sw < 1:
-            raise ValueError(f"stuck_windows must be a whole number of windows >= 1, got {sw!r}")
+        if isinstance(sw, bool) or not isinstance(sw, (int, np.integer)) or sw < 2:
+            raise ValueError(f"stuck_windows must be a whole number of windows >= 2, got {sw!r}")
         object.__setattr__(self, "stuck_windows", int(sw))
 
     @classmethod
@@ -204,40 +219,33 @@ def _days(value: Any) -> np.ndarray | float:
     return out.reshape(arr.shape)
 
 
-def _interpolate(b_pts, b_day, t_pts, t_day, at_day) -> np.ndarray:
-    """The line, on float arrays (days as floats). Clamped at both ends; if the target date is
-    not after the baseline date, the target applies from the target date and the baseline
-    before it."""
-    b_pts, b_day, t_pts, t_day, at_day = np.broadcast_arrays(
-        *(np.asarray(x, dtype=float) for x in (b_pts, b_day, t_pts, t_day, at_day))
+_DAYS_PER_YEAR = 365.25
+
+
+def _line(b_pts, b_day, rate, at_day) -> np.ndarray:
+    """The expected-progress line on float arrays (days as floats): NaN before the baseline date
+    (there is no line there) and wherever a value is missing."""
+    b_pts, b_day, rate, at_day = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (b_pts, b_day, rate, at_day))
     )
-    span = t_day - b_day
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(span > 0, (at_day - b_day) / span, np.where(at_day >= t_day, 1.0, 0.0))
-    frac = np.clip(frac, 0.0, 1.0)
-    # Exactly the target at frac == 1, and never past either end through rounding.
-    result = np.clip(b_pts + (t_pts - b_pts) * frac, np.minimum(b_pts, t_pts), np.maximum(b_pts, t_pts))
-    result = np.where(frac >= 1.0, t_pts, result)
-    # A missing value gives NaN rather than an accidental clamp to one end.
-    missing = np.isnan(b_pts) | np.isnan(t_pts) | np.isnan(b_day) | np.isnan(t_day) | np.isnan(at_day)
-    return np.where(missing, np.nan, result)
+    with np.errstate(invalid="ignore"):
+        # Rounded to a millionth of a point, so that a hand-computed line (27.0) compares exactly.
+        result = np.round(b_pts + rate * (at_day - b_day) / _DAYS_PER_YEAR, 6)
+        return np.where(at_day < b_day, np.nan, result)
 
 
-def expected_points(baseline_points, baseline_date, target_points, target_date, at_date):
-    """Expected points at ``at_date`` on the line from baseline to target.
-
-    Linear between the two dates, equal to ``baseline_points`` on or before ``baseline_date`` and
-    to ``target_points`` on or after ``target_date``. Any argument may be a scalar, a numpy array
-    or a pandas Series; they broadcast together. Returns a float for all-scalar input, a Series
-    (index of the first Series argument) if any argument is a Series, else an ndarray. Missing
-    values (NaN / NaT) give NaN.
+def expected_points(baseline_points, baseline_date, points_per_year, at_date):
+    """Expected points at ``at_date`` on the expected-progress line: ``baseline_points`` plus
+    ``points_per_year`` for every 365.25 days since ``baseline_date``; NaN before the baseline
+    date. Any argument may be a scalar, a numpy array or a pandas Series; they broadcast together.
+    Returns a float for all-scalar input, a Series (index of the first Series argument) if any
+    argument is a Series, else an ndarray. Missing values (NaN / NaT) give NaN.
     """
-    args = (baseline_points, baseline_date, target_points, target_date, at_date)
-    result = _interpolate(
+    args = (baseline_points, baseline_date, points_per_year, at_date)
+    result = _line(
         np.asarray(baseline_points, dtype=float),
         _days(baseline_date),
-        np.asarray(target_points, dtype=float),
-        _days(target_date),
+        np.asarray(points_per_year, dtype=float),
         _days(at_date),
     )
     for arg in args:
@@ -261,9 +269,9 @@ def gap_status(gap: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
     """Status from ``gap = actual - expected`` alone (rule step 1)."""
     if gap >= thresholds.ahead_by:
         return AHEAD
-    if gap < -thresholds.well_behind_by:
+    if gap <= -thresholds.well_behind_by:
         return WELL_BEHIND
-    if gap < -thresholds.behind_by:
+    if gap <= -thresholds.behind_by:
         return BEHIND
     return ON_TRACK
 
@@ -279,9 +287,9 @@ def classify(
 
     ``previous_points`` are the pupil's points in the windows immediately before this one,
     OLDEST FIRST, one entry per window in the global window order, with ``None``/NaN for a window
-    in which the pupil has no judgement. Only ``previous_points[-thresholds.stuck_windows]`` (the
-    window exactly ``stuck_windows`` windows back) is used; if the sequence is shorter, or that
-    entry is missing, the pupil is not stuck. ``target_points`` NaN means the target cannot be
+    in which the pupil has no judgement. Only ``previous_points[-(thresholds.stuck_windows - 1)]``
+    (the first of the last ``stuck_windows`` windows, this one included) is used; if the sequence
+    is shorter, or that entry is missing, the pupil is not stuck. ``target_points`` NaN means the target cannot be
     met (``classify_frame`` produces no rows for such plans).
     """
     if _is_missing(actual) or _is_missing(expected):
@@ -289,7 +297,7 @@ def classify(
     status = gap_status(actual - expected, thresholds)
     if not _is_missing(target_points) and actual >= target_points:
         return status  # target met: never stuck
-    k = thresholds.stuck_windows
+    k = thresholds.stuck_windows - 1  # the first of the last stuck_windows windows is k back
     if len(previous_points) >= k:
         then = previous_points[-k]
         if not _is_missing(then) and actual <= then:
@@ -355,21 +363,20 @@ def classify_frame(
       - ``judgements``: ``pupil_id, subject, window_id, points`` — the latest judgement per
         pupil x subject x window (a duplicate for a pupil x subject with a plan raises
         ValueError; NaN points count as no judgement; rows without a plan are ignored).
-      - ``plans``: ``pupil_id, subject, baseline_points, baseline_date, target_points,
-        target_date`` — one per pupil x subject (duplicates raise ValueError).
+      - ``plans``: ``pupil_id, subject, baseline_points, baseline_date, points_per_year`` (the
+        expected-progress line) and optionally ``target_points`` (the aspirational target: met,
+        never stuck; NaN = none) and ``start_date`` (the pupil joined the school: no status for a
+        window ending before it; NaT = no limit) — one per pupil x subject (duplicates raise).
       - ``windows``: ``window_id, end_date, ordinal`` — every assessment window; ``ordinal`` is
         the global order (need not be contiguous). A judgement in an unknown window raises.
 
-    Output, one row per judgement that has a complete plan, sorted by pupil_id, subject and
+    Output, one row per judgement that has a complete line and a window ending on or after the
+    baseline and start dates, sorted by pupil_id, subject and
     window order: ``pupil_id, subject, window_id, window_ordinal, expected, actual, status,
     since_window_id``. ``status`` is an ordered categorical (:data:`STATUS_DTYPE`).
     """
     _require(judgements, "judgements", ["pupil_id", "subject", "window_id", "points"])
-    _require(
-        plans,
-        "plans",
-        ["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"],
-    )
+    _require(plans, "plans", ["pupil_id", "subject", "baseline_points", "baseline_date", "points_per_year"])
     w = _window_table(windows)
 
     # (pupil, subject) -> an integer key whose order is the (pupil_id, subject) sort order, so
@@ -389,10 +396,19 @@ def classify_frame(
         return table
 
     b_pts_k = by_key(plans["baseline_points"].to_numpy(dtype=float, na_value=np.nan))
-    t_pts_k = by_key(plans["target_points"].to_numpy(dtype=float, na_value=np.nan))
+    rate_k = by_key(plans["points_per_year"].to_numpy(dtype=float, na_value=np.nan))
     b_day_k = by_key(_days(plans["baseline_date"]))
-    t_day_k = by_key(_days(plans["target_date"]))
-    complete_k = ~(np.isnan(b_pts_k) | np.isnan(t_pts_k) | np.isnan(b_day_k) | np.isnan(t_day_k))
+    t_pts_k = (
+        by_key(plans["target_points"].to_numpy(dtype=float, na_value=np.nan))
+        if "target_points" in plans.columns
+        else np.full(n_keys, np.nan)
+    )
+    # The first day a window may end and be classified: the baseline, or the start date if later.
+    from_day_k = b_day_k
+    if "start_date" in plans.columns:
+        start_k = by_key(_days(plans["start_date"]))
+        from_day_k = np.where(np.isnan(start_k), b_day_k, np.fmax(b_day_k, start_k))
+    complete_k = ~(np.isnan(b_pts_k) | np.isnan(rate_k) | np.isnan(b_day_k))
 
     rank = pd.Index(w["window_id"]).get_indexer(judgements["window_id"])  # w is sorted by ordinal
     if (rank < 0).any():
@@ -415,25 +431,26 @@ def classify_frame(
     if (combined[1:] == combined[:-1]).any():
         raise ValueError("judgements: one (latest) judgement per pupil_id x subject x window_id")
     key, rank, actual = key[order], rank[order], actual[order]
-    judged = ~np.isnan(actual)
+    # No status without a judgement, nor for a window that ends before the baseline / start date.
+    judged = ~np.isnan(actual) & (w["end_day"].to_numpy()[rank] >= from_day_k[key])
     key, rank, actual = key[judged], rank[judged], actual[judged]
     n = len(key)
     if n == 0:
         return _empty_output()
     t_pts = t_pts_k[key]
-    expected = _interpolate(b_pts_k[key], b_day_k[key], t_pts, t_day_k[key], w["end_day"].to_numpy()[rank])
+    expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], w["end_day"].to_numpy()[rank])
 
     # Gap status (step 1).
     gap = actual - expected
     t = thresholds
     code = np.full(n, _ON_TRACK, dtype=np.int8)
-    code[gap < -t.behind_by] = _BEHIND
-    code[gap < -t.well_behind_by] = _WELL_BEHIND
+    code[gap <= -t.behind_by] = _BEHIND
+    code[gap <= -t.well_behind_by] = _WELL_BEHIND
     code[gap >= t.ahead_by] = _AHEAD
 
-    # Stuck (step 2): the row for rank - k of the same plan, if present, is at most k rows back,
-    # because ranks are distinct within a plan and sorted.
-    k = t.stuck_windows
+    # Stuck (step 2): the first of the last stuck_windows windows is k = stuck_windows - 1 back; its
+    # row of the same plan, if present, is at most k rows back (ranks are distinct and sorted).
+    k = t.stuck_windows - 1
     stuck = np.zeros(n, dtype=bool)
     for back in range(1, k + 1):
         if back >= n:
@@ -443,7 +460,8 @@ def classify_frame(
         hit = (key[prev] == key[cur]) & (rank[prev] == rank[cur] - k)
         stuck[cur] |= hit & (actual[cur] <= actual[prev])
     # Target met (step 3) is never stuck; otherwise the more severe (step 4).
-    stuck &= ~(actual >= t_pts)
+    with np.errstate(invalid="ignore"):
+        stuck &= ~(actual >= t_pts)
     code = np.where(stuck, np.maximum(code, _STUCK), code).astype(np.int8)
 
     # since_window_id: start of the current run of the same status within a plan.
@@ -478,17 +496,16 @@ def latest_status(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def trajectory_points(plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
-    """Expected points at every window for one plan (the pupil profile chart).
+    """The expected-progress line at every window for one plan (the pupil profile chart).
 
-    ``plan_row`` has ``baseline_points, baseline_date, target_points, target_date``. Returns
-    ``window_id, ordinal, end_date, expected`` sorted by ordinal.
+    ``plan_row`` has ``baseline_points, baseline_date, points_per_year``. Returns
+    ``window_id, ordinal, end_date, expected`` sorted by ordinal (NaN before the baseline).
     """
     w = _window_table(windows)
-    expected = _interpolate(
+    expected = _line(
         np.asarray(plan_row["baseline_points"], dtype=float),
         _days(plan_row["baseline_date"]),
-        np.asarray(plan_row["target_points"], dtype=float),
-        _days(plan_row["target_date"]),
+        np.asarray(plan_row["points_per_year"], dtype=float),
         w["end_day"].to_numpy(dtype=float),
     )
     return pd.DataFrame(

@@ -84,11 +84,13 @@ def pupil_targets(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for t in curricular:
         t.review_form = ReviewForm(auto_id=f"id_review{t.pk}_%s")
+    trajectories = selectors.pupil_trajectories(pupil)
+    selectors.label_targets([*numeric, *(tr["target"] for tr in trajectories)], pupil.school_id)
     context = {
         "pupil": pupil,
         "numeric": numeric,
         "curricular": curricular,
-        "trajectories": selectors.pupil_trajectories(pupil),
+        "trajectories": trajectories,
         "can_edit": access.can(*EDIT),
     }
     return render(request, "targets/pupil_targets.html", context)
@@ -484,6 +486,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def target_settings(request: HttpRequest) -> HttpResponse:
     access = request.access
     instance = services.target_settings_for(access.school)
+    rule = selectors.flag_rule_explained(instance)  # the saved rule, before a form changes the instance
     form = TargetSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and "propose" in request.POST:
         result = services.target_propose(school=access.school, by=request.user)
@@ -503,4 +506,4 @@ def target_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Target settings saved; trajectories are being recomputed.")
             return redirect("targets:settings")
-    return render(request, "targets/settings.html", {"form": form})
+    return render(request, "targets/settings.html", {"form": form, "rule": rule})

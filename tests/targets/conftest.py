@@ -1,5 +1,6 @@
 """A small school with trajectories to compute: six termly windows, reading and maths, and pupils in
-Year 6 classes whose targets run from 15 points (2b) in July 2023 to 27 points (4b) in July 2026."""
+Year 6 classes whose targets run from 15 points (2b) in July 2023 to 27 points (4b) in July 2026, in a school
+that expects 4 points a year (so the expected-progress line, which flags use, meets the target in July 2026)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ def tracked(school, teacher, senco):
     """``windows``, ``reading``, ``maths``, ``english`` (taught by ``teacher``), ``maths_group`` (another
     teacher) and pupils ``steady`` (on the line), ``slipping`` (falls behind in the last window), ``flat``
     (no progress: stuck) — each with a reading target and judgements in all six windows."""
+    from targets.models import TargetSettings
     from tests.schoolpl.factories import MembershipFactory, UserFactory
 
+    TargetSettings.objects.update_or_create(school=school, defaults={"expected_points_per_year": 4.0})
     ws = windows(school)
     reading = SubjectFactory(school=school, code="reading", group_subject="english")
     maths = SubjectFactory(school=school, code="maths", name="Mathematics", group_subject="maths")
@@ -34,9 +37,9 @@ def tracked(school, teacher, senco):
     teach(english, teacher)
     teach(maths_group, maths_teacher)
     series = {
-        # expected at each window end ≈ 16.7, 17.8, 19.1, 20.7, 21.8, 23.1 (15 → 27 over three years)
+        # the expected line at each window end ≈ 16.7, 17.8, 19.1, 20.7, 21.8, 23.1 (15 + 4 a year)
         "steady": [17, 18, 19, 21, 22, 23],  # on track throughout
-        "slipping": [17, 18, 19, 20, 22, 21.5],  # on track, then behind in the last window
+        "slipping": [17, 18, 19, 20, 22, 21],  # on track, then behind (2.1 below) in the last window
         "flat": [17, 19, 19, 19, 19, 19],  # stuck from the fourth window, well behind in the last
     }
     pupils = {}

@@ -219,8 +219,8 @@ def test_a_batch_of_schools_gives_each_school_what_its_own_run_gives(school, oth
     from targets.services import progress_recompute_schools, target_settings_update
 
     _second_school(other_school)
-    # Schools in one batch keep their own settings: here no gap is "behind", and one flat window is stuck.
-    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=1)
+    # Schools in one batch keep their own settings: here no gap is "behind", and two flat windows are stuck.
+    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=2)
     results = progress_recompute_schools([other_school.pk, school.pk])
     assert [r.school_id for r in results] == sorted([school.pk, other_school.pk])
     batched = {s.pk: snapshot(s) for s in (school, other_school)}
@@ -359,7 +359,7 @@ def test_a_batch_notifies_each_schools_own_staff_in_one_pass(school, other_schoo
     from tests.schoolpl.factories import MembershipFactory, UserFactory
 
     other_pupil = _second_school(other_school)
-    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=1)
+    target_settings_update(school=other_school, behind_by=40, well_behind_by=50, stuck_windows=2)
     other_senco = UserFactory()
     MembershipFactory(user=other_senco, school=other_school, role="senco")
     last = tracked["windows"][5]
@@ -384,3 +384,78 @@ def test_a_batch_notifies_each_schools_own_staff_in_one_pass(school, other_schoo
     }
     assert not Notification.objects.filter(school=school, user=other_senco).exists()
     assert not Notification.objects.filter(school=other_school).exclude(user=other_senco).exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 14: flags against the expected-progress line, by hand
+# ------------------------------------------------------------------------------------------------
+
+
+def test_flags_use_the_expected_line_with_the_new_defaults(school):
+    """School rate 3 points a year; baseline 15 (2b) on 21 July 2024, target 29 (stretched, not the flag line).
+    The line: Summer 2024 (22 Jul) 15.01, Autumn 2024 (19 Dec) 16.24, Spring 2025 (31 Mar) 17.08,
+    Summer 2025 (22 Jul, 366 days) 15 + 3 × 366 / 365.25 = 18.006. Autumn 2023 and Spring 2024 end
+    before the baseline: no status at all."""
+    import datetime as dt
+
+    from targets.models import TargetSettings
+    from tests.targets.factories import PupilTargetFactory, SubjectFactory, windows
+
+    TargetSettings.objects.update_or_create(school=school, defaults={"expected_points_per_year": 3.0})
+    ws = windows(school)
+    reading = SubjectFactory(school=school, code="reading", group_subject="english")
+    series = {
+        "on_line": [13, 13, 15, 16, 17, 18],  # on track (18 vs 18.006)
+        "one_step": [13, 13, 15, 15, 16, 16],  # 2.006 below: behind
+        "two_steps": [13, 13, 15, 15, 15, 14],  # 4.006 below: well behind
+        "flat": [None, None, 15, 17, 17, 17],  # flat over two windows at Spring 2025, three at Summer 2025
+    }
+    pupils = {}
+    for name, points in series.items():
+        pupil = PupilFactory(school=school, legal_forename=name.title(), legal_surname="Pupil")
+        PupilTargetFactory(
+            pupil=pupil,
+            subject=reading,
+            baseline_points=15,
+            baseline_date=dt.date(2024, 7, 21),
+            target_points=29,
+            target_date=dt.date(2025, 7, 22),
+        )
+        for window, p in zip(ws, points, strict=True):
+            if p is not None:
+                JudgementFactory(pupil=pupil, subject=reading, window=window, points=p, grade="x")
+        pupils[name] = pupil
+    progress_recompute(school_id=school.pk)
+
+    def statuses(name):
+        return list(
+            ProgressStatus.objects.filter(pupil=pupils[name])
+            .order_by("window__end_date")
+            .values_list("window_id", "status")
+        )
+
+    pre = {ws[0].pk, ws[1].pk}
+    assert not ProgressStatus.objects.filter(window_id__in=pre).exists()  # before the baseline: no status
+    assert statuses("on_line") == [(w.pk, "on_track") for w in ws[2:]]
+    assert latest(pupils["on_line"], reading).expected == pytest.approx(18.006, abs=0.001)
+    assert latest(pupils["one_step"], reading).status == "behind"
+    assert latest(pupils["two_steps"], reading).status == "well_behind"
+    assert [s for _, s in statuses("flat")] == ["on_track", "on_track", "on_track", "stuck"]
+
+
+def test_a_4b_target_is_27_and_reads_4b(client, school, tracked, leader):
+    from django.urls import reverse
+
+    from conftest import sign_in
+    from targets import selectors
+    from targets.services import target_adjust
+
+    target = PupilTarget.objects.get(pupil=tracked["steady"])
+    target_adjust(target=target, target_points=27.12, by=leader)  # lands on the step at or below
+    target.refresh_from_db()
+    assert target.target_points == 27
+    selectors.label_targets([target], school.pk)
+    assert target.target_grade == "4b"
+    sign_in(client, leader, school)
+    page = client.get(reverse("targets:pupil", args=[tracked["steady"].pk])).content.decode()
+    assert "<strong>4b</strong>" in page and "27.1" not in page

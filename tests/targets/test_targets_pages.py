@@ -31,14 +31,15 @@ def test_proposals_use_the_policy_and_adjusting_keeps_the_proposal(school, track
     )
     assert result.created == 1
     target = PupilTarget.objects.get(pupil=newcomer)
-    # Baseline Dec 2023 → end of Year 6 (July 2029): 5.6 years × 3 points a year.
+    # Baseline Dec 2023 → end of Year 6 (July 2029): 5.6 years × 4 points a year (the fixture school's rate)
+    # = 37.3, which lands on the step at or below: 37 (6c).
     assert target.status == "proposed" and target.baseline_points == 15
-    assert target.proposed_points == target.target_points == pytest.approx(15 + 3 * 5.57, abs=0.05)
+    assert target.proposed_points == target.target_points == 37
     assert target.proposal_basis.startswith("expected progress")
-    services.target_adjust(target=target, target_points=36, by=leader)
+    services.target_adjust(target=target, target_points=36, by=leader)  # between 5a (35) and 6c (37)
     target.refresh_from_db()
-    assert (target.status, target.target_points) == ("active", 36)
-    assert target.proposed_points == pytest.approx(15 + 3 * 5.57, abs=0.05)  # the proposal is kept
+    assert (target.status, target.target_points) == ("active", 35)
+    assert target.proposed_points == 37  # the proposal is kept
     # Proposing again leaves an accepted target alone.
     assert services.target_propose(school=school, pupil_ids=[newcomer.pk]).skipped_active == 1
 
@@ -243,3 +244,16 @@ def test_evidence_gives_aggregates_only(school, tracked):
 
 def test_subject_factory_is_per_school(school, other_school):
     assert SubjectFactory(school=school).school_id != SubjectFactory(school=other_school).school_id
+
+
+def test_settings_page_explains_the_flag_rule_with_a_worked_example(client, school, leader):
+    from targets.models import TargetSettings
+
+    TargetSettings.objects.update_or_create(school=school, defaults={"expected_points_per_year": 3.0})
+    sign_in(client, leader, school)
+    page = " ".join(client.get(reverse("targets:settings")).content.decode().split())
+    assert "by July 2026 the line is 27 (4b)" in page
+    assert "Judged 4b (27): on the line → on track." in page
+    assert "Judged 4c (25): 2 points below → behind." in page
+    assert "Judged 3a (23): 4 points below → well behind." in page
+    assert "no gain over 3 consecutive assessment windows" in page

@@ -32,8 +32,9 @@ from targets.trajectory import (
     trajectory_points,
 )
 
-# One plan line used by the hand-worked cases: 15 -> 27 points over 400 days, so the windows
-# below sit at exactly 18, 21, 24, 27 and (clamped) 27 expected points.
+# One expected-progress line used by the hand-worked cases: 15 rising 12 points every 400 days, so
+# the windows below sit at exactly 18, 21, 24, 27 and 30 expected points (the line is not clamped at
+# the target: it is expected progress, not the target).
 D0 = dt.date(2020, 1, 1)
 
 
@@ -51,14 +52,18 @@ WINDOWS = pd.DataFrame(
 )
 
 
-def plan(pupil_id, subject="maths", baseline=15.0, target=27.0, start=0, end=400):
+def plan(pupil_id, subject="maths", baseline=15.0, target=27.0, start=0, end=400, rate=None):
+    """A plan whose expected-progress line reaches ``target`` at day ``end`` (rate in points a year),
+    unless ``rate`` is given; ``target_points`` is also the aspirational target (met: never stuck)."""
+    if rate is None:
+        rate = (target - baseline) * 365.25 / (end - start)
     return {
         "pupil_id": pupil_id,
         "subject": subject,
         "baseline_points": baseline,
         "baseline_date": day(start),
+        "points_per_year": rate,
         "target_points": target,
-        "target_date": day(end),
     }
 
 
@@ -102,7 +107,7 @@ def test_statuses_are_ordered_by_severity():
 
 def test_threshold_defaults():
     t = Thresholds()
-    assert (t.ahead_by, t.behind_by, t.well_behind_by, t.stuck_windows) == (2.0, 1.0, 4.0, 2)
+    assert (t.ahead_by, t.behind_by, t.well_behind_by, t.stuck_windows) == (2.0, 2.0, 4.0, 3)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +117,9 @@ def test_threshold_defaults():
         ({"behind_by": -0.5}, "behind_by must not be negative"),
         ({"well_behind_by": -3}, "well_behind_by must not be negative"),
         ({"ahead_by": 0}, "ahead_by must be greater than 0"),
-        ({"well_behind_by": 1.0}, r"well_behind_by \(1\) must be greater than behind_by \(1\)"),
+        ({"well_behind_by": 2.0}, r"well_behind_by \(2\) must be greater than behind_by \(2\)"),
+        ({"behind_by": 0}, "behind_by must be greater than 0"),
+        ({"stuck_windows": 1}, "stuck_windows must be a whole number of windows >= 2"),
         ({"behind_by": 5.0}, "must be greater than behind_by"),
         ({"stuck_windows": 0}, "stuck_windows must be a whole number"),
         ({"stuck_windows": 1.5}, "stuck_windows must be a whole number"),
@@ -157,35 +164,38 @@ def test_thresholds_from_mapping_rejects_bad_values(values, message):
 # --------------------------------------------------------------------------------------------
 
 
-def test_expected_points_on_the_line_and_clamped():
+RATE = 12 * 365.25 / 400  # points a year: 3 points every 100 days
+
+
+def test_expected_points_on_the_line_and_not_before_the_baseline():
     def e(at):
-        return expected_points(15.0, day(0), 27.0, day(400), at)
+        return expected_points(15.0, day(0), RATE, at)
 
     assert e(day(0)) == 15.0
     assert e(day(100)) == 18.0
     assert e(day(200)) == 21.0
     assert e(day(400)) == 27.0
-    assert e(day(-50)) == 15.0  # before the baseline: the baseline
-    assert e(day(800)) == 27.0  # after the target date: the target
+    assert math.isnan(e(day(-50)))  # before the baseline: no line
+    assert e(day(800)) == 39.0  # expected progress goes on past any target date
     assert isinstance(e(day(100)), float)
 
 
 def test_expected_points_accepts_datetime64_and_strings():
-    assert expected_points(15, np.datetime64("2020-01-01"), 27, "2021-02-04", np.datetime64(day(300))) == 24.0
+    assert expected_points(15, np.datetime64("2020-01-01"), RATE, np.datetime64(day(300))) == 24.0
+    assert expected_points(15, "2020-01-01", 3.0, "2024-01-01") == 27.0  # 1461 days = 4 years
 
 
 def test_expected_points_vectorised_on_arrays_and_series():
-    at = pd.Series(pd.to_datetime([day(-10), day(100), day(300), day(999)]), index=[7, 8, 9, 10])
-    result = expected_points(15.0, day(0), 27.0, day(400), at)
+    at = pd.Series(pd.to_datetime([day(-10), day(100), day(300), day(400)]), index=[7, 8, 9, 10])
+    result = expected_points(15.0, day(0), RATE, at)
     assert isinstance(result, pd.Series)
     assert list(result.index) == [7, 8, 9, 10]
-    assert result.tolist() == [15.0, 18.0, 24.0, 27.0]
+    assert result.tolist()[1:] == [18.0, 24.0, 27.0] and math.isnan(result.iloc[0])
 
     arr = expected_points(
         np.array([1.0, 15.0]),
         np.array([day(0), day(0)], dtype="datetime64[D]"),
-        np.array([2.0, 27.0]),
-        np.array([day(400), day(400)], dtype="datetime64[D]"),
+        np.array([RATE / 12, RATE]),
         np.array([day(200), day(100)], dtype="datetime64[D]"),
     )
     assert isinstance(arr, np.ndarray)
@@ -193,47 +203,39 @@ def test_expected_points_vectorised_on_arrays_and_series():
 
 
 def test_expected_points_missing_values_give_nan():
-    assert math.isnan(expected_points(15.0, None, 27.0, day(400), day(100)))
-    assert math.isnan(expected_points(math.nan, day(0), 27.0, day(400), day(100)))
-    assert math.isnan(expected_points(15.0, day(0), math.nan, day(400), day(900)))
-
-
-def test_expected_points_when_target_date_equals_baseline_date():
-    assert expected_points(15.0, day(10), 27.0, day(10), day(9)) == 15.0
-    assert expected_points(15.0, day(10), 27.0, day(10), day(10)) == 27.0
+    assert math.isnan(expected_points(15.0, None, RATE, day(100)))
+    assert math.isnan(expected_points(math.nan, day(0), RATE, day(100)))
+    assert math.isnan(expected_points(15.0, day(0), math.nan, day(900)))
 
 
 points_st = st.floats(min_value=-10, max_value=80, allow_nan=False)
 days_st = st.integers(min_value=-2000, max_value=4000)
 
 
-@given(b=points_st, t=points_st, start=days_st, length=st.integers(1, 3000), a1=days_st, a2=days_st)
-def test_expected_points_monotone_between_baseline_and_target(b, t, start, length, a1, a2):
-    a1, a2 = sorted((a1, a2))
-    e1 = expected_points(b, day(start), t, day(start + length), day(a1))
-    e2 = expected_points(b, day(start), t, day(start + length), day(a2))
-    assert min(b, t) <= e1 <= max(b, t)
-    if t >= b:
-        assert e1 <= e2
-    else:
-        assert e1 >= e2
-    assert expected_points(b, day(start), t, day(start + length), day(start)) == b
-    assert expected_points(b, day(start), t, day(start + length), day(start + length)) == t
+@given(b=points_st, rate=st.floats(min_value=0, max_value=10), start=days_st, a1=days_st, a2=days_st)
+def test_expected_points_rise_from_the_baseline_at_the_rate(b, rate, start, a1, a2):
+    a1, a2 = sorted((max(a1, start), max(a2, start)))
+    e1 = expected_points(b, day(start), rate, day(a1))
+    e2 = expected_points(b, day(start), rate, day(a2))
+    assert b - 1e-6 <= e1 <= e2 + 1e-6
+    assert expected_points(b, day(start), rate, day(start)) == pytest.approx(b, abs=1e-6)
 
 
 def test_trajectory_points_for_the_profile_chart():
     tp = trajectory_points(plan(1), WINDOWS)
     assert tp["window_id"].tolist() == ["w1", "w2", "w3", "w4", "w5"]
     assert tp["ordinal"].tolist() == [10, 20, 30, 40, 50]
-    assert tp["expected"].tolist() == [18.0, 21.0, 24.0, 27.0, 27.0]
+    assert tp["expected"].tolist() == [18.0, 21.0, 24.0, 27.0, 30.0]
     assert list(tp.columns) == ["window_id", "ordinal", "end_date", "expected"]
     assert trajectory_points(pd.Series(plan(2, baseline=1.0, target=2.0)), WINDOWS)["expected"].tolist() == [
         1.25,
         1.5,
         1.75,
         2.0,
-        2.0,
+        2.25,
     ]
+    late = trajectory_points(plan(3, start=150), WINDOWS)["expected"].tolist()
+    assert math.isnan(late[0])  # no line before the baseline
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,9 +250,10 @@ def test_trajectory_points_for_the_profile_chart():
         (1.99, ON_TRACK),
         (2.0, AHEAD),
         (-1.0, ON_TRACK),
-        (-1.01, BEHIND),
-        (-4.0, BEHIND),
-        (-4.01, WELL_BEHIND),
+        (-1.99, ON_TRACK),
+        (-2.0, BEHIND),
+        (-3.99, BEHIND),
+        (-4.0, WELL_BEHIND),
     ],
 )
 def test_gap_status_boundaries(gap, status):
@@ -258,20 +261,22 @@ def test_gap_status_boundaries(gap, status):
     assert classify(20.0 + gap, 20.0, [], 30.0) == status
 
 
-def test_classify_stuck_uses_the_window_exactly_stuck_windows_back():
-    # previous_points oldest first: [two windows back, one window back]
+def test_classify_stuck_uses_the_first_of_the_last_stuck_windows_windows():
+    # previous_points oldest first: [two windows back, one window back]; 3 windows with this one
     assert classify(21.0, 21.0, [21.0, 22.0], 27.0) == STUCK
     assert classify(21.0, 21.0, [20.0, 21.0], 27.0) == ON_TRACK  # progress since two windows back
     assert classify(21.0, 21.0, [None, 21.0], 27.0) == ON_TRACK  # insufficient evidence
     assert classify(21.0, 21.0, [math.nan, 21.0], 27.0) == ON_TRACK
-    assert classify(21.0, 21.0, [21.0], 27.0) == ON_TRACK  # only one window of history
-    assert classify(21.0, 21.0, [21.0, None, None], 27.0, Thresholds(stuck_windows=3)) == STUCK
+    assert classify(21.0, 21.0, [21.0], 27.0) == ON_TRACK  # only two windows: not stuck
+    assert classify(21.0, 21.0, [21.0, None, None], 27.0, Thresholds(stuck_windows=4)) == STUCK
+    assert classify(21.0, 21.0, [21.0], 27.0, Thresholds(stuck_windows=2)) == STUCK
 
 
 def test_classify_takes_the_more_severe_of_gap_and_stuck():
     assert classify(25.0, 21.0, [25.0, 25.0], 27.0) == STUCK  # ahead by gap, but stuck
-    assert classify(18.5, 21.0, [18.5, 18.5], 27.0) == STUCK  # behind < stuck
-    assert classify(16.0, 21.0, [16.0, 16.0], 27.0) == WELL_BEHIND  # well behind > stuck
+    assert classify(18.5, 21.0, [18.5, 18.5], 27.0) == STUCK  # on track by gap, but stuck
+    assert classify(19.0, 21.0, [19.0, 19.0], 27.0) == STUCK  # behind < stuck
+    assert classify(17.0, 21.0, [17.0, 17.0], 27.0) == WELL_BEHIND  # well behind > stuck
 
 
 def test_classify_target_met_is_never_stuck():
@@ -289,10 +294,10 @@ maybe_points = st.one_of(st.none(), st.floats(min_value=0, max_value=60, allow_n
 
 @st.composite
 def thresholds_st(draw):
-    behind = draw(st.floats(min_value=0, max_value=5))
+    behind = draw(st.floats(min_value=0.01, max_value=5))
     well = behind + draw(st.floats(min_value=0.01, max_value=6))
     ahead = draw(st.floats(min_value=0.01, max_value=6))
-    return Thresholds(ahead_by=ahead, behind_by=behind, well_behind_by=well, stuck_windows=draw(st.integers(1, 3)))
+    return Thresholds(ahead_by=ahead, behind_by=behind, well_behind_by=well, stuck_windows=draw(st.integers(2, 4)))
 
 
 @given(
@@ -351,26 +356,28 @@ def test_behind_well_behind_and_ahead():
         judgements_for(1, {"w1": 18.0, "w3": 22.0})  # -2 -> behind
         + judgements_for(2, {"w1": 18.0, "w3": 19.5})  # -4.5 -> well behind
         + judgements_for(3, {"w2": 23.0})  # +2 -> ahead
-        + judgements_for(4, {"w2": 17.0}),  # -4 exactly -> behind, not well behind
+        + judgements_for(4, {"w2": 17.0}),  # -4 exactly (two sub-levels) -> well behind
     )
     assert rows_of(out, 1)[-1] == ("w3", 24.0, 22.0, BEHIND, "w3")
     assert rows_of(out, 2)[-1] == ("w3", 24.0, 19.5, WELL_BEHIND, "w3")
     assert rows_of(out, 3) == [("w2", 21.0, 23.0, AHEAD, "w2")]
-    assert rows_of(out, 4) == [("w2", 21.0, 17.0, BEHIND, "w2")]
+    assert rows_of(out, 4) == [("w2", 21.0, 17.0, WELL_BEHIND, "w2")]
 
 
-def test_stuck_when_flat_over_two_windows():
+def test_stuck_when_flat_over_three_windows_not_two():
     out = run(
-        [plan(1), plan(2)],
+        [plan(1), plan(2), plan(3)],
         judgements_for(1, {"w1": 24.0, "w2": 24.0, "w3": 24.0})  # ahead, ahead, then flat: stuck
-        + judgements_for(2, {"w1": 20.0, "w2": 21.0, "w3": 20.0}),  # went back: behind by gap, stuck
+        + judgements_for(2, {"w1": 21.0, "w2": 22.0, "w3": 21.0})  # went back: behind by gap, stuck
+        + judgements_for(3, {"w2": 24.0, "w3": 24.0}),  # flat over two windows only: not stuck
     )
     assert rows_of(out, 1) == [
         ("w1", 18.0, 24.0, AHEAD, "w1"),
         ("w2", 21.0, 24.0, AHEAD, "w1"),
         ("w3", 24.0, 24.0, STUCK, "w3"),
     ]
-    assert rows_of(out, 2)[-1] == ("w3", 24.0, 20.0, STUCK, "w3")
+    assert rows_of(out, 2)[-1] == ("w3", 24.0, 21.0, STUCK, "w3")
+    assert rows_of(out, 3)[-1] == ("w3", 24.0, 24.0, ON_TRACK, "w3")  # ahead at w2, on the line at w3
 
 
 def test_well_behind_outranks_stuck():
@@ -390,8 +397,8 @@ def test_p_scale_pupil_small_points():
     )
     assert [r[3] for r in rows_of(out, 1)] == [ON_TRACK, ON_TRACK, ON_TRACK]
     assert rows_of(out, 1)[1][1] == 1.5
-    # -0.5 at w3 is behind (not < -0.5); and flat since w1: stuck is more severe than behind
-    assert [r[3] for r in rows_of(out, 2)] == [ON_TRACK, BEHIND, STUCK]
+    # -0.5 at w3 is well behind (at the threshold), which outranks stuck (flat since w1)
+    assert [r[3] for r in rows_of(out, 2)] == [ON_TRACK, BEHIND, WELL_BEHIND]
     assert rows_of(out, 3)[-1][3] == WELL_BEHIND  # -0.55
 
 
@@ -437,7 +444,7 @@ def test_since_window_id_follows_runs_of_the_same_status():
         ("w2", BEHIND, "w2"),
         ("w3", BEHIND, "w2"),
         ("w4", ON_TRACK, "w4"),
-        ("w5", ON_TRACK, "w4"),
+        ("w5", BEHIND, "w5"),  # the expected line goes on to 30 (it is not clamped at a target)
     ]
 
 
@@ -479,9 +486,7 @@ def test_empty_inputs_give_an_empty_frame_with_the_columns():
     assert out.empty
     assert "status" in out.columns and "since_window_id" in out.columns
     empty_j = pd.DataFrame(columns=["pupil_id", "subject", "window_id", "points"])
-    empty_p = pd.DataFrame(
-        columns=["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"]
-    )
+    empty_p = pd.DataFrame(columns=["pupil_id", "subject", "baseline_points", "baseline_date", "points_per_year"])
     assert classify_frame(empty_j, empty_p, WINDOWS).empty
 
 
@@ -565,8 +570,11 @@ def school(draw):
                         "subject": subject,
                         "baseline_points": draw(half_points),
                         "baseline_date": day(start),
-                        "target_points": draw(half_points) if draw(st.integers(0, 7)) else math.nan,
-                        "target_date": day(start + draw(st.integers(0, 800))),
+                        "points_per_year": draw(st.sampled_from([0.0, 1.5, 3.0, 3.6]))
+                        if draw(st.integers(0, 7))
+                        else math.nan,
+                        "target_points": draw(half_points) if draw(st.integers(0, 3)) else math.nan,
+                        "start_date": day(start + draw(st.integers(-50, 300))) if draw(st.booleans()) else pd.NaT,
                     }
                 )
             for window_id in windows["window_id"]:
@@ -577,7 +585,15 @@ def school(draw):
                     )
     plans_df = pd.DataFrame(
         plans,
-        columns=["pupil_id", "subject", "baseline_points", "baseline_date", "target_points", "target_date"],
+        columns=[
+            "pupil_id",
+            "subject",
+            "baseline_points",
+            "baseline_date",
+            "points_per_year",
+            "target_points",
+            "start_date",
+        ],
     )
     judgements_df = pd.DataFrame(judgements, columns=["pupil_id", "subject", "window_id", "points"])
     judgements_df = judgements_df.sample(frac=1, random_state=draw(st.integers(0, 1000)))
@@ -594,17 +610,22 @@ def reference(windows, plans, judgements, thresholds):
     }
     rows = []
     for p in plans.sort_values(["pupil_id", "subject"]).itertuples():
-        if math.isnan(p.target_points):
+        if math.isnan(p.points_per_year):
             continue
+        start = (
+            p.baseline_date if pd.isna(p.start_date) else max(pd.Timestamp(p.baseline_date), pd.Timestamp(p.start_date))
+        )
+
+        def classified(w, p=p, start=start):  # a judgement in a window that ends on/after the start
+            return points.get((p.pupil_id, p.subject, w)) if pd.Timestamp(end_dates[w]) >= pd.Timestamp(start) else None
+
         previous_status, since = None, None
         for i, window_id in enumerate(window_ids):
-            actual = points.get((p.pupil_id, p.subject, window_id))
+            actual = classified(window_id)
             if actual is None:
                 continue
-            expected = expected_points(
-                p.baseline_points, p.baseline_date, p.target_points, p.target_date, end_dates[window_id]
-            )
-            previous = [points.get((p.pupil_id, p.subject, w)) for w in window_ids[:i]]
+            expected = expected_points(p.baseline_points, p.baseline_date, p.points_per_year, end_dates[window_id])
+            previous = [classified(w) for w in window_ids[:i]]
             status = classify(actual, expected, previous, p.target_points, thresholds)
             if status != previous_status:
                 since = window_id
@@ -647,10 +668,143 @@ def test_a_pupil_on_the_line_in_every_window_is_on_track(baseline, rise, window_
             "pupil_id": 1,
             "subject": "maths",
             "window_id": i,
-            "points": expected_points(baseline, day(0), baseline + rise, day(400), day(d)),
+            "points": expected_points(baseline, day(0), rise * 365.25 / 400, day(d)),
         }
         for i, d in enumerate(window_days)
     ]
     out = run([p], j, thresholds=thresholds, windows=windows)
     assert set(out["status"].astype(str)) == {ON_TRACK}
     assert (out["since_window_id"] == 0).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: the flag line is the expected-progress line; defaults; no status before the baseline
+# --------------------------------------------------------------------------------------------
+
+# Baseline 2b (15) on 1 July 2022, expected 3 points a year: the line is 27 (4b) on 1 July 2026
+# (1461 days = 4.0 years of 365.25 days) and 24 on 1 July 2025 (1096 days = 3.0007 years, 24.002).
+KS1 = dt.date(2022, 7, 1)
+ISSUE_WINDOWS = pd.DataFrame(
+    {
+        "window_id": ["pre", "y3", "y4", "y5a", "y5b", "y6"],
+        "end_date": [
+            dt.date(2022, 3, 31),  # before the baseline: no status
+            dt.date(2023, 7, 1),
+            dt.date(2024, 7, 1),
+            dt.date(2025, 3, 31),
+            dt.date(2025, 7, 1),
+            dt.date(2026, 7, 1),
+        ],
+        "ordinal": [0, 1, 2, 3, 4, 5],
+    }
+)
+
+
+def issue_plan(pupil_id, target=29.0, rate=3.0, start_date=None):
+    row = {
+        "pupil_id": pupil_id,
+        "subject": "reading",
+        "baseline_points": 15.0,
+        "baseline_date": KS1,
+        "points_per_year": rate,
+        "target_points": target,  # the stretched target (27 + 2): NOT the flag line
+    }
+    if start_date is not None:
+        row["start_date"] = start_date
+    return row
+
+
+def issue_run(plans, points, thresholds=DEFAULT_THRESHOLDS):
+    judgements = [
+        {"pupil_id": p, "subject": "reading", "window_id": w, "points": v}
+        for p, series in points.items()
+        for w, v in series.items()
+    ]
+    frame = classify_frame(
+        pd.DataFrame(judgements, columns=JUDGEMENT_COLUMNS), pd.DataFrame(plans), ISSUE_WINDOWS, thresholds
+    )
+    return {(r.pupil_id, r.window_id): (round(r.expected, 2), str(r.status)) for r in frame.itertuples()}
+
+
+def test_new_flag_defaults():
+    assert DEFAULT_THRESHOLDS.as_dict() == {
+        "ahead_by": 2.0,
+        "behind_by": 2.0,
+        "well_behind_by": 4.0,
+        "stuck_windows": 3,
+    }
+
+
+def test_expected_line_is_baseline_plus_expected_rate_not_the_target():
+    assert expected_points(15, KS1, 3.0, dt.date(2026, 7, 1)) == pytest.approx(27.0)
+    assert math.isnan(expected_points(15, KS1, 3.0, dt.date(2022, 6, 30)))  # no line before the baseline
+
+
+def test_exactly_on_the_expected_line_is_on_track_even_below_a_stretched_target():
+    out = issue_run([issue_plan(1)], {1: {"y6": 27.0}})
+    assert out[(1, "y6")] == (27.0, ON_TRACK)  # the target is 29; the line is 27
+
+
+def test_one_step_below_the_line_is_behind_and_two_steps_well_behind():
+    out = issue_run([issue_plan(1), issue_plan(2), issue_plan(3)], {1: {"y6": 25.0}, 2: {"y6": 23.0}, 3: {"y6": 26.0}})
+    assert out[(1, "y6")] == (27.0, BEHIND)  # 4c: 2 points (one sub-level) below
+    assert out[(2, "y6")] == (27.0, WELL_BEHIND)  # 3a: 4 points (two sub-levels) below
+    assert out[(3, "y6")] == (27.0, ON_TRACK)  # 1 point below: less than a step
+
+
+@pytest.mark.parametrize(
+    ("gap", "status"),
+    [
+        (0.0, ON_TRACK),
+        (-1.99, ON_TRACK),
+        (-2.0, BEHIND),
+        (-3.99, BEHIND),
+        (-4.0, WELL_BEHIND),
+        (1.99, ON_TRACK),
+        (2.0, AHEAD),
+    ],
+)
+def test_default_gap_boundaries(gap, status):
+    assert gap_status(gap) == status
+
+
+def test_flat_over_two_windows_is_not_stuck_and_over_three_is():
+    # A fast-rising line would make the pupil "behind" too: a zero rate isolates the stuck rule.
+    out = issue_run(
+        [issue_plan(1, rate=0.0, target=40.0), issue_plan(2, rate=0.0, target=40.0)],
+        {1: {"y5a": 20.0, "y5b": 20.0}, 2: {"y4": 20.0, "y5a": 20.0, "y5b": 20.0}},
+    )
+    assert out[(1, "y5b")][1] == AHEAD  # two flat windows: not stuck
+    assert out[(2, "y5a")][1] == AHEAD  # two flat windows so far
+    assert out[(2, "y5b")][1] == STUCK  # three flat windows: stuck
+
+
+def test_stuck_scalar_rule_looks_at_the_first_of_the_last_three_windows():
+    assert classify(20, 20, [20, 22], 40) == STUCK  # 20 then 22 then 20: no gain over the first
+    assert classify(20, 20, [19, 20], 40) == ON_TRACK  # gained since the first of the three
+    assert classify(20, 20, [20], 40) == ON_TRACK  # two windows only
+
+
+def test_a_window_before_the_baseline_has_no_status():
+    out = issue_run([issue_plan(1)], {1: {"pre": 9.0, "y3": 18.0}})
+    assert (1, "pre") not in out
+    assert out[(1, "y3")] == (18.0, ON_TRACK)
+
+
+def test_a_window_before_the_pupil_joined_has_no_status():
+    out = issue_run([issue_plan(1, start_date=dt.date(2024, 1, 1))], {1: {"y3": 10.0, "y4": 21.0}})
+    assert (1, "y3") not in out
+    assert out[(1, "y4")] == (21.0, ON_TRACK)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    baseline=st.sampled_from([3.0, 9.0, 15.0, 21.0]),
+    rate=st.sampled_from([2.0, 3.0, 3.6]),
+    days=st.integers(min_value=0, max_value=2000),
+    steps=st.integers(min_value=-4, max_value=3),
+)
+def test_whole_steps_below_the_line_give_the_documented_status(baseline, rate, days, steps):
+    expected = expected_points(baseline, KS1, rate, KS1 + dt.timedelta(days=days))
+    status = classify(expected + 2 * steps, expected, [], math.nan)
+    assert status == {-4: WELL_BEHIND, -3: WELL_BEHIND, -2: WELL_BEHIND, -1: BEHIND, 0: ON_TRACK}.get(steps, AHEAD)
