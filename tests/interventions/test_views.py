@@ -304,3 +304,18 @@ def test_pupil_who_leaves_is_recorded_with_history(client, senco, school):
     assert place.left_on == dt.date(2026, 2, 13)
     assert [h.left_on for h in place.history.order_by("history_date")] == [None, dt.date(2026, 2, 13)]
     assert place.history.latest().history_user == senco
+
+
+def test_a_classroom_follow_up_names_who_did_it_and_never_reads_by_blank(teacher):
+    from django.template.loader import render_to_string
+
+    done = SimpleNamespace(
+        pk=1, learned="x", recorded_on=dt.date(2026, 5, 20), followed_up_on=dt.date(2026, 5, 26), classroom_note="n",
+        place=SimpleNamespace(pupil=SimpleNamespace(display_name="P"), provision=SimpleNamespace(programme=SimpleNamespace(name="Prog"))),
+        followed_up_by=teacher,
+    )  # fmt: skip
+    html = render_to_string("interventions/_follow_ups.html", {"follow_ups": [done]})
+    assert f"Followed up in class by {teacher.display_name} on 26 May 2026" in html
+    done.followed_up_by = None  # the member who did it has since been removed
+    html = render_to_string("interventions/_follow_ups.html", {"follow_ups": [done]})
+    assert "Followed up in class on 26 May 2026" in html and " by  on" not in html
