@@ -311,7 +311,9 @@ def test_a_classroom_follow_up_names_who_did_it_and_never_reads_by_blank(teacher
 
     done = SimpleNamespace(
         pk=1, learned="x", recorded_on=dt.date(2026, 5, 20), followed_up_on=dt.date(2026, 5, 26), classroom_note="n",
-        place=SimpleNamespace(pupil=SimpleNamespace(display_name="P"), provision=SimpleNamespace(programme=SimpleNamespace(name="Prog"))),
+        place=SimpleNamespace(
+            pupil=SimpleNamespace(display_name="P"), provision=SimpleNamespace(programme=SimpleNamespace(name="Prog"))
+        ),
         followed_up_by=teacher,
     )  # fmt: skip
     html = render_to_string("interventions/_follow_ups.html", {"follow_ups": [done]})
