@@ -12,6 +12,7 @@ import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
 from schoolpl.roles import Cap
@@ -173,6 +174,41 @@ class PlaceImpact:
     result: impact.PupilImpact
     entry_recorded: bool
     exit_recorded: bool
+
+    @property
+    def entry_grade(self) -> str:
+        return _grade_of(self.result.entry)
+
+    @property
+    def exit_grade(self) -> str:
+        return _grade_of(self.result.exit)
+
+
+def _grade_of(point) -> str:
+    """The NC grade a judgement's points stand for (17 → "2a"), so "17 Jul 2026" is not read as a date."""
+    if point is None or point.points is None:
+        return ""
+    try:
+        return scales.NC_FULL.label_for(point.points)
+    except ValueError:
+        return ""
+
+
+def session_default_date(provision: Provision, today: dt.date | None = None) -> dt.date:
+    """The date a new session's form starts at: today while the provision runs, else its last day (or, before it
+    starts, its first)."""
+    today = today or timezone.localdate()
+    return min(max(today, provision.start_date), provision.end_date)
+
+
+def over_size_warning(programme: Programme, pupils: int) -> str:
+    """Advice (never a refusal) when a group has more pupils than its programme is designed for."""
+    if pupils <= programme.group_size:
+        return ""
+    return (
+        f"{pupils} pupils is more than {programme.name}'s group size of {programme.group_size}: "
+        "check the group can still be taught as the programme intends."
+    )
 
 
 def group_sizes(provision_ids) -> dict[int, int]:

@@ -204,6 +204,8 @@ def provision_create(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc)
         else:
             messages.success(request, f"{provision.name} planned for {len(chosen)} pupils.")
+            if warning := selectors.over_size_warning(provision.programme, len(chosen)):
+                messages.warning(request, warning)
             return redirect("interventions:provision_detail", pk=provision.pk)
     others = pupils_qs.exclude(pk__in=[p.pk for p in chosen]).order_by("year_group", "legal_surname")
     return render(request, "interventions/provision_form.html", {"form": form, "chosen": chosen, "others": others})
@@ -312,6 +314,9 @@ def provision_add_pupil(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
             messages.success(request, f"{form.cleaned_data['pupil'].display_name} joined the provision.")
+            current = provision.places.filter(left_on__isnull=True).count()
+            if warning := selectors.over_size_warning(provision.programme, current):
+                messages.warning(request, warning)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -348,9 +353,11 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         places=places,
         initial={
-            "date": selectors.today(),
+            "date": (default := selectors.session_default_date(provision)),
             "minutes": provision.programme.session_minutes,
-            "present": [str(p.pupil_id) for p in places if p.left_on is None],
+            "present": [
+                str(p.pupil_id) for p in places if p.joined_on <= default and (p.left_on is None or p.left_on >= default)
+            ],
         },
     )
     if request.method == "POST" and form.is_valid():
