@@ -356,7 +356,9 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
             "date": (default := selectors.session_default_date(provision)),
             "minutes": provision.programme.session_minutes,
             "present": [
-                str(p.pupil_id) for p in places if p.joined_on <= default and (p.left_on is None or p.left_on >= default)
+                str(p.pupil_id)
+                for p in places
+                if p.joined_on <= default and (p.left_on is None or p.left_on >= default)
             ],
         },
     )
