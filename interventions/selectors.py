@@ -112,15 +112,16 @@ class Candidate:
         return reasons
 
 
-def candidates(access, on: dt.date | None = None) -> list[Candidate]:
+def candidates(access, on: dt.date | None = None, pupils: QuerySet[Pupil] | None = None) -> list[Candidate]:
     """Pupils off trajectory in any subject (latest status behind, well behind or stuck) or whose latest
     score card is low or refers them, who have no current or planned wave 2/3 provision.
 
     Queries: flagged statuses (1), score cards (1), their ratings (1), tutors' open referrals (1), which of
-    them this user sees (1), the pupils (1)."""
+    them this user sees (1), the pupils (1). ``pupils`` (a filtered queryset of those the user sees) narrows the
+    list without adding a query."""
     on = on or today()
     school = access.school
-    pupils = pupils_for(access).on_roll()
+    pupils = (pupils if pupils is not None else pupils_for(access)).on_roll()
     supported = supported_places(school, on).values("pupil_id")
     labels = dict(ProgressStatus.Status.choices)
     statuses: dict[int, list[tuple[str, str]]] = defaultdict(list)

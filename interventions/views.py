@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
 from . import forms, selectors, services
+from .filters import CandidateFilter
 from .models import (
     FollowUp,
     InterventionSession,
@@ -417,12 +419,31 @@ def impact_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @school_view(EDIT, READ_ALL)
 def candidates(request: HttpRequest) -> HttpResponse:
-    found = selectors.candidates(request.access)
+    access = request.access
+    chosen = CandidateFilter(request.GET or None, queryset=selectors.pupils_for(access), access=access)
+    found = [c for c in selectors.candidates(access, pupils=chosen.qs) if chosen.keep(c)]
     if request.GET.get("format") in {"csv", "xlsx"}:
         headers = ["Pupil", "Year", "Reasons"]
         rows = [[c.pupil.display_name, c.pupil.year_label, "; ".join(c.reasons)] for c in found]
         return table_response(request.GET["format"], "Intervention candidates", headers, rows)
-    return render(request, "interventions/candidates.html", {"candidates": found, "can_plan": request.access.can(EDIT)})
+    context = {
+        "filter": chosen,
+        "page": Paginator(found, CANDIDATES_PAGE).get_page(request.GET.get("page")),
+        "query": _query_without(request, "page", "format"),
+        "filtered": bool(_query_without(request, "page", "format")),
+        "can_plan": access.can(EDIT),
+    }
+    return render(request, "interventions/candidates.html", context)
+
+
+CANDIDATES_PAGE = 50
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _map_period(request, form):
