@@ -73,7 +73,7 @@ class TransitionalResultForm(_NoTagForm):
 
 class ObjectiveForm(_NoTagForm):
     title = forms.CharField(label="We are learning to…", max_length=200)
-    taught_on = forms.DateField(label="Taught on", widget=forms.DateInput(attrs={"type": "date"}))
+    taught_on = forms.DateField(label="Taught on", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     focus = forms.ModelChoiceField(queryset=Focus.objects.none(), required=False, label="Assessment focus (optional)")
     criteria = forms.CharField(
         label="Success criteria", widget=forms.Textarea(attrs={"rows": 4}), help_text="One per line."

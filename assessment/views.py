@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -288,6 +289,9 @@ def pupil_profile(request: HttpRequest, pk: int) -> HttpResponse:
     window = next(
         (w for w in windows if w.pk == window_id), judged[-1] if judged else (windows[-1] if windows else None)
     )
+    # The list offers the windows judged so far, the current one (being judged now) and the one shown.
+    today = timezone.localdate()
+    listed = [w for w in windows if w in judged or w == window or w.start_date <= today <= w.end_date]
     subjects = list(Subject.objects.filter(school=access.school).order_by("order"))
     profile = selectors.spiky_profile(pupil=pupil, window=window, subjects=subjects) if window else []
     for item in profile:
@@ -314,7 +318,7 @@ def pupil_profile(request: HttpRequest, pk: int) -> HttpResponse:
         "assessment/pupil_profile.html",
         {
             "pupil": pupil,
-            "windows": judged or windows,
+            "windows": listed or windows,
             "window": window,
             "profile": profile,
             "can_assess": access.can(*READERS),

@@ -427,6 +427,8 @@ def _follow_ups(ctx, places, senco) -> None:
             place=place, learned=rng.choice(notes), recorded_by=senco, recorded_on=recorded,
             classroom_note=rng.choice(CLASS_NOTES) if done else "",
             followed_up_on=recorded + dt.timedelta(days=3) if done else None,
+            # A follow-up done in class names who did it (a class teacher), as the page shows.
+            followed_up_by=ctx.teachers[place.pk % len(ctx.teachers)] if done and ctx.teachers else None,
         ))  # fmt: skip
     bulk_create_with_history(rows, FollowUp, default_user=senco, batch_size=2000)
 

@@ -12,6 +12,7 @@ import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
 from schoolpl.roles import Cap
@@ -111,15 +112,16 @@ class Candidate:
         return reasons
 
 
-def candidates(access, on: dt.date | None = None) -> list[Candidate]:
+def candidates(access, on: dt.date | None = None, pupils: QuerySet[Pupil] | None = None) -> list[Candidate]:
     """Pupils off trajectory in any subject (latest status behind, well behind or stuck) or whose latest
     score card is low or refers them, who have no current or planned wave 2/3 provision.
 
     Queries: flagged statuses (1), score cards (1), their ratings (1), tutors' open referrals (1), which of
-    them this user sees (1), the pupils (1)."""
+    them this user sees (1), the pupils (1). ``pupils`` (a filtered queryset of those the user sees) narrows the
+    list without adding a query."""
     on = on or today()
     school = access.school
-    pupils = pupils_for(access).on_roll()
+    pupils = (pupils if pupils is not None else pupils_for(access)).on_roll()
     supported = supported_places(school, on).values("pupil_id")
     labels = dict(ProgressStatus.Status.choices)
     statuses: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -173,6 +175,41 @@ class PlaceImpact:
     result: impact.PupilImpact
     entry_recorded: bool
     exit_recorded: bool
+
+    @property
+    def entry_grade(self) -> str:
+        return _grade_of(self.result.entry)
+
+    @property
+    def exit_grade(self) -> str:
+        return _grade_of(self.result.exit)
+
+
+def _grade_of(point) -> str:
+    """The NC grade a judgement's points stand for (17 → "2a"), so "17 Jul 2026" is not read as a date."""
+    if point is None or point.points is None:
+        return ""
+    try:
+        return scales.NC_FULL.label_for(point.points)
+    except ValueError:
+        return ""
+
+
+def session_default_date(provision: Provision, today: dt.date | None = None) -> dt.date:
+    """The date a new session's form starts at: today while the provision runs, else its last day (or, before it
+    starts, its first)."""
+    today = today or timezone.localdate()
+    return min(max(today, provision.start_date), provision.end_date)
+
+
+def over_size_warning(programme: Programme, pupils: int) -> str:
+    """Advice (never a refusal) when a group has more pupils than its programme is designed for."""
+    if pupils <= programme.group_size:
+        return ""
+    return (
+        f"{pupils} pupils is more than {programme.name}'s group size of {programme.group_size}: "
+        "check the group can still be taught as the programme intends."
+    )
 
 
 def group_sizes(provision_ids) -> dict[int, int]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.utils import bulk_create_with_history
 
 from schoolpl.models import Membership
@@ -194,6 +196,15 @@ def session_log(
     by=None,
 ) -> InterventionSession:
     """Log a session and the attendance of every pupil in the provision on that date."""
+    if date > timezone.localdate():
+        raise ValidationError({"date": "A session can only be logged once it has happened: choose today or earlier."})
+    if not provision.start_date <= date <= provision.end_date:
+        raise ValidationError(
+            {
+                "date": f"This provision runs from {date_format(provision.start_date, 'j M Y')} to "
+                f"{date_format(provision.end_date, 'j M Y')}: choose a date between them."
+            }
+        )
     session = InterventionSession(
         provision=provision,
         date=date,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
 from . import forms, selectors, services
+from .filters import CandidateFilter
 from .models import (
     FollowUp,
     InterventionSession,
@@ -204,6 +206,8 @@ def provision_create(request: HttpRequest) -> HttpResponse:
             _form_errors(form, exc)
         else:
             messages.success(request, f"{provision.name} planned for {len(chosen)} pupils.")
+            if warning := selectors.over_size_warning(provision.programme, len(chosen)):
+                messages.warning(request, warning)
             return redirect("interventions:provision_detail", pk=provision.pk)
     others = pupils_qs.exclude(pk__in=[p.pk for p in chosen]).order_by("year_group", "legal_surname")
     return render(request, "interventions/provision_form.html", {"form": form, "chosen": chosen, "others": others})
@@ -312,6 +316,9 @@ def provision_add_pupil(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
             messages.success(request, f"{form.cleaned_data['pupil'].display_name} joined the provision.")
+            current = provision.places.filter(left_on__isnull=True).count()
+            if warning := selectors.over_size_warning(provision.programme, current):
+                messages.warning(request, warning)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -348,9 +355,13 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         places=places,
         initial={
-            "date": selectors.today(),
+            "date": (default := selectors.session_default_date(provision)),
             "minutes": provision.programme.session_minutes,
-            "present": [str(p.pupil_id) for p in places if p.left_on is None],
+            "present": [
+                str(p.pupil_id)
+                for p in places
+                if p.joined_on <= default and (p.left_on is None or p.left_on >= default)
+            ],
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -408,12 +419,31 @@ def impact_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @school_view(EDIT, READ_ALL)
 def candidates(request: HttpRequest) -> HttpResponse:
-    found = selectors.candidates(request.access)
+    access = request.access
+    chosen = CandidateFilter(request.GET or None, queryset=selectors.pupils_for(access), access=access)
+    found = [c for c in selectors.candidates(access, pupils=chosen.qs) if chosen.keep(c)]
     if request.GET.get("format") in {"csv", "xlsx"}:
         headers = ["Pupil", "Year", "Reasons"]
         rows = [[c.pupil.display_name, c.pupil.year_label, "; ".join(c.reasons)] for c in found]
         return table_response(request.GET["format"], "Intervention candidates", headers, rows)
-    return render(request, "interventions/candidates.html", {"candidates": found, "can_plan": request.access.can(EDIT)})
+    context = {
+        "filter": chosen,
+        "page": Paginator(found, CANDIDATES_PAGE).get_page(request.GET.get("page")),
+        "query": _query_without(request, "page", "format"),
+        "filtered": bool(_query_without(request, "page", "format")),
+        "can_plan": access.can(EDIT),
+    }
+    return render(request, "interventions/candidates.html", context)
+
+
+CANDIDATES_PAGE = 50
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _map_period(request, form):

@@ -148,6 +148,13 @@ def label_for(choices: Choices, code: str) -> str:
     return dict(choices)[code]
 
 
+def ethnicity_name(code: str) -> str:
+    """The census name of an ethnicity code, as a reader says it: "ABAN" → "Bangladeshi", "WBRI" → "White
+    British"; an unknown code is shown as it is."""
+    name = dict(ETHNICITY).get(code)
+    return name.replace(" - ", " ") if name else code
+
+
 def _lookup(choices: Choices, value: object, aliases: dict[str, str] | None = None) -> str | None:
     key = _squash(value)
     if not key:

@@ -86,7 +86,12 @@ class SchoolSettingsForm(forms.ModelForm):
 
 
 class DateInput(forms.DateInput):
+    """A browser date box: its value must be ISO (YYYY-MM-DD), whatever the locale's display format."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class AcademicYearForm(forms.ModelForm):

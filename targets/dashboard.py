@@ -35,7 +35,7 @@ from django.db.models import Case, Count, Q, Subquery, Value, When
 from assessment import analytics
 from assessment.analytics import PROGRESS_BUCKETS, STATUSES, Group
 from assessment.scales import whole_level_labels, whole_levels_array
-from pupils.codes import year_group_label
+from pupils.codes import ethnicity_name, year_group_label
 from schoolpl import disclosure
 from schoolpl.access import FSM_FIELDS
 from schoolpl.disclosure import SHOWN
@@ -117,7 +117,7 @@ def characteristic(key: str) -> Characteristic | None:
     """The characteristic for a filter key; ``ethnicity:WBRI`` stands for one ethnic group."""
     if key.startswith("ethnicity:") and len(key) > len("ethnicity:"):
         code = key.split(":", 1)[1]
-        return Characteristic(key, f"Ethnicity {code}", "ethnicity", (code,), "ethnicity")
+        return Characteristic(key, f"Ethnicity: {ethnicity_name(code)}", "ethnicity", (code,), "ethnicity")
     return _BY_KEY.get(key)
 
 
@@ -1131,7 +1131,7 @@ def gaps(frames: Frames) -> Table:
             continue
         ethnic = label.startswith("Ethnicity: ")
         key = labels.get(label) or ("ethnicity:" + label.split(": ", 1)[1] if ethnic else "")
-        shown = "Ethnicity " + label.split(": ", 1)[1] if ethnic else label
+        shown = "Ethnicity: " + ethnicity_name(label.split(": ", 1)[1]) if ethnic else label  # the name, not ABAN
         drill = {"group": key, "subject": int(r["subject_id"]), "panel": "attainment"} if key else None
         note = SUPPRESSED if min(n_group, n_rest) < MIN_SIZE else ""
         figures = [

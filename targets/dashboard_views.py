@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from assessment.models import Subject
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
 from schoolpl import disclosure
@@ -69,7 +70,14 @@ def _load(request: HttpRequest, detail: bool = False):
     ``detail`` for the drill-down's columns."""
     access = request.access
     pupils, names = _scope(access)
-    groups = list(TeachingGroup.objects.visible_to(access).only("pk", "name", "subject", "year_group"))
+    # Only groups of the subjects the dashboard tracks (English, maths …), not art or PE: one query.
+    tracked = Subject.objects.filter(school=access.school).values("group_subject")
+    groups = list(
+        TeachingGroup.objects.visible_to(access)
+        .filter(subject__in=tracked)
+        .only("pk", "name", "subject", "year_group")
+        .order_by("year_group", "name")
+    )
     characteristics = dash.characteristics_for(sees_fsm=access.sees_fsm)
     filters = _filters(request, groups, characteristics)
     frames = dash.load_frames(
@@ -219,6 +227,9 @@ def _filter_context(request, frames: dash.Frames, groups: list) -> dict:
         if frames.filters.year_group is None
         else [(y, codes.year_group_label(y)) for y, _label in codes.YEAR_GROUPS],
         "characteristics": frames.characteristics,
+        "chosen_ethnicity": codes.ethnicity_name(frames.filters.group.split(":", 1)[1])
+        if frames.filters.group.startswith("ethnicity:")
+        else "",
         "teaching_groups": groups,
         "f": frames.filters,
         "chosen_window": frames.window,

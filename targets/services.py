@@ -555,6 +555,31 @@ def curricular_target_set_pupil_voice(
     return target
 
 
+def notifications_to_pupil_teachers(*, pupil, subject=None, kind: str, message: str, dedupe_key: str) -> int:
+    """In-app notices to ``pupil``'s current teachers (of ``subject``'s groups when given, else of every group of
+    theirs), each once per ``dedupe_key``. Two queries plus the insert. Returns notices created."""
+    from pupils.models import GroupMembership, TeachingGroupTeacher
+
+    groups = GroupMembership.objects.current().filter(pupil=pupil, group__school_id=pupil.school_id)
+    if subject is not None and subject.group_subject:
+        groups = groups.filter(group__subject=subject.group_subject)
+    teachers = set(
+        TeachingGroupTeacher.objects.filter(
+            group_id__in=groups.values("group_id"),
+            user__memberships__school_id=pupil.school_id,
+            user__memberships__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+    notices = [
+        Notification(
+            school_id=pupil.school_id, user_id=user_id, pupil=pupil, kind=kind, message=message[:300],
+            dedupe_key=dedupe_key[:200],
+        )
+        for user_id in sorted(teachers)
+    ]  # fmt: skip
+    return len(Notification.objects.bulk_create(notices, ignore_conflicts=True))
+
+
 def notifications_mark_read(*, user, school, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, school=school, read_at__isnull=True)
     if ids is not None:

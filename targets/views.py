@@ -79,7 +79,7 @@ def pupil_targets(request: HttpRequest, pk: int) -> HttpResponse:
     curricular = list(
         CurricularTarget.objects.filter(pupil=pupil)
         .select_related("subject", "parent")
-        .prefetch_related("focuses", "reviews")
+        .prefetch_related("focuses", "reviews", "pupil_comments")  # the pupil's own comments from the portal
         .order_by("status", "-created_at")
     )
     for t in curricular:

@@ -199,7 +199,19 @@ def pupil_comment_add(*, target, pupil: Pupil, author, text: str) -> PupilTarget
         raise ValidationError({"text": "Write your comment first."})
     if target.pupil_id != pupil.pk:
         raise ValidationError("That is not your target.")
-    return PupilTargetComment.objects.create(target=target, pupil=pupil, author=author, text=text[:1000])
+    comment = PupilTargetComment.objects.create(target=target, pupil=pupil, author=author, text=text[:1000])
+    # The pupil's teachers hear of it, not only the tutor: the teacher reviews the target.
+    from targets.services import notifications_to_pupil_teachers
+
+    name = pupil.display_name
+    notifications_to_pupil_teachers(
+        pupil=pupil,
+        subject=target.subject,
+        kind="pupil_comment",
+        message=f"{name} commented on their target “{target.text[:80]}”: “{comment.text[:120]}”",
+        dedupe_key=f"pupil-comment:{comment.pk}",
+    )
+    return comment
 
 
 # --- reports --------------------------------------------------------------------------------------------

@@ -131,3 +131,29 @@ def test_frameworks_page_lists_focuses_and_scales(client_as, teacher, school, su
     body = client_as(teacher, school).get(reverse("assessment:frameworks")).content.decode()
     assert "AF7 Texts in context" in body and "GCSE grades A*–G" in body
     assert Subject.objects.filter(school=school).count() == 4
+
+
+def test_spiky_profile_window_list_includes_the_current_window(
+    client_as, teacher, school, year, previous_window, reading, pupils
+):
+    from django.utils import timezone
+
+    from tests.schoolpl.factories import AssessmentWindowFactory
+
+    today = timezone.localdate()
+    current = AssessmentWindowFactory(
+        academic_year=year,
+        name="This term",
+        start_date=today - dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=30),
+    )
+    AssessmentWindowFactory(
+        academic_year=year,
+        name="Next term",
+        start_date=today + dt.timedelta(days=60),
+        end_date=today + dt.timedelta(days=90),
+    )
+    JudgementFactory(pupil=pupils[0], subject=reading, window=previous_window, grade="3b", points=21)
+    body = client_as(teacher, school).get(reverse("assessment:pupil_profile", args=[pupils[0].pk])).content.decode()
+    assert f'<option value="{current.pk}"' in body and f'<option value="{previous_window.pk}"' in body
+    assert "Next term" not in body

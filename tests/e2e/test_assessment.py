@@ -66,3 +66,28 @@ def test_spiky_profile_renders_its_chart(demo_school, browser_page):
     page.locator("canvas[data-chart][data-chart-ready='1']").first.wait_for()
     assert page.locator("table").first.locator("tbody tr").count() >= 4
     page.console.assert_clean()
+
+
+def test_pupil_profile_draws_its_assessment_and_trajectory_charts(demo_school, browser_page):
+    from pupils.models import Pupil
+
+    page = browser_page
+    pupil = (  # one of the teacher's pupils with judgements and a long-term target
+        Pupil.objects.filter(
+            group_memberships__group__teacher_links__user__username="teacher",
+            judgements__isnull=False,
+            numeric_targets__isnull=False,
+        )
+        .distinct()
+        .first()
+    )
+    assert pupil is not None
+    log_in(page, "teacher", DEMO_PASSWORD)
+    page.get_by_role("heading", name="Welcome").wait_for()
+    page.goto(f"/pupils/{pupil.pk}/")
+    # Chart.js is loaded on the profile: app.js marks each canvas it drew.
+    page.locator("canvas[data-chart^='pupil-assessments-'][data-chart-ready='1']").wait_for()
+    page.locator("canvas[data-chart^='chart-'][data-chart-ready='1']").first.wait_for()
+    for title in ("Assessments over time", "Targets and trajectory"):
+        assert page.get_by_role("heading", name=title, exact=True).count() == 1
+    page.console.assert_clean()

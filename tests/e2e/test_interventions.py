@@ -56,9 +56,15 @@ def test_senco_plans_a_wave_2_group_logs_a_session_and_reads_the_impact(stuck_pu
     page.get_by_role("heading", name="Welcome").wait_for()
     page.get_by_role("link", name="Candidates for intervention").click()
     page.get_by_role("heading", name="Candidates for intervention").wait_for()
+    # Narrow the list to the stuck pupils (filters are GET parameters), then plan from the button at the top.
+    page.get_by_label("Reason").select_option(label="Stuck")
+    page.get_by_role("button", name="Show candidates").click()
+    page.wait_for_url("**reason=stuck**")
     for pupil in stuck_pupils:
         page.get_by_label(pupil.display_name, exact=True).check()
-    page.get_by_role("button", name="Plan provision for the chosen pupils").click()
+    plan = page.get_by_role("button", name="Plan provision for the chosen pupils")
+    assert plan.count() == 2  # at the top and the bottom of the list
+    plan.first.click()
 
     page.get_by_role("heading", name="Plan provision").wait_for()
     assert page.locator("input[name=pupil]:checked").count() == 3

@@ -144,8 +144,8 @@ def test_candidates_page_runs_a_constant_number_of_queries(
     _flag(school, reading, windows[2], pupils)
     sign_in(client, senco, school)
     # session, user, memberships (3); flagged statuses, score cards, their ratings, tutors' open referrals,
-    # pupils (5); savepoints and the session save around the request (≤ 3).
-    with django_assert_max_num_queries(11):
+    # pupils (5); the filter's subject and class choices (2); savepoints and the session save (≤ 3).
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("interventions:candidates"))
     assert response.status_code == 200
     assert response.content.decode().count('name="pupil"') == pupils
@@ -169,11 +169,52 @@ def test_a_tutors_open_referral_makes_a_candidate_until_it_is_closed(access, sch
 
     pupil = PupilFactory(school=school, legal_forename="Kofi")
     review = ProgressReview.objects.create(
-        school=school, pupil=pupil, tutor=senco, held_on=dt.date(2026, 10, 14), pupil_view="Finding reading hard",
-        refer_to_senco=True, referral_reason="struggles to decode longer words",
+        school=school,
+        pupil=pupil,
+        tutor=senco,
+        held_on=dt.date(2026, 10, 14),
+        pupil_view="Finding reading hard",
+        refer_to_senco=True,
+        referral_reason="struggles to decode longer words",
     )
     found = _names(access)["Kofi"]
     assert any("struggles to decode longer words" in reason for reason in found.reasons)
     review.referral_closed_at = timezone.now()
     review.save()
     assert "Kofi" not in _names(access)
+
+
+def test_candidates_are_paged_and_filtered_by_year_subject_class_and_reason(
+    client, senco, school, reading, windows, django_assert_max_num_queries
+):
+    from tests.interventions.factories import SubjectFactory, TeachingGroupFactory, enrol
+
+    maths = SubjectFactory(school=school, code="maths", name="Mathematics")
+    for n in range(52):
+        status(PupilFactory(school=school, year_group=3, legal_surname=f"Three{n:02}"), reading, windows[2], "stuck")
+    y4_reading = PupilFactory(school=school, year_group=4, legal_forename="Reader")
+    status(y4_reading, reading, windows[2], "behind")
+    y4_maths = PupilFactory(school=school, year_group=4, legal_forename="Counter")
+    status(y4_maths, maths, windows[2], "well_behind")
+    group = TeachingGroupFactory(academic_year=windows[0].academic_year, year_group=4, subject="maths")
+    enrol(group, y4_maths)
+    sign_in(client, senco, school)
+    url = reverse("interventions:candidates")
+    with django_assert_max_num_queries(13):
+        first = client.get(url).content.decode()
+    assert first.count('name="pupil"') == 50 and "54 pupils; page 1 of 2" in first
+    assert first.count("Plan provision for the chosen pupils") == 2  # at the top and the bottom
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count('name="pupil"') == 4
+
+    def names(params):
+        body = client.get(url, params).content.decode()
+        return {n for n in ("Reader", "Counter", "Three00") if n in body}, body
+
+    assert names({"year_group": "4"})[0] == {"Reader", "Counter"}
+    assert names({"year_group": "4", "subject": reading.pk})[0] == {"Reader"}
+    assert names({"group": group.pk})[0] == {"Counter"}
+    assert names({"reason": "well_behind"})[0] == {"Counter"}
+    assert names({"reason": "score_card"})[0] == set()
+    found, body = names({"reason": "stuck"})
+    assert found == {"Three00"} and "page=2" in body and "reason=stuck&amp;page=2" in body  # filters kept

@@ -304,3 +304,91 @@ def test_pupil_who_leaves_is_recorded_with_history(client, senco, school):
     assert place.left_on == dt.date(2026, 2, 13)
     assert [h.left_on for h in place.history.order_by("history_date")] == [None, dt.date(2026, 2, 13)]
     assert place.history.latest().history_user == senco
+
+
+def test_a_classroom_follow_up_names_who_did_it_and_never_reads_by_blank(teacher):
+    from django.template.loader import render_to_string
+
+    done = SimpleNamespace(
+        pk=1, learned="x", recorded_on=dt.date(2026, 5, 20), followed_up_on=dt.date(2026, 5, 26), classroom_note="n",
+        place=SimpleNamespace(
+            pupil=SimpleNamespace(display_name="P"), provision=SimpleNamespace(programme=SimpleNamespace(name="Prog"))
+        ),
+        followed_up_by=teacher,
+    )  # fmt: skip
+    html = render_to_string("interventions/_follow_ups.html", {"follow_ups": [done]})
+    assert f"Followed up in class by {teacher.display_name} on 26 May 2026" in html
+    done.followed_up_by = None  # the member who did it has since been removed
+    html = render_to_string("interventions/_follow_ups.html", {"follow_ups": [done]})
+    assert "Followed up in class on 26 May 2026" in html and " by  on" not in html
+
+
+def test_a_session_cannot_be_logged_for_a_future_date(client, senco, school, today):
+    provision = ProvisionFactory(
+        programme=ProgrammeFactory(school=school),
+        start_date=today - dt.timedelta(days=7),
+        end_date=today + dt.timedelta(days=30),
+    )
+    place = PlaceFactory(provision=provision)
+    sign_in(client, senco, school)
+    data = {
+        "date": (today + dt.timedelta(days=1)).isoformat(),
+        "stage": "model",
+        "minutes": 30,
+        "present": [str(place.pupil_id)],
+    }
+    response = client.post(reverse("interventions:session_create", kwargs={"pk": provision.pk}), data)
+    assert response.status_code == 200 and not InterventionSession.objects.exists()
+    assert "once it has happened" in response.content.decode()
+
+
+def test_the_default_session_date_is_one_the_provision_covers_and_is_accepted(client, senco, school, today):
+    ended = ProvisionFactory(
+        programme=ProgrammeFactory(school=school),
+        start_date=today - dt.timedelta(days=60),
+        end_date=today - dt.timedelta(days=5),
+    )
+    place = PlaceFactory(provision=ended)
+    sign_in(client, senco, school)
+    url = reverse("interventions:session_create", kwargs={"pk": ended.pk})
+    form = client.get(url).context["form"]
+    assert form.initial["date"] == ended.end_date and form.initial["present"] == [str(place.pupil_id)]
+    data = {
+        "date": form.initial["date"].isoformat(),
+        "stage": "model",
+        "minutes": 30,
+        "present": form.initial["present"],
+    }
+    assert client.post(url, data).status_code == 302
+    running = ProvisionFactory(
+        programme=ProgrammeFactory(school=school),
+        start_date=today - dt.timedelta(days=5),
+        end_date=today + dt.timedelta(days=5),
+    )
+    assert (
+        client.get(reverse("interventions:session_create", kwargs={"pk": running.pk})).context["form"].initial["date"]
+        == today
+    )
+
+
+def test_planning_a_group_over_the_programmes_size_warns_but_plans(client, senco, school, today):
+    pupils = [PupilFactory(school=school) for _ in range(5)]
+    programme = ProgrammeFactory(school=school, group_size=4, name="Catch-up")
+    sign_in(client, senco, school)
+    data = {
+        "pupil": [p.pk for p in pupils], "programme": programme.pk, "name": "Big group", "staff_role": "ta",
+        "start_date": today.isoformat(), "end_date": (today + dt.timedelta(days=70)).isoformat(),
+    }  # fmt: skip
+    response = client.post(reverse("interventions:provision_create"), data, follow=True)
+    assert Provision.objects.get().places.count() == 5
+    assert "5 pupils is more than Catch-up&#x27;s group size of 4" in response.content.decode()
+
+
+def test_entry_and_exit_read_as_grade_points_and_month(school):
+    from django.template.loader import render_to_string
+
+    provision = ProvisionFactory(programme=ProgrammeFactory(school=school))
+    place = PlaceFactory(provision=provision)
+    services.impact_judgement_record(place=place, kind="entry", points=17, judged_on=dt.date(2026, 1, 5))
+    html = render_to_string("interventions/_impact_rows.html", {"impacts": selectors.place_impacts([place])})
+    assert "2a (17)" in html and "· Jan 2026" in html

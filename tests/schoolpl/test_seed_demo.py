@@ -13,6 +13,11 @@ def test_seed_demo_loads_once_and_prints_every_login():
     out = io.StringIO()
     call_command("seed_demo", pupils=70, seed=7, stdout=out)
     assert Pupil.objects.filter(school__urn="131313").count() == 70
+    # Each classroom follow-up names who did it ("Followed up in class by … on …", issue 16).
+    from interventions.models import FollowUp
+
+    done = FollowUp.objects.filter(followed_up_on__isnull=False)
+    assert done.exists() and not done.filter(followed_up_by__isnull=True).exists()
     again = io.StringIO()
     call_command("seed_demo", pupils=70, seed=7, if_empty=True, stdout=again)  # a second `make run`
     assert School.objects.filter(urn="131313").count() == 1
