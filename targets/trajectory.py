@@ -265,8 +265,15 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
+# The line is fractional (a rate times a fraction of a year), so "exactly one step below it" can come out as
+# 1.9999999999996 points in floating point. Gaps are compared at this many decimal places: far finer than
+# any scale's step (the finest, P-scales, is 0.25), coarse enough to absorb the arithmetic's noise.
+GAP_DECIMALS = 6
+
+
 def gap_status(gap: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
     """Status from ``gap = actual - expected`` alone (rule step 1)."""
+    gap = round(gap, GAP_DECIMALS)
     if gap >= thresholds.ahead_by:
         return AHEAD
     if gap <= -thresholds.well_behind_by:
@@ -441,7 +448,7 @@ def classify_frame(
     expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], w["end_day"].to_numpy()[rank])
 
     # Gap status (step 1).
-    gap = actual - expected
+    gap = np.round(actual - expected, GAP_DECIMALS)
     t = thresholds
     code = np.full(n, _ON_TRACK, dtype=np.int8)
     code[gap <= -t.behind_by] = _BEHIND
