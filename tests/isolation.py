@@ -5,6 +5,9 @@
   school, the "current" window and every "today" agree. time-machine moves the clock for every thread of
   the process (the live server's too); a real Celery worker started by a test is started through
   ``tests.clocked_celery``, which travels to the same moment.
+- Hypothesis: derandomised (the same examples every run, no example database) and without deadlines, so
+  a property test fails or passes alike on every machine and under any load. A developer exploring can
+  run with ``HYPOTHESIS_PROFILE=explore`` for fresh random examples.
 - Redis: every key this process writes (cache entries and Celery queues alike) carries a prefix of its
   own, ``schoolpl-test-<pid>-<random>``, through the project's ``REDIS_KEY_PREFIX`` setting. Each xdist
   worker is its own process and so gets its own prefix, and a real Celery worker started by a test
@@ -22,6 +25,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 import time_machine
+from hypothesis import settings as hypothesis_settings
 
 # A Tuesday in the spring term, mid-morning in England: inside a term, after the autumn windows, before
 # the summer ones. Tests that need another day travel there themselves.
@@ -29,6 +33,10 @@ TEST_NOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=ZoneInfo("Europe/London"))
 os.environ["SCHOOLPL_TEST_NOW"] = TEST_NOW.isoformat()
 _clock = time_machine.travel(TEST_NOW, tick=True)
 _clock.start()
+
+hypothesis_settings.register_profile("schoolpl", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "schoolpl"))
 
 REDIS_KEY_PREFIX = f"schoolpl-test-{os.getpid()}-{secrets.token_hex(3)}"
 os.environ["REDIS_KEY_PREFIX"] = REDIS_KEY_PREFIX
