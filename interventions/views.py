@@ -258,10 +258,14 @@ def provision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         session.present_count = sum(1 for a in marks if a.present)
         session.marked_count = len(marks)
     can_edit = access.can(EDIT)
+    impacts = selectors.place_impacts(places)
+    from .impact import summarise
+
     context = {
         "provision": provision,
         "places": places,
-        "impacts": selectors.place_impacts(places),
+        "impacts": impacts,
+        "summary": summarise(i.result for i in impacts),
         "sessions": sessions,
         "staff": provision.staff.select_related("user"),
         "targets": provision.targets.all(),

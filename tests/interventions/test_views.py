@@ -463,3 +463,14 @@ def test_reading_age_is_recorded_with_the_entry_and_exit_judgements_and_shown_as
     assert "2.0 (substantial)" in page
     api = client.get(f"/api/v1/provisions/{provision.pk}/").json()
     assert api["pupils"][0]["entry_age_months"] == 90 and api["pupils"][0]["exit_age_months"] == 98
+
+
+def test_provision_page_summarises_its_pupils_against_expected_progress(client, senco, school):
+    # Default expected 3 points a year = 1 a term. Anna 2.012 a term (accelerated), Ben 0.503 (not): 1 of 2, 50%.
+    programme = _programme_with_two_pupils(school)
+    provision = Provision.objects.get(programme=programme)
+    sign_in(client, senco, school)
+    page = client.get(reverse("interventions:provision_detail", kwargs={"pk": provision.pk})).content.decode()
+    assert "Accelerated" in page and "1 (50%)" in page
+    assert "→ 1.26 (1.00)" in page
+    assert "Gained, below expected" in page and "Improved" not in page
