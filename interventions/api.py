@@ -76,7 +76,7 @@ class ProgrammeViewSet(
 class PlaceSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProvisionPupil
-        fields = ["pupil", "joined_on", "left_on"]
+        fields = ["pupil", "joined_on", "left_on", "entry_age_months", "exit_age_months"]
         read_only_fields = fields
 
 

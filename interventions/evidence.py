@@ -63,10 +63,11 @@ def evidence(school, start: date, end: date) -> list[Evidence]:
         Evidence(
             "4c",
             "Intervention places with measured impact",
-            f"{_pct(summary.measured, summary.pupils)} measured; {_pct(summary.improved, summary.measured)} improved"
+            f"{_pct(summary.measured, summary.pupils)} measured; "
+            f"{_pct(summary.accelerated, summary.measured)} accelerated"
             + (f"; £{summary.cost_per_point:.2f} per point gained" if summary.cost_per_point is not None else ""),
-            "Places ending in the period with entry and exit judgements; improved means the exit judgement is "
-            "above the entry one.",
+            "Places ending in the period with entry and exit judgements; accelerated means the pupil's rate of "
+            "progress during the provision met or beat the school's expected rate (not merely any gain).",
             url_name="interventions:impact_summary",
         ),
     ]

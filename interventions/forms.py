@@ -133,6 +133,12 @@ class ImpactForm(forms.Form):
     entry_on = forms.DateField(required=False, widget=DATE)
     exit_points = forms.FloatField(required=False, min_value=0, max_value=150)
     exit_on = forms.DateField(required=False, widget=DATE)
+    entry_age_months = forms.IntegerField(
+        label="Reading/spelling age at entry (months)", required=False, min_value=0, max_value=300
+    )
+    exit_age_months = forms.IntegerField(
+        label="Reading/spelling age at exit (months)", required=False, min_value=0, max_value=300
+    )
 
     def clean(self):
         data = super().clean()

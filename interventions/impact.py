@@ -2,8 +2,15 @@
 
 *Rate before* is the pupil's points gained per month over the assessments before the provision started;
 *rate during* is the points gained per month from the entry judgement to the exit judgement. Comparing the
-two shows whether the provision sped progress up. *Cost per point gained* divides what the provision cost
-for the measured pupils by the points they gained.
+two shows whether the provision sped progress up. Both are judged against the *expected rate* (the school's
+expected points a year ÷ 12 a month, ÷ 3 a term): a pupil is *accelerated* when the rate during provision
+meets or beats it (DESIGN §3; a school may set a higher bar, ``ACCELERATED_BAR``). Any gain at all is not
+success. *Cost per point gained* divides what the provision cost for the measured pupils by the points they
+gained; *cost per point above expected* divides it by the points gained beyond what expected progress would
+have given over the same months.
+
+Where a programme records reading or spelling age in months, Brooks' *ratio gain* is months of age gained ÷
+months elapsed, banded 3.0+ remarkable, 2.0–2.9 substantial, 1.4–1.9 useful, below 1.4 modest.
 
 A month is 365.25 / 12 days. Points come from ``assessment.scales`` (one NC sub-level = 2 points), so a
 rate of 0.5 points a month is roughly one sub-level a term.
@@ -18,7 +25,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 DAYS_PER_MONTH = 365.25 / 12
-IMPROVED = "improved"
+MONTHS_PER_TERM = 4  # three terms a year
+DEFAULT_EXPECTED_PER_YEAR = 3.0
+# The share of the expected rate a pupil's rate during provision must reach to count as accelerated; a school
+# wanting a higher bar sets this above 1 (one place, DESIGN §3).
+ACCELERATED_BAR = 1.0
+ACCELERATED = "accelerated"
+BELOW_EXPECTED = "gained, below expected"
 NO_CHANGE = "no change"
 FELL_BACK = "fell back"
 NOT_MEASURED = "no exit judgement"
@@ -28,6 +41,42 @@ PER_PUPIL = "pupil"
 
 def months_between(start: dt.date, end: dt.date) -> float:
     return (end - start).days / DAYS_PER_MONTH
+
+
+def expected_rate(points_per_year: float | None) -> float:
+    """The expected rate in points a month from the school's expected points a year."""
+    return (DEFAULT_EXPECTED_PER_YEAR if points_per_year is None else float(points_per_year)) / 12
+
+
+def per_term(rate_per_month: float | None) -> float | None:
+    return None if rate_per_month is None else rate_per_month * MONTHS_PER_TERM
+
+
+REMARKABLE, SUBSTANTIAL, USEFUL, MODEST = "remarkable", "substantial", "useful", "modest"
+
+
+def ratio_gain(
+    entry_months: float | None, exit_months: float | None, start: dt.date | None, end: dt.date | None
+) -> float | None:
+    """Brooks' ratio gain: months of reading/spelling age gained ÷ months elapsed (None without both ages or
+    with no time elapsed)."""
+    if entry_months is None or exit_months is None or start is None or end is None or end <= start:
+        return None
+    return (exit_months - entry_months) / months_between(start, end)
+
+
+def ratio_band(ratio: float | None) -> str | None:
+    """Brooks' bands (What Works for Children with Literacy Difficulties), on the ratio to one decimal place."""
+    if ratio is None:
+        return None
+    r = round(ratio, 1)
+    if r >= 3.0:
+        return REMARKABLE
+    if r >= 2.0:
+        return SUBSTANTIAL
+    if r >= 1.4:
+        return USEFUL
+    return MODEST
 
 
 def mean_rating(values: Iterable[float | None]) -> float | None:
@@ -81,6 +130,8 @@ class PupilImpact:
     exit: Point | None
     rate_before: float | None
     cost: float
+    expected_rate: float = DEFAULT_EXPECTED_PER_YEAR / 12  # points a month
+    ratio_gain: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -105,11 +156,29 @@ class PupilImpact:
         return self.rate_during - self.rate_before
 
     @property
+    def accelerated(self) -> bool | None:
+        """Rate during provision met or beat the expected rate (None when not measured)."""
+        if not self.measured:
+            return None
+        return round(self.rate_during, 6) >= round(self.expected_rate * ACCELERATED_BAR, 6)
+
+    @property
+    def gain_above_expected(self) -> float | None:
+        """Points gained beyond what expected progress gives over the same months."""
+        return self.gain - self.expected_rate * self.months if self.measured else None
+
+    @property
+    def ratio_band(self) -> str | None:
+        return ratio_band(self.ratio_gain)
+
+    @property
     def outcome(self) -> str:
         if not self.measured:
             return NOT_MEASURED
+        if self.accelerated:
+            return ACCELERATED
         if self.gain > 0:
-            return IMPROVED
+            return BELOW_EXPECTED
         return NO_CHANGE if self.gain == 0 else FELL_BACK
 
     @property
@@ -125,30 +194,68 @@ def cost_per_point(cost: float, gain: float | None) -> float | None:
 
 
 def pupil_impact(
-    entry: Point | tuple | None, exit: Point | tuple | None, rate_before: float | None = None, cost: float = 0.0
+    entry: Point | tuple | None,
+    exit: Point | tuple | None,
+    rate_before: float | None = None,
+    cost: float = 0.0,
+    expected_per_year: float | None = None,
+    ratio_gain: float | None = None,
 ) -> PupilImpact:
     as_point = lambda p: p if p is None or isinstance(p, Point) else Point(*p)  # noqa: E731
-    return PupilImpact(entry=as_point(entry), exit=as_point(exit), rate_before=rate_before, cost=float(cost))
+    return PupilImpact(
+        entry=as_point(entry),
+        exit=as_point(exit),
+        rate_before=rate_before,
+        cost=float(cost),
+        expected_rate=expected_rate(expected_per_year),
+        ratio_gain=ratio_gain,
+    )
 
 
 @dataclass(frozen=True)
 class ProgrammeSummary:
     pupils: int
     measured: int
-    improved: int
-    accelerated: int  # rate during above the rate before
+    accelerated: int  # rate during met or beat the expected rate
+    faster_than_before: int  # rate during above the rate before
     with_rate_before: int
     mean_gain: float | None
     mean_rate_during: float | None
     mean_rate_before: float | None
+    mean_rate_expected: float | None
     total_cost: float
     measured_cost: float
     total_gain: float
     cost_per_point: float | None
+    gain_above_expected: float
+    cost_per_point_above_expected: float | None
+    with_ratio: int
+    mean_ratio_gain: float | None
 
     @property
-    def improved_share(self) -> float | None:
-        return self.improved / self.measured if self.measured else None
+    def accelerated_share(self) -> float | None:
+        return self.accelerated / self.measured if self.measured else None
+
+    @property
+    def cost_per_pupil(self) -> float | None:
+        return self.total_cost / self.pupils if self.pupils else None
+
+    @property
+    def ratio_band(self) -> str | None:
+        return ratio_band(self.mean_ratio_gain)
+
+    # Rates in points a term, as people read them.
+    @property
+    def term_rate_before(self) -> float | None:
+        return per_term(self.mean_rate_before)
+
+    @property
+    def term_rate_during(self) -> float | None:
+        return per_term(self.mean_rate_during)
+
+    @property
+    def term_rate_expected(self) -> float | None:
+        return per_term(self.mean_rate_expected)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -161,21 +268,28 @@ def summarise(impacts: Iterable[PupilImpact]) -> ProgrammeSummary:
     impacts = list(impacts)
     measured = [i for i in impacts if i.measured]
     with_before = [i for i in measured if i.rate_before is not None]
+    with_ratio = [i.ratio_gain for i in measured if i.ratio_gain is not None]
     total_gain = sum(i.gain for i in measured)
+    above = sum(i.gain_above_expected for i in measured)
     measured_cost = sum(i.cost for i in measured)
     return ProgrammeSummary(
         pupils=len(impacts),
         measured=len(measured),
-        improved=sum(1 for i in measured if i.gain > 0),
-        accelerated=sum(1 for i in with_before if i.rate_during > i.rate_before),
+        accelerated=sum(1 for i in measured if i.accelerated),
+        faster_than_before=sum(1 for i in with_before if i.rate_during > i.rate_before),
         with_rate_before=len(with_before),
         mean_gain=_mean([i.gain for i in measured]),
         mean_rate_during=_mean([i.rate_during for i in measured]),
         mean_rate_before=_mean([i.rate_before for i in with_before]),
+        mean_rate_expected=_mean([i.expected_rate for i in measured]),
         total_cost=sum(i.cost for i in impacts),
         measured_cost=measured_cost,
         total_gain=total_gain,
         cost_per_point=cost_per_point(measured_cost, total_gain),
+        gain_above_expected=above,
+        cost_per_point_above_expected=cost_per_point(measured_cost, round(above, 6)),
+        with_ratio=len(with_ratio),
+        mean_ratio_gain=_mean(with_ratio),
     )
 
 

@@ -113,6 +113,9 @@ class ProvisionPupil(models.Model):
     joined_on = models.DateField()
     left_on = models.DateField(null=True, blank=True, help_text="Only if the pupil left before the end.")
     leaving_reason = models.CharField(max_length=200, blank=True)
+    # Where a programme tests reading or spelling age: Brooks' ratio gain = months gained ÷ months in the place.
+    entry_age_months = models.PositiveSmallIntegerField("reading/spelling age at entry (months)", null=True, blank=True)
+    exit_age_months = models.PositiveSmallIntegerField("reading/spelling age at exit (months)", null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -181,6 +181,18 @@ class PlaceImpact:
         return _grade_of(self.result.entry)
 
     @property
+    def term_rate_before(self) -> float | None:
+        return impact.per_term(self.result.rate_before)
+
+    @property
+    def term_rate_during(self) -> float | None:
+        return impact.per_term(self.result.rate_during)
+
+    @property
+    def term_rate_expected(self) -> float:
+        return impact.per_term(self.result.expected_rate)
+
+    @property
     def exit_grade(self) -> str:
         return _grade_of(self.result.exit)
 
@@ -221,13 +233,26 @@ def group_sizes(provision_ids) -> dict[int, int]:
     )
 
 
+def expected_per_year(school_ids) -> dict[int, float]:
+    """Each school's expected points a year (TargetSettings; the model default where none is kept)."""
+    from targets.models import TargetSettings
+
+    return dict(
+        TargetSettings.objects.filter(school_id__in=list(school_ids)).values_list(
+            "school_id", "expected_points_per_year"
+        )
+    )
+
+
 def place_impacts(places: list[ProvisionPupil]) -> list[PlaceImpact]:
     """Impact for each place (with ``provision__programme`` selected). Recorded entry/exit judgements win;
     otherwise they are taken from periodic judgements in the programme's subject around the place's dates.
+    Each pupil's rate during provision is judged against the school's expected rate.
 
-    Queries: judgements (1), recorded entry/exit (1), group sizes (1)."""
+    Queries: judgements (1), recorded entry/exit (1), group sizes (1), expected rate (1)."""
     if not places:
         return []
+    expected = expected_per_year({p.provision.programme.school_id for p in places})
     pupil_ids = {p.pupil_id for p in places}
     subject_ids = {p.provision.programme.subject_id for p in places} - {None}
     history: dict[tuple[int, int], list[impact.Point]] = defaultdict(list)
@@ -266,7 +291,14 @@ def place_impacts(places: list[ProvisionPupil]) -> list[PlaceImpact]:
         out.append(
             PlaceImpact(
                 place=place,
-                result=impact.pupil_impact(entry, exit_, before, cost),
+                result=impact.pupil_impact(
+                    entry,
+                    exit_,
+                    before,
+                    cost,
+                    expected_per_year=expected.get(programme.school_id),
+                    ratio_gain=impact.ratio_gain(place.entry_age_months, place.exit_age_months, start, end),
+                ),
                 entry_recorded=(place.pk, "entry") in recorded,
                 exit_recorded=(place.pk, "exit") in recorded,
             )

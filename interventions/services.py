@@ -244,6 +244,16 @@ def impact_judgement_record(
     return judgement
 
 
+def place_ages_record(
+    *, place: ProvisionPupil, entry_age_months: int | None, exit_age_months: int | None
+) -> ProvisionPupil:
+    """Record the reading or spelling age (in months) tested at entry and exit, for Brooks' ratio gain."""
+    place.entry_age_months, place.exit_age_months = entry_age_months, exit_age_months
+    place.full_clean()
+    place.save(update_fields=["entry_age_months", "exit_age_months"])
+    return place
+
+
 # --- Classroom follow-up ----------------------------------------------------------------------------------
 
 

@@ -107,17 +107,26 @@ def programme_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _impact_chart(impacts) -> dict:
+    from .impact import per_term
+
     measured = [i for i in impacts if i.result.measured]
     return {
         "type": "bar",
         "data": {
             "labels": [f"Pupil {n}" for n, _ in enumerate(measured, 1)],
             "datasets": [
-                {"label": "Points a month before", "data": [round(i.result.rate_before or 0, 2) for i in measured]},
-                {"label": "Points a month during", "data": [round(i.result.rate_during, 2) for i in measured]},
+                {
+                    "label": "Points a term before",
+                    "data": [round(per_term(i.result.rate_before) or 0, 2) for i in measured],
+                },
+                {"label": "Points a term during", "data": [round(per_term(i.result.rate_during), 2) for i in measured]},
+                {
+                    "label": "Points a term expected",
+                    "data": [round(per_term(i.result.expected_rate), 2) for i in measured],
+                },
             ],
         },
-        "options": {"scales": {"y": {"title": {"display": True, "text": "points per month"}}}},
+        "options": {"scales": {"y": {"title": {"display": True, "text": "points per term"}}}},
     }
 
 
@@ -132,12 +141,17 @@ def impact_summary(request: HttpRequest) -> HttpResponse:
             "Wave",
             "Pupils",
             "Measured",
-            "Improved",
-            "Mean gain (points)",
-            "Points a month before",
-            "Points a month during",
+            "Accelerated",
+            "Accelerated (%)",
+            "Points a term before",
+            "Points a term during",
+            "Points a term expected",
+            "Mean ratio gain",
+            "Ratio gain band",
             "Total cost (£)",
+            "Cost per pupil (£)",
             "Cost per point gained (£)",
+            "Cost per point above expected (£)",
         ]
         data = [
             [
@@ -145,12 +159,17 @@ def impact_summary(request: HttpRequest) -> HttpResponse:
                 p.wave,
                 s.pupils,
                 s.measured,
-                s.improved,
-                _r(s.mean_gain),
-                _r(s.mean_rate_before),
-                _r(s.mean_rate_during),
+                s.accelerated,
+                None if s.accelerated_share is None else round(s.accelerated_share * 100),
+                _r(s.term_rate_before),
+                _r(s.term_rate_during),
+                _r(s.term_rate_expected),
+                _r(s.mean_ratio_gain, 1),
+                s.ratio_band or "",
                 _r(s.total_cost),
+                _r(s.cost_per_pupil),
                 _r(s.cost_per_point),
+                _r(s.cost_per_point_above_expected),
             ]
             for p, s in rows
         ]
@@ -239,10 +258,14 @@ def provision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         session.present_count = sum(1 for a in marks if a.present)
         session.marked_count = len(marks)
     can_edit = access.can(EDIT)
+    impacts = selectors.place_impacts(places)
+    from .impact import summarise
+
     context = {
         "provision": provision,
         "places": places,
-        "impacts": selectors.place_impacts(places),
+        "impacts": impacts,
+        "summary": summarise(i.result for i in impacts),
         "sessions": sessions,
         "staff": provision.staff.select_related("user"),
         "targets": provision.targets.all(),
@@ -398,6 +421,8 @@ def impact_record(request: HttpRequest, pk: int) -> HttpResponse:
             "entry_on": found.entry.date if found.entry else None,
             "exit_points": found.exit.points if found.exit else None,
             "exit_on": found.exit.date if found.exit else None,
+            "entry_age_months": place.entry_age_months,
+            "exit_age_months": place.exit_age_months,
         }
         rows.append((place, forms.ImpactForm(request.POST or None, prefix=f"p{place.pk}", initial=initial)))
     if request.method == "POST" and all(f.is_valid() for _, f in rows):
@@ -409,6 +434,12 @@ def impact_record(request: HttpRequest, pk: int) -> HttpResponse:
                     services.impact_judgement_record(
                         place=place, kind=kind, points=points, judged_on=on, by=request.user
                     )
+            if {"entry_age_months", "exit_age_months"} & set(form.changed_data):
+                services.place_ages_record(
+                    place=place,
+                    entry_age_months=form.cleaned_data["entry_age_months"],
+                    exit_age_months=form.cleaned_data["exit_age_months"],
+                )
         messages.success(request, "Entry and exit judgements saved.")
         return redirect("interventions:provision_detail", pk=provision.pk)
     return render(request, "interventions/impact_form.html", {"provision": provision, "rows": rows})

@@ -94,6 +94,6 @@ def test_senco_plans_a_wave_2_group_logs_a_session_and_reads_the_impact(stuck_pu
     page.get_by_role("button", name="Save judgements").click()
 
     page.get_by_text("Entry and exit judgements saved.").wait_for()
-    impact = page.locator("table", has_text="Points a month during").inner_text()
-    assert impact.count("Improved") == 2 and "No change" in impact
+    impact = page.locator("table", has_text="Points a term during").inner_text()
+    assert impact.count("Accelerated") == 2 and "No change" in impact  # +4 and +2 in 70 days beat 1 a term
     page.console.assert_clean()

@@ -34,14 +34,14 @@ def test_entry_and_exit_are_taken_from_the_windows_around_the_provision():
     assert exit_ == Point(D(2026, 3, 31), 21)
 
 
-def test_improvement_gain_rates_and_cost_per_point():
+def test_accelerated_gain_rates_and_cost_per_point():
     result = impact.pupil_impact((D(2026, 1, 1), 17), (D(2026, 4, 1), 21), rate_before=0.5, cost=120)
     months = 90 / MONTH
     assert result.measured
     assert result.gain == 4
     assert result.rate_during == pytest.approx(4 / months)
     assert result.rate_change == pytest.approx(4 / months - 0.5)
-    assert result.outcome == impact.IMPROVED
+    assert result.outcome == impact.ACCELERATED  # 1.35 a month beats the expected 0.25
     assert result.cost_per_point == pytest.approx(30.0)
 
 
@@ -112,14 +112,15 @@ def test_programme_summary_counts_and_cost_per_point_over_measured_pupils():
         impact.pupil_impact((D(2026, 1, 1), 15), None, cost=50),  # left, no exit
     ]
     s = impact.summarise(impacts)
-    assert (s.pupils, s.measured, s.improved, s.with_rate_before) == (4, 3, 2, 2)
+    assert (s.pupils, s.measured, s.with_rate_before) == (4, 3, 2)
     assert s.mean_gain == pytest.approx(2.0)
     assert s.total_cost == 350
     assert s.measured_cost == 300
     assert s.total_gain == 6
     assert s.cost_per_point == pytest.approx(50.0)
-    assert s.improved_share == pytest.approx(2 / 3)
-    assert s.accelerated == 1  # 4 points in 3 months beats 0.5 a month; 2 in 3 months does not beat 1.0
+    assert s.faster_than_before == 1  # 4 points in 3 months beats 0.5 a month; 2 in 3 months does not beat 1.0
+    # Expected 3 points a year = 0.25 a month: +4 and +2 in 90 days (2.96 months) beat it, no gain does not.
+    assert s.accelerated == 2 and s.accelerated_share == pytest.approx(2 / 3)
 
 
 def test_summary_of_nothing_is_empty():
@@ -177,3 +178,82 @@ def test_change_from_baseline_per_characteristic():
 def test_ratings_outside_zero_to_ten_are_refused(value):
     with pytest.raises(ValueError, match="0 to 10"):
         impact.validate_rating(value)
+
+
+# --- Against expected progress (DESIGN §3) ---------------------------------------------------------------
+
+
+def test_two_provisions_judged_against_expected_progress_by_hand():
+    # Expected: 3 points a year → 3 / 3 = 1 point a term → 0.25 points a month (a term is four months).
+    # Both places run 1 Sep 2025 → 31 Dec 2025: 121 days = 121 / 30.4375 = 3.9754 months.
+    # Provision A (Anna): 15 → 17, 2 points in 3.9754 months = 0.5031 a month = 2.012 a term ≥ 1: accelerated.
+    #   Before: 0.2 a month = 0.8 a term; expected gain over the months 0.25 × 3.9754 = 0.9938, so 1.0062 points
+    #   above expected, and £100 ÷ 1.0062 = £99.38 per point above expected.
+    # Provision B (Ben): 15 → 15.5, 0.5 points = 0.1258 a month = 0.503 a term < 1: a gain, but not accelerated
+    #   (the old "improved" counted him as a success). Before: 0.1 a month = 0.4 a term.
+    start, end = D(2025, 9, 1), D(2025, 12, 31)
+    anna = impact.pupil_impact((start, 15), (end, 17), rate_before=0.2, cost=100, expected_per_year=3)
+    ben = impact.pupil_impact((start, 15), (end, 15.5), rate_before=0.1, cost=100, expected_per_year=3)
+    a, b = impact.summarise([anna]), impact.summarise([ben])
+    assert a.term_rate_before == pytest.approx(0.8)
+    assert a.term_rate_during == pytest.approx(2.012, abs=1e-3)
+    assert a.term_rate_expected == pytest.approx(1.0)
+    assert (a.accelerated, a.accelerated_share, anna.outcome) == (1, 1.0, "accelerated")
+    assert a.cost_per_point_above_expected == pytest.approx(99.38, abs=0.01)
+    assert b.term_rate_before == pytest.approx(0.4)
+    assert b.term_rate_during == pytest.approx(0.503, abs=1e-3)
+    assert b.term_rate_expected == pytest.approx(1.0)
+    assert (b.accelerated, b.accelerated_share) == (0, 0.0)
+    assert ben.outcome == "gained, below expected"
+    assert b.cost_per_point_above_expected is None  # nothing gained above expected
+    assert b.faster_than_before == 1  # faster than before, yet still below expected progress
+
+
+def test_exactly_the_expected_rate_is_accelerated_and_a_higher_bar_can_be_set(monkeypatch):
+    start = D(2025, 9, 1)
+    end = start + dt.timedelta(days=round(4 * MONTH * 100) / 100)
+    months = impact.months_between(start, end)
+    on_line = impact.pupil_impact((start, 15), (end, 15 + 0.25 * months), expected_per_year=3)
+    assert on_line.accelerated
+    monkeypatch.setattr(impact, "ACCELERATED_BAR", 1.5)
+    assert not on_line.accelerated
+
+
+def test_ratio_gain_eight_months_of_reading_age_in_four_months_is_substantial():
+    # 1 Sep 2025 → 1 Jan 2026 = 122 days = 4.008 months; 8 months of reading age gained: 8 / 4.008 = 1.996 ≈ 2.0
+    ratio = impact.ratio_gain(90, 98, D(2025, 9, 1), D(2026, 1, 1))
+    assert ratio == pytest.approx(1.996, abs=1e-3)
+    assert impact.ratio_band(ratio) == "substantial"
+
+
+@pytest.mark.parametrize(
+    "ratio, band",
+    [
+        (3.0, "remarkable"),
+        (2.9, "substantial"),
+        (2.0, "substantial"),
+        (1.9, "useful"),
+        (1.4, "useful"),
+        (1.3, "modest"),
+        (0.0, "modest"),
+    ],
+)
+def test_ratio_gain_bands(ratio, band):
+    assert impact.ratio_band(ratio) == band
+
+
+def test_ratio_gain_needs_both_ages():
+    assert impact.ratio_gain(None, 98, D(2025, 9, 1), D(2026, 1, 1)) is None
+    assert impact.ratio_band(None) is None
+
+
+def test_programme_summary_mean_ratio_gain_and_cost_per_pupil():
+    start, end = D(2025, 9, 1), D(2025, 12, 31)
+    impacts = [
+        impact.pupil_impact((start, 15), (end, 17), cost=100, ratio_gain=2.0),
+        impact.pupil_impact((start, 15), (end, 16), cost=100, ratio_gain=1.0),
+        impact.pupil_impact((start, 15), None, cost=50),
+    ]
+    s = impact.summarise(impacts)
+    assert (s.with_ratio, s.mean_ratio_gain, s.ratio_band) == (2, 1.5, "useful")
+    assert s.cost_per_pupil == pytest.approx(250 / 3)

@@ -247,7 +247,8 @@ def test_evidence_counts_follow_ups_and_measured_impact(school):
     services.impact_judgement_record(place=a, kind="exit", points=17, judged_on=dt.date(2026, 3, 27))
     found = {e.item_code: e for e in evidence.evidence(school, dt.date(2026, 1, 1), dt.date(2026, 7, 31))}
     assert found["4a"].value == "2 follow-ups recorded; 50% (1 of 2) built on in class"
-    assert found["4c"].value.startswith("50% (1 of 2) measured; 100% (1 of 1) improved")
+    # +2 points in 81 days (0.75 a month) beats the expected 0.25 a month: accelerated
+    assert found["4c"].value.startswith("50% (1 of 2) measured; 100% (1 of 1) accelerated")
 
 
 def test_api_programmes_are_written_only_by_planners(client, senco, teacher, school):
@@ -392,3 +393,84 @@ def test_entry_and_exit_read_as_grade_points_and_month(school):
     services.impact_judgement_record(place=place, kind="entry", points=17, judged_on=dt.date(2026, 1, 5))
     html = render_to_string("interventions/_impact_rows.html", {"impacts": selectors.place_impacts([place])})
     assert "2a (17)" in html and "· Jan 2026" in html
+
+
+def _programme_with_two_pupils(school, name="Toe by Toe"):
+    """One provision, 1 Sep → 31 Dec 2025 (121 days = 3.9754 months); Anna 15 → 17, Ben 15 → 15.5 (recorded)."""
+    programme = ProgrammeFactory(school=school, name=name, cost_basis="pupil", unit_cost=200)
+    provision = ProvisionFactory(programme=programme, start_date=dt.date(2025, 9, 1), end_date=dt.date(2025, 12, 31))
+    anna = PlaceFactory(provision=provision, entry_age_months=90, exit_age_months=98)
+    ben = PlaceFactory(provision=provision)
+    for place, exit_points in ((anna, 17), (ben, 15.5)):
+        services.impact_judgement_record(place=place, kind="entry", points=15, judged_on=dt.date(2025, 9, 1))
+        services.impact_judgement_record(place=place, kind="exit", points=exit_points, judged_on=dt.date(2025, 12, 31))
+    return programme
+
+
+def test_programme_table_shows_accelerated_against_the_schools_expected_rate(client, leader, school):
+    from targets.models import TargetSettings
+
+    # Expected 6 points a year = 2 a term = 0.5 a month. Anna: 2 points in 3.9754 months = 2.012 a term ≥ 2,
+    # accelerated; Ben: 0.5 points = 0.503 a term, a gain but not accelerated. So 50% (1 of 2) accelerated.
+    # Anna's reading age: 8 months in 3.9754 months = 2.01 → mean ratio gain 2.0 (substantial).
+    # Cost: £200 each = £200 a pupil; above expected: Anna +0.0123, Ben -1.4877 → none above in total.
+    TargetSettings.objects.update_or_create(school=school, defaults={"expected_points_per_year": 6})
+    _programme_with_two_pupils(school)
+    sign_in(client, leader, school)
+    page = client.get(reverse("interventions:impact_summary")).content.decode()
+    assert "Toe by Toe" in page
+    assert '50% <span class="small text-body-secondary">(1 of 2)</span>' in page
+    assert "2.00" in page  # expected, points a term
+    assert '2.0 <span class="small text-body-secondary">(substantial)</span>' in page
+    assert "£200.00" in page  # cost per pupil
+    assert "Improved" not in page and "improved" not in page
+    csv = client.get(reverse("interventions:impact_summary"), {"format": "csv"}).content.decode("utf-8-sig")
+    header, row = csv.splitlines()[:2]
+    assert "Accelerated (%)" in header and "Cost per point above expected (£)" in header and "Improved" not in header
+    assert row.startswith("Toe by Toe,2,2,2,1,50,")
+
+
+def test_programme_table_query_count_does_not_grow_with_programmes(
+    client, leader, school, django_assert_max_num_queries
+):
+    _programme_with_two_pupils(school, "First")
+    sign_in(client, leader, school)
+    url = reverse("interventions:impact_summary")
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    for n in range(3):
+        _programme_with_two_pupils(school, f"More {n}")
+    with django_assert_max_num_queries(12):
+        assert "More 2" in client.get(url).content.decode()
+
+
+def test_reading_age_is_recorded_with_the_entry_and_exit_judgements_and_shown_as_a_ratio_gain(client, senco, school):
+    programme = ProgrammeFactory(school=school)
+    provision = ProvisionFactory(programme=programme, start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 1, 1))
+    place = PlaceFactory(provision=provision)
+    sign_in(client, senco, school)
+    url = reverse("interventions:impact_record", kwargs={"pk": provision.pk})
+    assert "Reading/spelling age at entry (months)" in client.get(url).content.decode()
+    response = client.post(url, {f"p{place.pk}-entry_age_months": "90", f"p{place.pk}-exit_age_months": "98"})
+    assert response.status_code == 302
+    place.refresh_from_db()
+    assert (place.entry_age_months, place.exit_age_months) == (90, 98)
+    # 8 months of reading age in 122 days (4.008 months): 1.996, shown as 2.0, substantial.
+    [found] = selectors.place_impacts([place])
+    assert found.result.ratio_gain == pytest.approx(1.996, abs=1e-3) and found.result.ratio_band == "substantial"
+    page = client.get(reverse("interventions:programme_evaluation", kwargs={"pk": programme.pk})).content.decode()
+    assert "2.0 (substantial)" in page
+    api = client.get(f"/api/v1/provisions/{provision.pk}/").json()
+    assert api["pupils"][0]["entry_age_months"] == 90 and api["pupils"][0]["exit_age_months"] == 98
+
+
+def test_provision_page_summarises_its_pupils_against_expected_progress(client, senco, school):
+    # Default expected 3 points a year = 1 a term. Anna 2.012 a term (accelerated), Ben 0.503 (not): 1 of 2, 50%.
+    programme = _programme_with_two_pupils(school)
+    provision = Provision.objects.get(programme=programme)
+    sign_in(client, senco, school)
+    page = client.get(reverse("interventions:provision_detail", kwargs={"pk": provision.pk})).content.decode()
+    assert "Accelerated" in page and "1 (50%)" in page
+    assert "→ 1.26 (1.00)" in page
+    assert "Gained, below expected" in page and "Improved" not in page
