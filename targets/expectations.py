@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 
 AUTUMN, SPRING, SUMMER = 1, 2, 3
 TERMS = (AUTUMN, SPRING, SUMMER)
@@ -72,6 +73,17 @@ def are_band(points: float, are_points: float, step: float = 2.0) -> str:
     if gap <= -round(2 * step, _DECIMALS):
         return WELL_BELOW
     return BELOW
+
+
+def expectation_for(
+    year_group: int, term: int, subject_id: int | None, overrides: Mapping[tuple[int, int, int | None], float]
+) -> float:
+    """The school's ARE: its own for the subject, else its own for all subjects, else the default line.
+    ``overrides`` maps ``(year_group, term, subject_id or None)`` to points."""
+    for key in ((year_group, term, subject_id), (year_group, term, None)):
+        if key in overrides:
+            return float(overrides[key])
+    return default_are(year_group, term)
 
 
 def at_or_above(band: str) -> bool:

@@ -412,6 +412,38 @@ def shared_weaknesses(group, window, subject) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["count"], r["focus"].order))
 
 
+def are_overrides(school_id: int) -> dict[tuple[int, int, int | None], float]:
+    """The school's own age-related expectations, keyed for ``expectations.expectation_for``. One query."""
+    from .models import AgeRelatedExpectation
+
+    return {
+        (y, t, s): p
+        for y, t, s, p in AgeRelatedExpectation.objects.filter(school_id=school_id).values_list(
+            "year_group", "term", "subject_id", "points"
+        )
+    }
+
+
+def are_table(school_id: int) -> dict:
+    """For the settings page: the ARE for all subjects by year group (Reception to Year 11) and term, each
+    marked as the school's own or the default, and the school's own rows (to remove). Two queries."""
+    from pupils import codes
+
+    from . import expectations
+    from .models import AgeRelatedExpectation
+
+    own = list(AgeRelatedExpectation.objects.filter(school_id=school_id).select_related("subject"))
+    overrides = {(r.year_group, r.term, r.subject_id): r.points for r in own}
+    rows = []
+    for year in range(0, 12):
+        cells = []
+        for term in expectations.TERMS:
+            points = expectations.expectation_for(year, term, None, overrides)
+            cells.append({"points": points, "own": (year, term, None) in overrides})
+        rows.append({"year": year, "label": codes.year_group_label(year), "cells": cells})
+    return {"rows": rows, "own": own, "terms": [label for _, label in expectations.TERM_CHOICES]}
+
+
 def flag_rule_explained(settings_obj) -> dict:
     """The school's flag rule in words, with a worked example computed from its settings on the NC scale
     (baseline 2b in July 2022, judged in July 2026) — for the target settings page."""
