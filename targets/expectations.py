@@ -86,5 +86,23 @@ def expectation_for(
     return default_are(year_group, term)
 
 
+def expectation_at_window(
+    *,
+    year_group_now: int,
+    this_year_start: int,
+    window_end: dt.date,
+    year_start: dt.date,
+    year_end: dt.date,
+    subject_id: int | None,
+    overrides: Mapping[tuple[int, int, int | None], float],
+) -> tuple[int, int, float]:
+    """The pupil's year group and term at a window, and the ARE there: a pupil in Year 5 now was in Year 4
+    in the school year that started a year before this one (``this_year_start`` and the window's school
+    year are compared by the calendar year they start in)."""
+    year_group = year_group_now - (this_year_start - year_start.year)
+    term = term_of(window_end, year_start, year_end)
+    return year_group, term, expectation_for(year_group, term, subject_id, overrides)
+
+
 def at_or_above(band: str) -> bool:
     return band in (AT, ABOVE)
