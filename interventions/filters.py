@@ -16,11 +16,12 @@ from pupils.models import GroupMembership, Pupil, TeachingGroup
 from targets.models import ProgressStatus
 
 from . import impact
-from .selectors import OFF_TRACK, Candidate
+from .selectors import OFF_TRACK, ON_PACE, Candidate
 
 ANY = "Any"
 REASONS = (
     ("off_track", "Off trajectory (any)"),
+    ("below_are", "Below ARE, making expected progress or better"),
     (ProgressStatus.Status.BEHIND, "Behind"),
     (ProgressStatus.Status.WELL_BEHIND, "Well behind"),
     (ProgressStatus.Status.STUCK, "Stuck"),
@@ -65,7 +66,16 @@ class CandidateFilter(django_filters.FilterSet):
         return queryset.filter(year_group=int(value))
 
     def filter_subject(self, queryset, name, value):
-        return queryset.filter(Exists(self._statuses(OFF_TRACK)))
+        return queryset.filter(Exists(self._statuses(ON_PACE if self.below_are else OFF_TRACK)))
+
+    @property
+    def below_are(self) -> bool:
+        """The wave 2 reason: below ARE while making expected progress (see ``selectors.candidates``)."""
+        return self.form.is_valid() and self.form.cleaned_data.get("reason") == "below_are"
+
+    @property
+    def chosen_subject(self):
+        return self.form.cleaned_data.get("subject") if self.form.is_valid() else None
 
     def filter_group(self, queryset, name, value):
         return queryset.filter(Exists(GroupMembership.objects.current().filter(pupil=OuterRef("pk"), group=value)))
@@ -73,6 +83,8 @@ class CandidateFilter(django_filters.FilterSet):
     def filter_reason(self, queryset, name, value):
         if value == "off_track":
             return queryset.filter(Exists(self._statuses(OFF_TRACK)))
+        if value == "below_are":
+            return queryset.filter(Exists(self._statuses(ON_PACE)))
         if value in ProgressStatus.Status.values:
             return queryset.filter(Exists(self._statuses([value])))
         return queryset  # score card and referral: see keep()
@@ -84,4 +96,6 @@ class CandidateFilter(django_filters.FilterSet):
             return candidate.score_average is not None and candidate.score_average <= impact.LOW_SCORE
         if reason == "referral":
             return candidate.referred or bool(candidate.referral)
+        if reason == "below_are":
+            return bool(candidate.below_are)
         return True

@@ -15,6 +15,7 @@ from django.utils import timezone
 from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
+from schoolpl.demo import academic_year_start
 from schoolpl.roles import Cap
 from targets.models import ProgressStatus
 from targets.partnership.selectors import referred_pupils
@@ -33,6 +34,8 @@ from .models import (
 
 SUPPORT_WAVES = (2, 3)
 OFF_TRACK = (ProgressStatus.Status.BEHIND, ProgressStatus.Status.WELL_BEHIND, ProgressStatus.Status.STUCK)
+# Making expected progress or better: the guide's wave 2 group is below ARE but on this pace (DESIGN §3).
+ON_PACE = (ProgressStatus.Status.ON_TRACK, ProgressStatus.Status.AHEAD)
 
 
 def today() -> dt.date:
@@ -99,10 +102,11 @@ class Candidate:
     score_date: dt.date | None = None
     referred: bool = False
     referral: str = ""  # a personal tutor's open referral from a progress review
+    below_are: list[str] = field(default_factory=list)  # "Reading: below ARE (20 against 21), on track"
 
     @property
     def reasons(self) -> list[str]:
-        reasons = [f"{subject}: {label.lower()}" for subject, label in self.statuses]
+        reasons = [f"{subject}: {label.lower()}" for subject, label in self.statuses] + list(self.below_are)
         if self.score_average is not None and self.score_average <= impact.LOW_SCORE:
             reasons.append(f"score card average {self.score_average:g}")
         if self.referred:
@@ -112,9 +116,18 @@ class Candidate:
         return reasons
 
 
-def candidates(access, on: dt.date | None = None, pupils: QuerySet[Pupil] | None = None) -> list[Candidate]:
+def candidates(
+    access,
+    on: dt.date | None = None,
+    pupils: QuerySet[Pupil] | None = None,
+    *,
+    below_are: bool = False,
+    subject=None,
+) -> list[Candidate]:
     """Pupils off trajectory in any subject (latest status behind, well behind or stuck) or whose latest
-    score card is low or refers them, who have no current or planned wave 2/3 provision.
+    score card is low or refers them, who have no current or planned wave 2/3 provision. With
+    ``below_are``, also the guide's wave 2 group: latest status on track or ahead in a subject (``subject``
+    only, if given) while below the age-related expectation there (not well below: that is wave 3).
 
     Queries: flagged statuses (1), score cards (1), their ratings (1), tutors' open referrals (1), which of
     them this user sees (1), the pupils (1). ``pupils`` (a filtered queryset of those the user sees) narrows the
@@ -158,12 +171,44 @@ def candidates(access, on: dt.date | None = None, pupils: QuerySet[Pupil] | None
     if referrals:
         for pupil_id in pupils.filter(pk__in=list(referrals)).exclude(pk__in=supported).values_list("pk", flat=True):
             flagged.setdefault(pupil_id, Candidate(pupil=None)).referral = referrals[pupil_id]
+    if below_are:  # + 2 queries: the on-pace statuses, the school's own AREs
+        for pupil_id, text in _below_are(school, pupils, supported, subject):
+            flagged.setdefault(pupil_id, Candidate(pupil=None)).below_are.append(text)
     for pupil in Pupil.objects.filter(pk__in=list(flagged)):
         flagged[pupil.pk].pupil = pupil
     return sorted(
         (c for c in flagged.values() if c.pupil is not None),
         key=lambda c: (c.pupil.year_group, c.pupil.surname, c.pupil.forename, c.pupil.pk),
     )
+
+
+def _below_are(school, pupils, supported, subject) -> list[tuple[int, str]]:
+    from targets import expectations
+    from targets import selectors as target_selectors
+
+    latest = (
+        ProgressStatus.objects.filter(school=school, is_latest=True, status__in=ON_PACE, pupil__in=pupils)
+        .exclude(pupil_id__in=supported)
+        .select_related("pupil", "subject", "window__academic_year")
+        .order_by("pupil_id", "subject__order", "subject__name")
+    )
+    if subject is not None:
+        latest = latest.filter(subject=subject)
+    overrides = target_selectors.are_overrides(school.pk)
+    this_year = academic_year_start(timezone.localdate())
+    labels = dict(ProgressStatus.Status.choices)
+    out = []
+    for st in latest:
+        found = target_selectors.are_band_for(st.pupil, st.subject_id, st.window, st.actual, overrides, this_year)
+        if found and found["band"] == expectations.BELOW:
+            out.append(
+                (
+                    st.pupil_id,
+                    f"{st.subject.name}: below ARE ({st.actual:g} against {found['are']:g}), "
+                    f"{labels.get(st.status, st.status).lower()}",
+                )
+            )
+    return out
 
 
 # --- Impact ----------------------------------------------------------------------------------------------

@@ -452,7 +452,13 @@ def impact_record(request: HttpRequest, pk: int) -> HttpResponse:
 def candidates(request: HttpRequest) -> HttpResponse:
     access = request.access
     chosen = CandidateFilter(request.GET or None, queryset=selectors.pupils_for(access), access=access)
-    found = [c for c in selectors.candidates(access, pupils=chosen.qs) if chosen.keep(c)]
+    found = [
+        c
+        for c in selectors.candidates(
+            access, pupils=chosen.qs, below_are=chosen.below_are, subject=chosen.chosen_subject
+        )
+        if chosen.keep(c)
+    ]
     if request.GET.get("format") in {"csv", "xlsx"}:
         headers = ["Pupil", "Year", "Reasons"]
         rows = [[c.pupil.display_name, c.pupil.year_label, "; ".join(c.reasons)] for c in found]

@@ -240,6 +240,8 @@ class Frames:
     #: under it read "<N" and :mod:`schoolpl.disclosure` hides what would give them away; None for a
     #: leader's, SENCO's or teacher's page, who see the pupils' names anyway.
     threshold: int | None = None
+    are_overrides: dict = field(default_factory=dict)  # (year group, term, subject id or None) → points
+    this_year_start: int = 0  # the calendar year the current school year starts in
 
     def __post_init__(self):
         self.window_records = self.windows.to_dict("records")
@@ -438,10 +440,10 @@ def load_frames(
     detail: bool = False,
     characteristics: tuple[Characteristic, ...] = CHARACTERISTICS,
 ) -> Frames:
-    """Load every frame the dashboard needs in a constant number of queries (8, whatever the size of the
+    """Load every frame the dashboard needs in a constant number of queries (9, whatever the size of the
     school): windows, subjects, pupils, statuses, judgements, baselines and two aggregates over every window
     up to the chosen one — status counts by year group (the overview's current and previous windows and
-    the on-track trend) and attainment sums (the gap trend).
+    the on-track trend) and attainment sums (the gap trend) — and the school's own age-related expectations.
 
     ``pupils_qs`` is already scoped to what the user may count; the year, characteristic and teaching-group
     filters narrow it here, and every other query takes it as a subquery (never a list of ids) — or, when
@@ -456,8 +458,8 @@ def load_frames(
     windows = _frame(
         AssessmentWindow.objects.filter(school=school)
         .order_by("start_date", "pk")
-        .values_list("id", "name", "start_date"),
-        ["id", "name", "start_date"],
+        .values_list("id", "name", "start_date", "end_date", "academic_year__start_date", "academic_year__end_date"),
+        ["id", "name", "start_date", "end_date", "year_start", "year_end"],
     )
     window, previous, year_ago = pick_windows(windows, filters.window_id, today)
     subjects_qs = Subject.objects.filter(school=school).order_by("order", "name")
@@ -554,7 +556,11 @@ def load_frames(
     judgements = judgement_rows[judgement_rows["window_id"].isin(at_windows).to_numpy()].reset_index(drop=True)
     status_counts = _status_counts(status_rows, status_at, pupils)
     attainment_trend = _attainment_sums(judgement_rows, judgement_at, pupils)
+    from .selectors import are_overrides
+
     return Frames(
+        are_overrides=are_overrides(school.pk),  # the school's own age-related expectations (1 query)
+        this_year_start=today.year if today.month >= 9 else today.year - 1,
         windows=windows,
         window=window,
         previous=previous,
@@ -731,6 +737,78 @@ def overview(frames: Frames) -> Table:
         export_rows=export_rows,
         chart=chart if chart_rows else None,
         description=(f"Change is in percentage points since {prev_name}." if prev_name else ""),
+    )
+
+
+def are_by_year(frames: Frames) -> Table:
+    """Per year group (as now) and subject: the share of pupils judged at the chosen window whose points are
+    at or above the age-related expectation for the year and term they were in then (``targets.expectations``,
+    the school's own where set). A share of fewer than 5 pupils is not shown; with ``frames.threshold`` (a
+    SIP, an export) a share is shown only where neither the pupils at or above, those below, nor the whole
+    is under it (``disclosure.share_hidden``), else "<5" or "x" — the table has no totals to subtract from."""
+    from . import expectations
+
+    window, t = frames.window, frames.threshold
+    subjects = list(zip(frames.subjects["id"].tolist(), frames.subjects["name"].tolist(), strict=True))
+    headers = ["Year group", *(name for _sid, name in subjects)]
+    rows, export_rows = [], []
+    counts: dict[tuple[int, int], list[int]] = {}
+    if window is not None and not frames.judgements.empty:
+        found = frames.judgements[frames.judgements["window_id"] == window["id"]]
+        found = found.merge(frames.pupils[["pupil_id", "year_group"]], on="pupil_id", how="inner")
+        are_of: dict[tuple[int, int], float] = {}
+        for year, subject_id, points in zip(
+            found["year_group"].tolist(), found["subject_id"].tolist(), found["points"].tolist(), strict=True
+        ):
+            if _missing(points) or _missing(year):
+                continue
+            key = (int(year), int(subject_id))
+            if key not in are_of:
+                are_of[key] = expectations.expectation_at_window(
+                    year_group_now=key[0],
+                    this_year_start=frames.this_year_start,
+                    window_end=window["end_date"],
+                    year_start=window["year_start"],
+                    year_end=window["year_end"],
+                    subject_id=key[1],
+                    overrides=frames.are_overrides,
+                )[2]
+            tally = counts.setdefault(key, [0, 0])
+            tally[0] += 1
+            tally[1] += expectations.at_or_above(expectations.are_band(points, are_of[key]))
+    for year in sorted({y for y, _s in counts}):
+        row, export = [Cell(_year_label(year), header=True)], [_year_label(year)]
+        for subject_id, _name in subjects:
+            n, at = counts.get((year, subject_id), (0, 0))
+            if n == 0:
+                row.append(Cell(None, text=""))
+                export.append(None)
+                continue
+            if t is not None:
+                if disclosure.share_hidden(at, n, t):
+                    hidden = disclosure.small(t) if n < t else disclosure.SECONDARY_TEXT
+                    row.append(Cell(hidden, text=hidden))
+                    export.append(hidden)
+                    continue
+                row.append(Cell(_num(at / n * 100), text=f"{_pct(at / n * 100)} of {n}"))
+            elif n < MIN_SIZE:
+                row.append(Cell(None, text=f"{n} pupil{'' if n == 1 else 's'}", note=SUPPRESSED))
+            else:
+                row.append(Cell(_num(at / n * 100), text=f"{_pct(at / n * 100)} ({at} of {n})"))
+            export.append(row[-1].value)
+        rows.append(row)
+        export_rows.append(export)
+    window_name = window["name"] if window else "no window"
+    return Table(
+        key="are",
+        title=f"At or above age-related expectations at {window_name}",
+        headers=headers,
+        rows=rows,
+        export_headers=["Year group", *(f"{name} (% at or above ARE)" for _sid, name in subjects)],
+        export_rows=export_rows,
+        description="Year groups as now; each pupil is compared with the expectation for the year and term "
+        "they were in at the window (end of Year 2 = 2b, end of Year 6 = 4b by default; the school's own "
+        "where set on the target settings page).",
     )
 
 

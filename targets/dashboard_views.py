@@ -66,7 +66,7 @@ def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> dash
 
 
 def _load(request: HttpRequest, detail: bool = False):
-    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 8);
+    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 9);
     ``detail`` for the drill-down's columns."""
     access = request.access
     pupils, names = _scope(access)
@@ -131,6 +131,8 @@ def _tables(frames: dash.Frames, school, limit: int | None = None, only: str | N
     tables = {}
     if wanted("overview"):
         tables["overview"] = dash.overview(frames)
+    if wanted("are"):
+        tables["are"] = dash.are_by_year(frames)
     if wanted("stuck"):
         listed = dash.concern_rows(frames).iloc[:limit]  # the provision of the pupils the stuck list shows
         provision = _provision(school, listed["pupil_id"].unique()) if frames.names and not listed.empty else None

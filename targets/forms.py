@@ -9,7 +9,7 @@ from django.utils import timezone
 from pupils import codes
 from schoolpl.forms import DateInput
 
-from . import trajectory
+from . import expectations, trajectory
 from .models import CurricularTarget, TargetSettings
 
 
@@ -153,3 +153,17 @@ class GroupProposalForm(forms.Form):
     text = forms.CharField(label="Group target", max_length=300)
     term = forms.ChoiceField(label="Term", choices=CurricularTarget.Term.choices, initial=CurricularTarget.Term.MEDIUM)
     review_date = forms.DateField(label="Review by", widget=DateInput(), required=False)
+
+
+class AgeRelatedExpectationForm(forms.Form):
+    """Set the school's own age-related expectation for a year group at a term (one subject or all)."""
+
+    year_group = forms.TypedChoiceField(choices=codes.YEAR_GROUPS, coerce=int)
+    term = forms.TypedChoiceField(choices=expectations.TERM_CHOICES, coerce=int, help_text="The end of this term.")
+    subject = forms.ModelChoiceField(queryset=None, required=False, empty_label="All subjects")
+    points = forms.FloatField(min_value=0, max_value=100, help_text="2b = 15, 4b = 27; one sub-level is 2 points.")
+
+    def __init__(self, *args, subjects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].queryset = subjects
+        self.helper = _helper()

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from . import trajectory
+from pupils import codes
+
+from . import expectations, trajectory
 
 
 class TargetSettings(models.Model):
@@ -47,6 +49,45 @@ class TargetSettings(models.Model):
             well_behind_by=self.well_behind_by,
             stuck_windows=self.stuck_windows,
         )
+
+
+class AgeRelatedExpectation(models.Model):
+    """A school's own age-related expectation (points) for a year group at a term, in one subject or (no
+    subject) in all; where none is set the default line in ``targets.expectations`` applies."""
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    year_group = models.SmallIntegerField(choices=codes.YEAR_GROUPS)
+    term = models.PositiveSmallIntegerField(choices=expectations.TERM_CHOICES)
+    subject = models.ForeignKey(
+        "assessment.Subject",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty: every subject without its own expectation.",
+    )
+    points = models.FloatField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year_group", "term", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year_group", "term", "subject"],
+                condition=models.Q(subject__isnull=False),
+                name="are_unique_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "year_group", "term"],
+                condition=models.Q(subject__isnull=True),
+                name="are_unique_all_subjects",
+            ),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="are_points_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ARE year {self.year_group} term {self.term} subject {self.subject_id}: {self.points}"
 
 
 class PupilTarget(models.Model):

@@ -16,7 +16,7 @@ def pupil_panels(request, pupil=None, **kwargs) -> list[Panel]:
     access = request.access
     if pupil is None or access is None or not access.can(*READ) or not access.sees_pupil_names:
         return []
-    trajectories = selectors.pupil_trajectories(pupil)  # 4 queries
+    trajectories = selectors.pupil_trajectories(pupil)  # 6 queries (with the school's own AREs)
     targets = list(  # 2 queries (targets, reviews)
         CurricularTarget.objects.filter(pupil=pupil, status=CurricularTarget.Status.ACTIVE)
         .select_related("subject")

@@ -258,8 +258,12 @@ def label_targets(targets, school_id: int) -> None:
 def pupil_trajectories(pupil) -> list[dict]:
     """For the pupil profile: per subject with a target, the expected-progress line at every window (the
     line flags use: baseline + the school's expected rate), the actual points, the target, and the status
-    history. Five queries whatever the number of subjects (targets, windows, rate, judgements, statuses)."""
+    history, and where the latest judgement stands against the age-related expectation. Six queries
+    whatever the number of subjects (targets, windows, the school's AREs, rate, judgements, statuses)."""
+    from django.utils import timezone
+
     from assessment.models import Judgement
+    from schoolpl.demo import academic_year_start
     from schoolpl.models import AssessmentWindow
 
     from . import trajectory
@@ -272,7 +276,14 @@ def pupil_trajectories(pupil) -> list[dict]:
     )
     if not targets:
         return []
-    windows = list(AssessmentWindow.objects.filter(school_id=pupil.school_id).order_by("end_date", "start_date", "pk"))
+    windows = list(
+        AssessmentWindow.objects.filter(school_id=pupil.school_id)
+        .select_related("academic_year")
+        .order_by("end_date", "start_date", "pk")
+    )
+    overrides = are_overrides(pupil.school_id)
+    this_year_start = academic_year_start(timezone.localdate())
+    window_of = {w.pk: w for w in windows}
     rate = (
         TargetSettings.objects.filter(school_id=pupil.school_id)
         .values_list("expected_points_per_year", flat=True)
@@ -348,9 +359,20 @@ def pupil_trajectories(pupil) -> list[dict]:
         }
         label_at = {h["window"]: h["label"] for h in history}
         table = [{**r, "label": label_at.get(r["window"], "")} for r in rows]
+        last = statuses.get(target.subject_id, [])[-1:]
+        are = (
+            are_band_for(
+                pupil, target.subject_id, window_of.get(last[0].window_id), last[0].actual, overrides, this_year_start
+            )
+            if last
+            else None
+        )
+        if are is not None:
+            are["window"] = name_of.get(last[0].window_id, "")
         out.append(
             {
                 "target": target,
+                "are": are,
                 "rows": rows,
                 "table": table,
                 "history": history,
@@ -410,6 +432,59 @@ def shared_weaknesses(group, window, subject) -> list[dict]:
         if f in focuses
     ]
     return sorted(rows, key=lambda r: (-r["count"], r["focus"].order))
+
+
+def are_overrides(school_id: int) -> dict[tuple[int, int, int | None], float]:
+    """The school's own age-related expectations, keyed for ``expectations.expectation_for``. One query."""
+    from .models import AgeRelatedExpectation
+
+    return {
+        (y, t, s): p
+        for y, t, s, p in AgeRelatedExpectation.objects.filter(school_id=school_id).values_list(
+            "year_group", "term", "subject_id", "points"
+        )
+    }
+
+
+def are_band_for(pupil, subject_id, window, points, overrides, this_year_start: int) -> dict | None:
+    """The pupil's band against the school's ARE at ``window`` (its ``academic_year`` loaded): a dict with
+    band, label, are points, year group and term; None without points."""
+    from . import expectations
+
+    if points is None or window is None:
+        return None
+    year = window.academic_year
+    year_group, term, are = expectations.expectation_at_window(
+        year_group_now=pupil.year_group,
+        this_year_start=this_year_start,
+        window_end=window.end_date,
+        year_start=year.start_date,
+        year_end=year.end_date,
+        subject_id=subject_id,
+        overrides=overrides,
+    )
+    band = expectations.are_band(points, are)
+    return {"band": band, "label": expectations.BAND_LABELS[band], "are": are, "year_group": year_group, "term": term}
+
+
+def are_table(school_id: int) -> dict:
+    """For the settings page: the ARE for all subjects by year group (Reception to Year 11) and term, each
+    marked as the school's own or the default, and the school's own rows (to remove). Two queries."""
+    from pupils import codes
+
+    from . import expectations
+    from .models import AgeRelatedExpectation
+
+    own = list(AgeRelatedExpectation.objects.filter(school_id=school_id).select_related("subject"))
+    overrides = {(r.year_group, r.term, r.subject_id): r.points for r in own}
+    rows = []
+    for year in range(0, 12):
+        cells = []
+        for term in expectations.TERMS:
+            points = expectations.expectation_for(year, term, None, overrides)
+            cells.append({"points": points, "own": (year, term, None) in overrides})
+        rows.append({"year": year, "label": codes.year_group_label(year), "cells": cells})
+    return {"rows": rows, "own": own, "terms": [label for _, label in expectations.TERM_CHOICES]}
 
 
 def flag_rule_explained(settings_obj) -> dict:

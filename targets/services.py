@@ -33,6 +33,7 @@ from schoolpl.roles import Role
 
 from . import ambition, trajectory
 from .models import (
+    AgeRelatedExpectation,
     CurricularTarget,
     Notification,
     ProgressStatus,
@@ -90,6 +91,32 @@ def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
 
     enqueue("targets.tasks.recompute_school", dedupe_key=f"targets.recompute_school:{school.pk}", school_id=school.pk)
     return settings_obj
+
+
+# ------------------------------------------------------------------------------------------------
+# Age-related expectations
+# ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def are_set(*, school, year_group: int, term: int, subject=None, points: float, by=None) -> AgeRelatedExpectation:
+    """Set the school's own ARE for a year group at a term, in one subject or (``subject=None``) in all;
+    replaces the one already set for that key. Audited by simple-history."""
+    if subject is not None and subject.school_id != school.pk:
+        raise ValidationError("That subject belongs to another school.")
+    row = AgeRelatedExpectation.objects.filter(
+        school=school, year_group=year_group, term=term, subject=subject
+    ).first() or AgeRelatedExpectation(school=school, year_group=year_group, term=term, subject=subject)
+    row.points = points
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def are_remove(*, school, pk: int, by=None) -> None:
+    """Remove one of the school's own AREs, so the default line applies again."""
+    AgeRelatedExpectation.objects.filter(school=school, pk=pk).delete()
 
 
 # ------------------------------------------------------------------------------------------------

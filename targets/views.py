@@ -24,6 +24,7 @@ from schoolpl.roles import Cap
 from . import selectors, services
 from .forms import (
     AdjustTargetForm,
+    AgeRelatedExpectationForm,
     CurricularTargetForm,
     GroupProposalForm,
     PupilTargetForm,
@@ -487,6 +488,27 @@ def target_settings(request: HttpRequest) -> HttpResponse:
     access = request.access
     instance = services.target_settings_for(access.school)
     rule = selectors.flag_rule_explained(instance)  # the saved rule, before a form changes the instance
+    subjects = Subject.objects.filter(school=access.school)
+    is_are = request.method == "POST" and "are_set" in request.POST
+    are_form = AgeRelatedExpectationForm(request.POST if is_are else None, subjects=subjects)
+    if request.method == "POST" and "are_remove" in request.POST:
+        services.are_remove(school=access.school, pk=_int(request.POST.get("are_remove")), by=request.user)
+        messages.success(request, "Age-related expectation removed; the default applies.")
+        return redirect("targets:settings")
+    if is_are:
+        if are_form.is_valid():
+            try:
+                services.are_set(school=access.school, by=request.user, **are_form.cleaned_data)
+            except ValidationError as exc:
+                _errors(are_form, exc)
+            else:
+                messages.success(request, "Age-related expectation saved.")
+                return redirect("targets:settings")
+        return render(
+            request,
+            "targets/settings.html",
+            _settings_context(access, TargetSettingsForm(instance=instance), rule, are_form),
+        )
     form = TargetSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and "propose" in request.POST:
         result = services.target_propose(school=access.school, by=request.user)
@@ -506,4 +528,15 @@ def target_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Target settings saved; trajectories are being recomputed.")
             return redirect("targets:settings")
-    return render(request, "targets/settings.html", {"form": form, "rule": rule})
+    return render(request, "targets/settings.html", _settings_context(access, form, rule, are_form))
+
+
+def _settings_context(access, form, rule, are_form) -> dict:
+    return {"form": form, "rule": rule, "are_form": are_form, "are": selectors.are_table(access.school.pk)}
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

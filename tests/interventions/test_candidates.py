@@ -218,3 +218,64 @@ def test_candidates_are_paged_and_filtered_by_year_subject_class_and_reason(
     assert names({"reason": "score_card"})[0] == set()
     found, body = names({"reason": "stuck"})
     assert found == {"Three00"} and "page=2" in body and "reason=stuck&amp;page=2" in body  # filters kept
+
+
+def _this_summer(school):
+    from schoolpl.demo import academic_year_start
+    from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
+
+    start = academic_year_start(dt.date.today())
+    year = AcademicYearFactory(
+        school=school, name="This year", start_date=dt.date(start, 9, 1), end_date=dt.date(start + 1, 8, 31)
+    )
+    return AssessmentWindowFactory(
+        academic_year=year, name="Summer", start_date=dt.date(start + 1, 4, 20), end_date=dt.date(start + 1, 7, 20)
+    )
+
+
+def test_candidates_filter_to_below_are_making_expected_progress(
+    client, senco, school, reading, django_assert_max_num_queries
+):
+    from tests.interventions.factories import SubjectFactory
+
+    maths = SubjectFactory(school=school, code="maths", name="Mathematics")
+    summer = _this_summer(school)
+    # Year 4, summer: ARE 21 points (end of Year 4); below = 17 < points < 21, well below = 17 or under
+    for name, subject, value, points in [
+        ("QqBelow", reading, "on_track", 20),
+        ("QqAhead", reading, "ahead", 19),
+        ("QqAtAre", reading, "on_track", 21),
+        ("QqWell", reading, "on_track", 17),
+        ("QqBehind", reading, "behind", 18),
+        ("QqMaths", maths, "on_track", 20),
+    ]:
+        row = status(PupilFactory(school=school, year_group=4, legal_forename=name), subject, summer, value)
+        row.actual = points
+        row.save()
+    sign_in(client, senco, school)
+    url = reverse("interventions:candidates")
+    # as the pinned list (13), plus the on-pace statuses and the school's own AREs (2)
+    with django_assert_max_num_queries(15):
+        page = client.get(url, {"reason": "below_are", "subject": reading.pk}).content.decode()
+    for shown in ("QqBelow", "QqAhead"):
+        assert shown in page, shown
+    for hidden in ("QqAtAre", "QqWell", "QqBehind", "QqMaths"):
+        assert hidden not in page, hidden
+    assert "Reading: below ARE (20 against 21), on track" in page
+    every_subject = client.get(url, {"reason": "below_are"}).content.decode()
+    assert "QqMaths" in every_subject and "QqBehind" not in every_subject
+    off = client.get(url, {"reason": "off_track"}).content.decode()
+    assert "QqBehind" in off and "QqBelow" not in off
+
+
+def test_below_are_follows_the_schools_own_expectation(access, school, reading):
+    from targets import services as target_services
+
+    summer = _this_summer(school)
+    row = status(PupilFactory(school=school, year_group=4, legal_forename="Zara"), reading, summer, "on_track")
+    row.actual = 21
+    row.save()
+    assert not selectors.candidates(access, below_are=True)
+    target_services.are_set(school=school, year_group=4, term=3, points=22)
+    (found,) = selectors.candidates(access, below_are=True)
+    assert found.below_are == ["Reading: below ARE (21 against 22), on track"]

@@ -36,8 +36,8 @@ def test_dashboard_query_budget(school, leader, client_as, django_assert_max_num
     generate_school(school, 120, years=2)
     client = client_as(leader, school)
     # session, user, memberships (middleware) · teaching groups for the filter · windows, subjects, pupils,
-    # statuses, judgements, baselines, status counts, attainment sums (load_frames) · provision provider ·
-    # the session saved after sign-in (savepoint, update, release)
+    # statuses, judgements, baselines, status counts, attainment sums, the school's own AREs (load_frames) ·
+    # provision provider · the session saved after sign-in (savepoint, update, release)
     with django_assert_max_num_queries(16):
         response = client.get(reverse("targets:dashboard") + query)
     assert response.status_code == 200
