@@ -25,7 +25,7 @@ def test_leader_filters_drills_into_stuck_pupils_and_exports(browser_page, schoo
     assert page.locator("canvas[data-chart]").count() >= 3  # charts drawn beside their tables
 
     with page.expect_navigation():
-        page.get_by_label("Year group").select_option(label="Year 6")
+        page.get_by_label("Year group", exact=True).select_option(label="Year 6")
     with page.expect_navigation():
         page.get_by_label("Pupil group").select_option(label="Pupil premium")
     assert "3 pupils in view" in page.locator("main").inner_text()
