@@ -138,13 +138,13 @@ def candidates(
     supported = supported_places(school, on).values("pupil_id")
     labels = dict(ProgressStatus.Status.choices)
     statuses: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for pupil_id, subject, status in (
+    for pupil_id, subject_name, status in (
         ProgressStatus.objects.filter(school=school, is_latest=True, status__in=OFF_TRACK, pupil__in=pupils)
         .exclude(pupil_id__in=supported)
         .order_by("pupil_id", "subject__order", "subject__name")
         .values_list("pupil_id", "subject__name", "status")
     ):
-        statuses[pupil_id].append((subject, labels.get(status, status)))
+        statuses[pupil_id].append((subject_name, labels.get(status, status)))
     latest_card: dict[int, tuple[int, dt.date, bool]] = {}
     for card_id, pupil_id, taken_on, referred in (
         ScoreCard.objects.filter(school=school, pupil__in=pupils)

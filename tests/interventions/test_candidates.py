@@ -279,3 +279,23 @@ def test_below_are_follows_the_schools_own_expectation(access, school, reading):
     target_services.are_set(school=school, year_group=4, term=3, points=22)
     (found,) = selectors.candidates(access, below_are=True)
     assert found.below_are == ["Reading: below ARE (21 against 22), on track"]
+
+
+def test_below_are_for_every_subject_lists_a_pupil_who_is_also_off_track_elsewhere(client, senco, school, reading):
+    """Found walking the demo as the SENCO: a pupil on pace but below ARE in reading and behind in
+    mathematics made "below ARE" for every subject a 500 (the subject filter was overwritten by a subject's
+    name from the off-trajectory rows)."""
+    from tests.interventions.factories import SubjectFactory
+
+    maths = SubjectFactory(school=school, code="maths", name="Mathematics")
+    summer = _this_summer(school)
+    pupil = PupilFactory(school=school, year_group=4, legal_forename="QqBoth")
+    for subject, value, points in [(reading, "on_track", 20), (maths, "behind", 18)]:
+        row = status(pupil, subject, summer, value)
+        row.actual = points
+        row.save()
+    sign_in(client, senco, school)
+    response = client.get(reverse("interventions:candidates"), {"reason": "below_are"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "QqBoth" in page and "Reading: below ARE (20 against 21), on track" in page
