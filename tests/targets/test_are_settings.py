@@ -85,3 +85,15 @@ def test_remove_cannot_touch_another_schools_row(client, school, other_school, l
     sign_in(client, leader, school)
     client.post(reverse("targets:settings"), {"are_remove": str(theirs.pk)})
     assert AgeRelatedExpectation.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_settings_page_shows_its_expectations_once_and_a_plain_title(client, school, leader):
+    """A merged edit had copied the section into the page's <title> block: twice on the page, markup in the
+    browser tab."""
+    import re
+
+    sign_in(client, leader, school)
+    page = client.get(reverse("targets:settings")).content.decode()
+    assert page.count('id="are-table"') == 1
+    (title,) = re.findall(r"<title>(.*?)</title>", page, flags=re.S)
+    assert "<" not in title and "Target settings" in title
