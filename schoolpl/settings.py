@@ -122,6 +122,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# django-zeal turns an N+1 query (a relation loaded row by row from one queryset) into an error. The test
+# run switches it on (tests/isolation.py sets SCHOOLPL_ZEAL); production never loads it.
+if env_bool("SCHOOLPL_ZEAL", False) and not PRODUCTION:
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE.append("zeal.middleware.zeal_middleware")
+    ZEAL_RAISE = True
+
 ROOT_URLCONF = "schoolpl.urls"
 WSGI_APPLICATION = "schoolpl.wsgi.application"
 AUTH_USER_MODEL = "schoolpl.User"

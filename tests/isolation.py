@@ -13,6 +13,8 @@
   worker is its own process and so gets its own prefix, and a real Celery worker started by a test
   inherits it. At the end of the session only the keys under that prefix are deleted: the suite never
   flushes a Redis database, so it can share one with anything else on the machine.
+- N+1 queries: django-zeal is switched on for the run, so a request that loads a relation row by row
+  raises ``ZealError`` and fails its test.
 
 It runs before Django's settings are read, which is why it sets the environment rather than settings.
 """
@@ -40,6 +42,8 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "schoolpl"
 
 REDIS_KEY_PREFIX = f"schoolpl-test-{os.getpid()}-{secrets.token_hex(3)}"
 os.environ["REDIS_KEY_PREFIX"] = REDIS_KEY_PREFIX
+# N+1 queries in a request fail the test that made them (django-zeal; see settings).
+os.environ.setdefault("SCHOOLPL_ZEAL", "1")
 
 
 def delete_run_keys(url: str, prefix: str = REDIS_KEY_PREFIX) -> int:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import socket
 import statistics
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
@@ -173,3 +175,16 @@ def test_a_message_that_cannot_be_sent_for_its_own_sake_fails_after_the_attempt_
     message.refresh_from_db()
     assert (message.published_at, message.attempts) == (None, 2)
     assert message.pk in set(outbox.failed().values_list("pk", flat=True))
+
+
+def test_the_publish_outbox_command_sends_what_waited_through_an_outage(transactional_db, real_broker):
+    real_broker(DEAD_REDIS_URL)
+    with transaction.atomic():
+        waiting = [enqueue("schoolpl.tasks.ping", token=f"cmd-{n}") for n in range(2)]
+    real_broker(TEST_REDIS_URL)
+    out = StringIO()
+    call_command("publish_outbox", stdout=out)
+    assert out.getvalue().strip() == "Published 2 task(s); 0 still waiting."
+    for message in waiting:
+        message.refresh_from_db()
+        assert message.published_at is not None
