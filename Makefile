@@ -38,8 +38,10 @@ test: install ## Run the whole test suite on all cores (STRICT=1: a skipped test
 	$(BIN)/python -m pytest $(if $(STRICT),-p tests.strict) -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## Check the code with ruff
+lint: install ## Check the code: ruff, the app dependency contracts (import-linter), types (mypy), migrations
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 .PHONY: bench
