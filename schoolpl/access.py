@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -24,6 +25,9 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from .roles import PORTAL_ROLES, PUPIL_DATA_CAPS, Cap, Role, capabilities_for
 
+if TYPE_CHECKING:
+    from .models import School, User
+
 SESSION_SCHOOL_KEY = "schoolpl_school_id"
 SESSION_LOGIN_AT_KEY = "schoolpl_login_at"
 SESSION_MFA_PENDING_KEY = "schoolpl_mfa_pending"
@@ -33,10 +37,10 @@ SESSION_MFA_PENDING_KEY = "schoolpl_mfa_pending"
 class SchoolAccess:
     """Who is asking, in which school, with which roles."""
 
-    user: object
-    school: object
+    user: User
+    school: School
     roles: frozenset[str]
-    schools: tuple = field(default=())  # every school the user belongs to, for the switcher
+    schools: tuple[School, ...] = field(default=())  # every school the user belongs to, for the switcher
 
     @property
     def caps(self) -> frozenset[Cap]:
@@ -66,7 +70,7 @@ class SchoolAccess:
         pupil); a class teacher or tutor only where the school allows it; a pupil or parent account never."""
         if Cap.SEE_FSM in self.caps:
             return True
-        return self.sees_pupil_names and bool(getattr(self.school, "teachers_see_fsm", False))
+        return self.sees_pupil_names and self.school.teachers_see_fsm
 
     @property
     def is_portal_user(self) -> bool:
@@ -75,10 +79,28 @@ class SchoolAccess:
 
     @property
     def needs_mfa(self) -> bool:
-        return bool(getattr(self.school, "require_mfa", False)) and self.sees_pupil_names
+        return self.school.require_mfa and self.sees_pupil_names
 
     def role_labels(self) -> list[str]:
         return [Role(r).label for r in sorted(self.roles)]
+
+
+if TYPE_CHECKING:
+
+    class VerifiedUser(User):
+        """The signed-in user as django-otp's middleware leaves it on the request."""
+
+        def is_verified(self) -> bool: ...
+
+    class SchoolRequest(HttpRequest):
+        """A request as this project's middleware leaves it. ``access`` is None only for a user with no
+        school (or no user): ``school_view`` answers those before the view runs, so inside a view it is set."""
+
+        access: SchoolAccess
+        user: VerifiedUser
+
+else:
+    SchoolRequest = HttpRequest
 
 
 #: The pupil fields ``SchoolAccess.sees_fsm`` governs.
@@ -90,7 +112,7 @@ def sees_fsm(access: SchoolAccess | None) -> bool:
     return access is not None and access.sees_fsm
 
 
-def load_access(user, school_id: int | None) -> SchoolAccess | None:
+def load_access(user: User, school_id: int | None) -> SchoolAccess | None:
     """Build the access for ``user`` working in ``school_id`` (or their first school). One query."""
     from .models import Membership
 
@@ -113,15 +135,15 @@ class SchoolAccessMiddleware:
     def __init__(self, get_response: Callable):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
-        request.access = None
+    def __call__(self, request: SchoolRequest):
+        request.access = None  # type: ignore[assignment]  # until the user is known (see SchoolRequest)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             login_at = request.session.get(SESSION_LOGIN_AT_KEY)
             if login_at and time.time() - login_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
                 logout(request)
                 return redirect(f"{reverse('login')}?expired=1")
-            request.access = load_access(user, request.session.get(SESSION_SCHOOL_KEY))
+            request.access = load_access(user, request.session.get(SESSION_SCHOOL_KEY))  # type: ignore[assignment]
             gate = self._mfa_gate(request)
             if gate is not None:
                 return gate
@@ -133,7 +155,7 @@ class SchoolAccessMiddleware:
         return response
 
     @staticmethod
-    def _mfa_gate(request: HttpRequest):
+    def _mfa_gate(request: SchoolRequest):
         """Send a user who must (or chose to) use an authenticator app to verify before anything else."""
         access = request.access
         if request.user.is_verified():
@@ -169,7 +191,7 @@ def school_view(*caps: Cap, portal: bool = False) -> Callable:
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
+        def wrapped(request: SchoolRequest, *args, **kwargs):
             if not request.user.is_authenticated:
                 from django.contrib.auth.views import redirect_to_login
 
@@ -183,9 +205,7 @@ def school_view(*caps: Cap, portal: bool = False) -> Callable:
                 raise PermissionDenied("Your role does not give you access to this page.")
             return view(request, *args, **kwargs)
 
-        wrapped.required_caps = frozenset(caps)
-        wrapped.portal = portal
-        wrapped.school_view = True
+        vars(wrapped).update(required_caps=frozenset(caps), portal=portal, school_view=True)
         return wrapped
 
     return decorator
