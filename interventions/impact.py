@@ -275,18 +275,27 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _present(values: Iterable[float | None]) -> list[float]:
+    """The values that are there (a pupil not measured has None)."""
+    return [v for v in values if v is not None]
+
+
+def _rate_pair(impact: PupilImpact) -> tuple[float, float] | None:
+    """(rate during, rate before) for a measured pupil with a rate before provision."""
+    during, before = impact.rate_during, impact.rate_before
+    return None if during is None or before is None else (during, before)
+
+
 def summarise(impacts: Iterable[PupilImpact]) -> ProgrammeSummary:
     """Per programme (or per provision): counts, mean gain and rates, and cost per point over the measured
     pupils (cost of the measured pupils ÷ points they gained)."""
     impacts = list(impacts)
     measured = [i for i in impacts if i.measured]
-    gains = [g for i in measured if (g := i.gain) is not None]
-    rates_during = [r for i in measured if (r := i.rate_during) is not None]
-    # (rate during, rate before) for the measured pupils with a rate before provision.
-    rate_pairs = [(d, b) for i in measured if (d := i.rate_during) is not None and (b := i.rate_before) is not None]
-    with_ratio = [i.ratio_gain for i in measured if i.ratio_gain is not None]
+    gains = _present(i.gain for i in measured)
+    rate_pairs = [pair for pair in map(_rate_pair, measured) if pair is not None]
+    with_ratio = _present(i.ratio_gain for i in measured)
     total_gain = sum(gains)
-    above = sum(a for i in measured if (a := i.gain_above_expected) is not None)
+    above = sum(_present(i.gain_above_expected for i in measured))
     measured_cost = sum(i.cost for i in measured)
     return ProgrammeSummary(
         pupils=len(impacts),
@@ -295,7 +304,7 @@ def summarise(impacts: Iterable[PupilImpact]) -> ProgrammeSummary:
         faster_than_before=sum(1 for during, before in rate_pairs if during > before),
         with_rate_before=len(rate_pairs),
         mean_gain=_mean(gains),
-        mean_rate_during=_mean(rates_during),
+        mean_rate_during=_mean(_present(i.rate_during for i in measured)),
         mean_rate_before=_mean([before for _, before in rate_pairs]),
         mean_rate_expected=_mean([i.expected_rate for i in measured]),
         total_cost=sum(i.cost for i in impacts),
