@@ -13,6 +13,7 @@ COPY pupils ./pupils
 COPY assessment ./assessment
 COPY targets ./targets
 COPY interventions ./interventions
+COPY partnership ./partnership
 COPY selfreview ./selfreview
 RUN pip install -c constraints.txt .
 COPY manage.py ./

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from assessment import scales
 from assessment.models import Judgement
+from partnership.selectors import referred_pupils
 from pupils.models import GroupMembership, Pupil
 from schoolpl.demo import academic_year_start
 from schoolpl.roles import Cap
 from targets.models import ProgressStatus
-from targets.partnership.selectors import referred_pupils
 
 from . import impact
 from .models import (

@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from targets.partnership import reporting, services
-from targets.partnership.models import Report, ReportRun, ReportSend
+from partnership import reporting, services
+from partnership.models import Report, ReportRun, ReportSend
 from tests.partnership import factories as f
 from tests.schoolpl.test_pdf import web_server  # noqa: F401  (a fixture)
 
@@ -106,7 +106,7 @@ def test_the_run_records_progress_and_runs_through_the_outbox(
 def test_pdf_renders_an_a4_document_with_the_chart(school, year6):
     import weasyprint
 
-    from targets.partnership.pdf import report_html, report_pdf
+    from partnership.pdf import report_html, report_pdf
 
     services.reports_generate(school=school, window=year6["window"], year_group=6)
     report = Report.objects.get()
@@ -224,7 +224,7 @@ def test_run_page_polls_while_running_and_stops_when_done(client_as, school, lea
 
 
 def test_annex_evidence_counts_reviews_and_reports_read(school, year6, leader):
-    from targets.partnership.evidence import evidence
+    from partnership.evidence import evidence
 
     f.review(year6["pupil"], year6["tutor"], held_on=dt.date(2025, 11, 1), parent_attended=True)
     f.pupil(school)  # not reviewed, no tutor
@@ -250,7 +250,7 @@ def test_pdf_rendering_fetches_nothing_the_report_points_at(
 ):
     """A report's HTML holds pupils' and staff's words: nothing it points at may be fetched (SSRF, local files).
     The chart, inline as a data: URI, is still drawn."""
-    from targets.partnership import pdf
+    from partnership import pdf
     from tests.schoolpl.test_pdf import PNG, hostile_html, images_drawn, objects_in
 
     base, hits = web_server

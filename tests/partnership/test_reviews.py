@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from targets.partnership import selectors
-from targets.partnership.models import ProgressReview
+from partnership import selectors
+from partnership.models import ProgressReview
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db
