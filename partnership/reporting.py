@@ -7,26 +7,13 @@ from collections import defaultdict
 
 from assessment import scales
 from assessment.models import Judgement
+from interventions import coverage
 from pupils.models import Pupil, TutorAssignment
-from schoolpl.discovery import app_modules
 from targets.models import CurricularTarget, ProgressStatus, PupilTarget
 
 from . import wording
 
 CHART_WINDOWS = 6  # how many windows of history the chart shows
-
-
-def provision_for(school, pupil_ids: list[int]) -> dict[int, list[str]]:
-    """Extra support each pupil is receiving, from whichever app provides ``coverage.provision_for``."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for module in app_modules("coverage"):
-        provider = getattr(module, "provision_for", None)
-        if provider is None:
-            continue
-        for pupil_id, support in (provider(school, list(pupil_ids)) or {}).items():
-            items = support if isinstance(support, list | tuple) else [support]
-            found[pupil_id].extend(str(s) for s in items if s)
-    return found
 
 
 def _scale_label(scale_code: str, points: float | None) -> str:
@@ -41,7 +28,7 @@ def _scale_label(scale_code: str, points: float | None) -> str:
 
 def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
     """The report content for each of ``pupils`` at ``window``. Six queries whatever the batch size:
-    judgements, statuses, numeric targets, curricular targets, tutors, and the provision provider's own."""
+    judgements, statuses, numeric targets, curricular targets, tutors, and the pupils' current wave 2/3 provision."""
     ids = [p.pk for p in pupils]
     judgements = defaultdict(list)
     for j in (
@@ -70,7 +57,7 @@ def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
         .select_related("tutor")
         .order_by("start_date")
     }
-    support = provision_for(school, ids)
+    support = coverage.provision_for(school, ids)
     return {
         p.pk: _content(
             school,
@@ -81,7 +68,7 @@ def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
             numeric[p.pk],
             curricular[p.pk],
             tutors.get(p.pk, ""),
-            support.get(p.pk, []),
+            [support[p.pk]] if p.pk in support else [],
         )
         for p in pupils
     }

@@ -8,9 +8,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from partnership import reporting, services
 from partnership.models import Report, ReportRun, ReportSend
+from tests.interventions.factories import PlaceFactory, ProgrammeFactory, ProvisionFactory
 from tests.partnership import factories as f
 from tests.schoolpl.test_pdf import web_server  # noqa: F401  (a fixture)
 
@@ -68,11 +70,13 @@ def test_report_contents_in_plain_words_for_a_hand_built_pupil(school, year6):
     assert {"name": "Reading", "points": [25, 27]} in content["chart"]["series"]
 
 
-def test_report_lists_extra_support_from_the_coverage_provider(school, year6, monkeypatch):
-    monkeypatch.setattr(
-        reporting, "app_modules", lambda name: [type("M", (), {"provision_for": staticmethod(
-            lambda school, ids: {ids[0]: "Wave 2: reading catch-up, three times a week"})})]
-    )  # fmt: skip
+def test_report_lists_extra_support_from_the_coverage_provider(school, year6):
+    today = timezone.localdate()
+    programme = ProgrammeFactory(school=school, name="reading catch-up, three times a week", wave=2)
+    provision = ProvisionFactory(
+        programme=programme, start_date=today - dt.timedelta(days=7), end_date=today + dt.timedelta(days=30)
+    )
+    PlaceFactory(provision=provision, pupil=year6["pupil"])
     content = reporting.build_contents(school, year6["window"], [year6["pupil"]])[year6["pupil"].pk]
     assert content["support"] == ["Wave 2: reading catch-up, three times a week"]
 
