@@ -13,8 +13,6 @@ from tests.partnership import factories as f
 pytestmark = pytest.mark.celery_worker
 
 
-
-
 def _finished(run_pk):
     run = ReportRun.objects.get(pk=run_pk)
     return run if run.finished else None
