@@ -78,40 +78,11 @@ def _content(school, window, pupil, judgements, statuses, numeric, curricular, t
     latest: dict[int, Judgement] = {}
     for j in judgements:  # ordered by window, so the last one wins
         latest[j.subject_id] = j
-    subjects = []
-    for j in sorted(latest.values(), key=lambda j: (j.subject.order, j.subject.name)):
-        status = statuses.get(j.subject_id)
-        target = numeric.get(j.subject_id)
-        target_label = _scale_label(j.subject.scale_code, target.target_points) if target else ""
-        subjects.append(
-            {
-                "code": j.subject.code,
-                "name": j.subject.name,
-                "grade": j.grade,
-                "words": wording.grade_in_words(j.grade, j.points, j.subject.scale_code),
-                "assessed_in": j.window.name,
-                "status": status.status if status else "",
-                "status_words": wording.status_in_words(status.status if status else None),
-                "explained": wording.status_explained(status.status if status else None),
-                "target": (
-                    f"{wording.grade_in_words(target_label, target.target_points, j.subject.scale_code)} "
-                    f"by {target.target_date:%B %Y}"
-                    if target and target_label
-                    else ""
-                ),
-            }
-        )
-    tracked = [s["status"] for s in subjects if s["status"]]
-    targets = [
-        {
-            "id": t.pk,
-            "text": t.text,
-            "pupil_words": t.pupil_words,
-            "subject": t.subject.name if t.subject else "",
-            "review_date": t.review_date.isoformat() if t.review_date else "",
-        }
-        for t in curricular
+    subjects = [
+        _subject_row(j, statuses.get(j.subject_id), numeric.get(j.subject_id))
+        for j in sorted(latest.values(), key=lambda j: (j.subject.order, j.subject.name))
     ]
+    tracked = [s["status"] for s in subjects if s["status"]]
     behind_codes = [s["code"] for s in subjects if s["status"] and s["status"] not in wording.ON_TRACK_STATUSES]
     target_codes = [t.subject.code for t in curricular if t.subject]
     return {
@@ -122,10 +93,44 @@ def _content(school, window, pupil, judgements, statuses, numeric, curricular, t
         "on_track": bool(tracked) and all(s in wording.ON_TRACK_STATUSES for s in tracked),
         "summary": wording.overall_on_track(tracked),
         "subjects": subjects,
-        "targets": targets,
+        "targets": [_curricular_row(t) for t in curricular],
         "help_at_home": wording.help_at_home(behind_codes + target_codes),
         "support": list(support),
         "chart": _chart(judgements),
+    }
+
+
+def _subject_row(j: Judgement, status: ProgressStatus | None, target: PupilTarget | None) -> dict:
+    """One subject of the report: the latest grade in words, the progress status, the numeric target."""
+    code = status.status if status else None
+    return {
+        "code": j.subject.code,
+        "name": j.subject.name,
+        "grade": j.grade,
+        "words": wording.grade_in_words(j.grade, j.points, j.subject.scale_code),
+        "assessed_in": j.window.name,
+        "status": code or "",
+        "status_words": wording.status_in_words(code),
+        "explained": wording.status_explained(code),
+        "target": _target_words(j.subject.scale_code, target),
+    }
+
+
+def _target_words(scale_code: str, target: PupilTarget | None) -> str:
+    """The numeric target in words with its date; empty without a target on a known step of the scale."""
+    label = _scale_label(scale_code, target.target_points) if target else ""
+    if not label:
+        return ""
+    return f"{wording.grade_in_words(label, target.target_points, scale_code)} by {target.target_date:%B %Y}"
+
+
+def _curricular_row(t: CurricularTarget) -> dict:
+    return {
+        "id": t.pk,
+        "text": t.text,
+        "pupil_words": t.pupil_words,
+        "subject": t.subject.name if t.subject else "",
+        "review_date": t.review_date.isoformat() if t.review_date else "",
     }
 
 
