@@ -23,6 +23,7 @@ COPY pupils ./pupils
 COPY assessment ./assessment
 COPY targets ./targets
 COPY interventions ./interventions
+COPY partnership ./partnership
 COPY selfreview ./selfreview
 RUN pip install --no-deps .
 COPY templates ./templates

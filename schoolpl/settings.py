@@ -77,7 +77,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The product's own apps, in dependency order (each depends only on those before it).
-PROJECT_APPS = ["schoolpl", "pupils", "assessment", "targets", "interventions", "targets.partnership", "selfreview"]
+PROJECT_APPS = ["schoolpl", "pupils", "assessment", "targets", "interventions", "partnership", "selfreview"]
 
 INSTALLED_APPS = [
     "schoolpl.ops_admin.OpsAdminConfig",  # django.contrib.admin, signed in through the app (second factor)

@@ -165,7 +165,7 @@ def test_candidates_export_lists_the_reasons(client, senco, school, reading, win
 def test_a_tutors_open_referral_makes_a_candidate_until_it_is_closed(access, school, senco):
     from django.utils import timezone
 
-    from targets.partnership.models import ProgressReview
+    from partnership.models import ProgressReview
 
     pupil = PupilFactory(school=school, legal_forename="Kofi")
     review = ProgressReview.objects.create(

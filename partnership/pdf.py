@@ -8,10 +8,12 @@ import io
 from django.template.loader import render_to_string
 
 from assessment import scales
+from schoolpl.pdf import html_to_pdf
 
 
 def chart_svg(chart: dict) -> str:
     """The report chart as SVG text: points over windows, one line per subject, y ticks at whole levels."""
+    # Not for a cycle: matplotlib takes about a second to import, so only the process that draws a chart pays.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,6 +57,4 @@ def report_html(report) -> str:
 
 def report_pdf(report) -> bytes:
     """The PDF, rendered without fetching anything the report's words might point at (``schoolpl.pdf``)."""
-    from schoolpl.pdf import html_to_pdf
-
     return html_to_pdf(report_html(report))

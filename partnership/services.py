@@ -18,6 +18,7 @@ from pupils.models import Contact, Pupil
 from schoolpl.models import Membership, User
 from schoolpl.outbox import enqueue
 from schoolpl.roles import Role
+from targets.services import notifications_to_pupil_teachers
 
 from . import reporting
 from .models import (
@@ -201,8 +202,6 @@ def pupil_comment_add(*, target, pupil: Pupil, author, text: str) -> PupilTarget
         raise ValidationError("That is not your target.")
     comment = PupilTargetComment.objects.create(target=target, pupil=pupil, author=author, text=text[:1000])
     # The pupil's teachers hear of it, not only the tutor: the teacher reviews the target.
-    from targets.services import notifications_to_pupil_teachers
-
     name = pupil.display_name
     notifications_to_pupil_teachers(
         pupil=pupil,

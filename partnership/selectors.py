@@ -79,21 +79,6 @@ def reports_visible_to(access):
     return Report.objects.filter(school=access.school, pupil__in=Pupil.objects.visible_to(access))
 
 
-def referred_pupils(school) -> dict[int, str]:
-    """Pupils a personal tutor referred to the SENCO from a progress review and whose referral is still open:
-    {pupil_id: "Referred by <tutor> on <date>: <reason>"} (the latest open referral per pupil)."""
-    found: dict[int, str] = {}
-    for r in (
-        ProgressReview.objects.filter(school=school, refer_to_senco=True, referral_closed_at__isnull=True)
-        .select_related("tutor")
-        .order_by("pupil_id", "-held_on", "-pk")
-    ):
-        if r.pupil_id not in found:
-            by = r.tutor.display_name if r.tutor else "a tutor"
-            found[r.pupil_id] = f"Referred by {by} on {r.held_on:%-d %b %Y}: {r.referral_reason}"
-    return found
-
-
 def report_sets(school) -> list[dict]:
     """Reports grouped by window and year group with counts: drafts, released, read, sent. One query."""
     rows = (

@@ -1,6 +1,9 @@
 from schoolpl.nav import item
 from schoolpl.roles import Cap
 
+# Where pupil and parent (portal) accounts land when they open the home page (read by ``schoolpl.views.home``).
+PORTAL_HOME = "partnership:portal"
+
 NAV_ITEMS = [
     item(
         "Progress reviews",

@@ -38,8 +38,23 @@ LOGINS = [
 
 
 def build(ctx: DemoContext) -> None:
-    school, rng, today = ctx.school, ctx.rng, ctx.today
+    """Each step in the order the demo has always drawn its random numbers, so the data stays the same."""
     password = make_password(DEMO_PASSWORD)
+    pupils = list(
+        Pupil.objects.filter(school=ctx.school, archived_at__isnull=True).order_by("year_group", "form", "pk")
+    )
+    form_tutor = _tutors(ctx, pupils, password)
+    _contacts(ctx, pupils)
+    reviews = _reviews(ctx, pupils, form_tutor)
+    _portal(ctx, pupils, password)
+    window = _reports(ctx)
+    ctx.logins += LOGINS
+    ctx.say(f"  partnership: {len(pupils)} tutor assignments, {len(reviews)} reviews, Year 6 reports for {window}")
+
+
+def _tutors(ctx: DemoContext, pupils: list[Pupil], password: str) -> dict:
+    """The "tutor" login and a personal tutor for every form: {form: tutor}."""
+    school = ctx.school
     tutor = User.objects.create(
         username="tutor", first_name="Ruth", last_name="Cole", email="tutor@greenfield.example", password=password
     )
@@ -51,8 +66,6 @@ def build(ctx: DemoContext) -> None:
         ]
     )
     ctx.users["tutor"] = tutor
-
-    pupils = list(Pupil.objects.filter(school=school, archived_at__isnull=True).order_by("year_group", "form", "pk"))
     forms = sorted({p.form for p in pupils})
     # The teacher persona tutors her class 6B; Ruth Cole tutors 6A (and any other Year 6 form); the other forms
     # are tutored by the school's teachers in turn.
@@ -70,25 +83,30 @@ def build(ctx: DemoContext) -> None:
         [TutorAssignment(school=school, tutor=form_tutor[p.form], pupil=p, start_date=start) for p in pupils],
         TutorAssignment,
     )
+    return form_tutor
 
+
+def _contacts(ctx: DemoContext, pupils: list[Pupil]) -> None:
     contacts = []
     for p in pupils:
-        first = rng.choice(PARENT_FIRST)
+        first = ctx.rng.choice(PARENT_FIRST)
         contacts.append(
             Contact(
                 pupil=p,
                 name=f"{first} {p.legal_surname}",
                 relationship="Father" if first in {"Mark", "Tom", "Yusuf"} else "Mother",
                 email=f"parent.{p.pk}@families.example",
-                preferred_language="Polish" if p.eal and rng.random() < 0.3 else "English",
+                preferred_language="Polish" if p.eal and ctx.rng.random() < 0.3 else "English",
                 priority=1,
             )
         )
-    if not Contact.objects.filter(pupil__school=school).exists():  # the pupils app may import contacts itself
+    if not Contact.objects.filter(pupil__school=ctx.school).exists():  # the pupils app may import contacts itself
         bulk_create_with_history(contacts, Contact)
 
-    # Reviews: most pupils reviewed last half-term; about two thirds already this half-term.
-    reviews = []
+
+def _reviews(ctx: DemoContext, pupils: list[Pupil], form_tutor: dict) -> list[ProgressReview]:
+    """Most pupils reviewed last half-term; about two thirds already this half-term."""
+    rng, reviews = ctx.rng, []
     for p in pupils:
         if rng.random() < 0.85:
             days_ago = rng.randint(0, 40) if rng.random() < 0.65 else rng.randint(45, 80)
@@ -96,10 +114,10 @@ def build(ctx: DemoContext) -> None:
             refer = bool(barrier) and rng.random() < 0.15
             reviews.append(
                 ProgressReview(
-                    school=school,
+                    school=ctx.school,
                     pupil=p,
                     tutor=form_tutor[p.form],
-                    held_on=today - dt.timedelta(days=days_ago),
+                    held_on=ctx.today - dt.timedelta(days=days_ago),
                     pupil_attended=True,
                     parent_attended=rng.random() < 0.3,
                     pupil_view=rng.choice(VIEWS),
@@ -110,8 +128,12 @@ def build(ctx: DemoContext) -> None:
                 )
             )
     bulk_create_with_history(reviews, ProgressReview)
+    return reviews
 
-    # The portal: on for the demo school, a parent and a pupil login for one Year 6 pupil of 6B.
+
+def _portal(ctx: DemoContext, pupils: list[Pupil], password: str) -> None:
+    """The portal: on for the demo school, a parent and a pupil login for one Year 6 pupil of 6B."""
+    school = ctx.school
     PortalSettings.objects.create(school=school, pupils_enabled=True, parents_enabled=True)
     child = next((p for p in pupils if p.form == "6B"), None) or next(p for p in pupils if p.year_group == 6)
     parent = User.objects.create(
@@ -138,13 +160,14 @@ def build(ctx: DemoContext) -> None:
         ]
     )  # fmt: skip
 
-    # Year 6's reports for the latest closed window: written, released, some emailed and read.
+
+def _reports(ctx: DemoContext):
+    """Year 6's reports for the latest closed window: written, released, some emailed and read."""
+    school = ctx.school
     closed = [w for w in ctx.windows if not w.is_open] or ctx.windows
     window = closed[-1]
     services.reports_generate(school=school, window=window, year_group=6)
     services.reports_release(school=school, window=window, year_group=6, released_by=ctx.users["leader"])
-    read = [r.pk for r in Report.objects.filter(school=school, window=window) if rng.random() < 0.6]
-    Report.objects.filter(pk__in=read).update(first_read_at=now, read_count=1)
-
-    ctx.logins += LOGINS
-    ctx.say(f"  partnership: {len(pupils)} tutor assignments, {len(reviews)} reviews, Year 6 reports for {window}")
+    read = [r.pk for r in Report.objects.filter(school=school, window=window) if ctx.rng.random() < 0.6]
+    Report.objects.filter(pk__in=read).update(first_read_at=timezone.now(), read_count=1)
+    return window

@@ -15,9 +15,10 @@ from .models import ReportRun
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="partnership.tasks.generate_reports", acks_late=True, bind=True, max_retries=3)
-def generate_reports(self, school_id: int, window_id: int, year_group: int, run_id: int | None = None) -> dict:
-    """Idempotent: a repeat rewrites the same draft Report rows (one per pupil and window)."""
+@shared_task(name="partnership.tasks.generate_reports", acks_late=True)
+def generate_reports(school_id: int, window_id: int, year_group: int, run_id: int | None = None) -> dict:
+    """Idempotent: a repeat rewrites the same draft Report rows (one per pupil and window). Not retried by the
+    worker: a failure marks the run failed with its error, and staff start the run again from the reports page."""
     school = School.objects.get(pk=school_id)
     window = AssessmentWindow.objects.get(pk=window_id, school=school)
     run = ReportRun.objects.filter(pk=run_id, school=school).first() if run_id else None

@@ -7,26 +7,13 @@ from collections import defaultdict
 
 from assessment import scales
 from assessment.models import Judgement
+from interventions import coverage
 from pupils.models import Pupil, TutorAssignment
-from schoolpl.discovery import app_modules
 from targets.models import CurricularTarget, ProgressStatus, PupilTarget
 
 from . import wording
 
 CHART_WINDOWS = 6  # how many windows of history the chart shows
-
-
-def provision_for(school, pupil_ids: list[int]) -> dict[int, list[str]]:
-    """Extra support each pupil is receiving, from whichever app provides ``coverage.provision_for``."""
-    found: dict[int, list[str]] = defaultdict(list)
-    for module in app_modules("coverage"):
-        provider = getattr(module, "provision_for", None)
-        if provider is None:
-            continue
-        for pupil_id, support in (provider(school, list(pupil_ids)) or {}).items():
-            items = support if isinstance(support, list | tuple) else [support]
-            found[pupil_id].extend(str(s) for s in items if s)
-    return found
 
 
 def _scale_label(scale_code: str, points: float | None) -> str:
@@ -41,7 +28,7 @@ def _scale_label(scale_code: str, points: float | None) -> str:
 
 def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
     """The report content for each of ``pupils`` at ``window``. Six queries whatever the batch size:
-    judgements, statuses, numeric targets, curricular targets, tutors, and the provision provider's own."""
+    judgements, statuses, numeric targets, curricular targets, tutors, and the pupils' current wave 2/3 provision."""
     ids = [p.pk for p in pupils]
     judgements = defaultdict(list)
     for j in (
@@ -70,7 +57,7 @@ def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
         .select_related("tutor")
         .order_by("start_date")
     }
-    support = provision_for(school, ids)
+    support = coverage.provision_for(school, ids)
     return {
         p.pk: _content(
             school,
@@ -81,7 +68,7 @@ def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
             numeric[p.pk],
             curricular[p.pk],
             tutors.get(p.pk, ""),
-            support.get(p.pk, []),
+            [support[p.pk]] if p.pk in support else [],
         )
         for p in pupils
     }
@@ -91,40 +78,11 @@ def _content(school, window, pupil, judgements, statuses, numeric, curricular, t
     latest: dict[int, Judgement] = {}
     for j in judgements:  # ordered by window, so the last one wins
         latest[j.subject_id] = j
-    subjects = []
-    for j in sorted(latest.values(), key=lambda j: (j.subject.order, j.subject.name)):
-        status = statuses.get(j.subject_id)
-        target = numeric.get(j.subject_id)
-        target_label = _scale_label(j.subject.scale_code, target.target_points) if target else ""
-        subjects.append(
-            {
-                "code": j.subject.code,
-                "name": j.subject.name,
-                "grade": j.grade,
-                "words": wording.grade_in_words(j.grade, j.points, j.subject.scale_code),
-                "assessed_in": j.window.name,
-                "status": status.status if status else "",
-                "status_words": wording.status_in_words(status.status if status else None),
-                "explained": wording.status_explained(status.status if status else None),
-                "target": (
-                    f"{wording.grade_in_words(target_label, target.target_points, j.subject.scale_code)} "
-                    f"by {target.target_date:%B %Y}"
-                    if target and target_label
-                    else ""
-                ),
-            }
-        )
-    tracked = [s["status"] for s in subjects if s["status"]]
-    targets = [
-        {
-            "id": t.pk,
-            "text": t.text,
-            "pupil_words": t.pupil_words,
-            "subject": t.subject.name if t.subject else "",
-            "review_date": t.review_date.isoformat() if t.review_date else "",
-        }
-        for t in curricular
+    subjects = [
+        _subject_row(j, statuses.get(j.subject_id), numeric.get(j.subject_id))
+        for j in sorted(latest.values(), key=lambda j: (j.subject.order, j.subject.name))
     ]
+    tracked = [s["status"] for s in subjects if s["status"]]
     behind_codes = [s["code"] for s in subjects if s["status"] and s["status"] not in wording.ON_TRACK_STATUSES]
     target_codes = [t.subject.code for t in curricular if t.subject]
     return {
@@ -135,10 +93,44 @@ def _content(school, window, pupil, judgements, statuses, numeric, curricular, t
         "on_track": bool(tracked) and all(s in wording.ON_TRACK_STATUSES for s in tracked),
         "summary": wording.overall_on_track(tracked),
         "subjects": subjects,
-        "targets": targets,
+        "targets": [_curricular_row(t) for t in curricular],
         "help_at_home": wording.help_at_home(behind_codes + target_codes),
         "support": list(support),
         "chart": _chart(judgements),
+    }
+
+
+def _subject_row(j: Judgement, status: ProgressStatus | None, target: PupilTarget | None) -> dict:
+    """One subject of the report: the latest grade in words, the progress status, the numeric target."""
+    code = status.status if status else None
+    return {
+        "code": j.subject.code,
+        "name": j.subject.name,
+        "grade": j.grade,
+        "words": wording.grade_in_words(j.grade, j.points, j.subject.scale_code),
+        "assessed_in": j.window.name,
+        "status": code or "",
+        "status_words": wording.status_in_words(code),
+        "explained": wording.status_explained(code),
+        "target": _target_words(j.subject.scale_code, target),
+    }
+
+
+def _target_words(scale_code: str, target: PupilTarget | None) -> str:
+    """The numeric target in words with its date; empty without a target on a known step of the scale."""
+    label = _scale_label(scale_code, target.target_points) if target else ""
+    if not label:
+        return ""
+    return f"{wording.grade_in_words(label, target.target_points, scale_code)} by {target.target_date:%B %Y}"
+
+
+def _curricular_row(t: CurricularTarget) -> dict:
+    return {
+        "id": t.pk,
+        "text": t.text,
+        "pupil_words": t.pupil_words,
+        "subject": t.subject.name if t.subject else "",
+        "review_date": t.review_date.isoformat() if t.review_date else "",
     }
 
 

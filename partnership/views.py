@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,7 @@ from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 from targets.models import CurricularTarget, ProgressStatus
 
-from . import selectors, services, wording
+from . import pdf, selectors, services, wording
 from .forms import (
     AcceptForm,
     ContactForm,
@@ -225,8 +226,6 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             link = request.build_absolute_uri(reverse("partnership:accept", kwargs={"token": token}))
             if invitation.email:
-                from django.core.mail import send_mail
-
                 send_mail(
                     f"Your invitation from {request.access.school.name}",
                     f"You have been invited to see {pupil.forename}'s targets and reports online.\n\n"
@@ -417,9 +416,7 @@ def report_printed(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pdf_response(report: Report) -> HttpResponse:
-    from .pdf import report_pdf
-
-    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    response = HttpResponse(pdf.report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="report-{report.pk}.pdf"'
     return response
 
