@@ -71,7 +71,7 @@ HOOKS: dict[str, Hook] = _registry(
         signature="def home_panels(request, **kwargs) -> list[schoolpl.nav.Panel];"
         " def pupil_panels(request, pupil, **kwargs) -> list[schoolpl.nav.Panel] (a constant number of queries)",
         purpose="Blocks another app shows on the home page and the pupil profile.",
-        consumers=("schoolpl.nav.panels (schoolpl.views.home, pupils.views.profile.pupil_detail)",),
+        consumers=("schoolpl.nav.panels (schoolpl.views.home, pupils.views.roll.pupil_detail)",),
     ),
     Hook(
         kind="evidence",
