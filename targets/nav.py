@@ -3,6 +3,8 @@
 from schoolpl.nav import item
 from schoolpl.roles import Cap
 
+from .nav_dashboard import NAV_ITEMS as DASHBOARD_NAV_ITEMS
+
 NAV_ITEMS = [
     item(
         "Curricular targets",
@@ -31,4 +33,5 @@ NAV_ITEMS = [
         order=270,
         in_menu=False,
     ),
+    *DASHBOARD_NAV_ITEMS,  # one nav hook per app: the dashboards' pages are folded in here
 ]
