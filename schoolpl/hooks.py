@@ -59,10 +59,11 @@ HOOKS: dict[str, Hook] = _registry(
     Hook(
         kind="nav",
         provides=("NAV_ITEMS",),
-        signature="NAV_ITEMS: list[schoolpl.nav.NavItem]",
+        signature="NAV_ITEMS: list[schoolpl.nav.NavItem]; optionally PORTAL_HOME: str (the URL name where pupil"
+        " and parent accounts land)",
         purpose="The app's pages in the menu and on the home page, each shown only to holders of its capabilities"
-        " (schoolpl's own administration pages included).",
-        consumers=("schoolpl.nav.all_items",),
+        " (schoolpl's own administration pages included); the portal's landing page.",
+        consumers=("schoolpl.nav.all_items", "schoolpl.views.portal_home"),
     ),
     Hook(
         kind="panels",
@@ -132,10 +133,21 @@ HOOKS: dict[str, Hook] = _registry(
         signature="def provision_for(school, pupil_ids, on: date | None = None) -> dict[int, str]"
         ' ({pupil_id: "Wave 2: Reading catch-up"}, one query)',
         purpose="The wave 2/3 provision running for pupils, shown beside them on the progress dashboard.",
-        consumers=("targets.dashboard_views._provision", "targets.partnership.reporting.provision_for"),
+        consumers=("targets.dashboard_views._provision",),
         why="One provider (interventions.coverage), but its consumer the dashboard is in targets, which sits"
         " below interventions and may not import it; without interventions the column is simply left out."
-        " (Partnership sits above interventions and may import it directly.)",
+        " (Partnership sits above interventions and imports interventions.coverage directly.)",
+    ),
+    Hook(
+        kind="referrals",
+        provides=("open_referrals",),
+        signature="def open_referrals(school) -> Iterable[interventions.selectors.Referral]"
+        " (every open referral to the SENCO, the most recent first for each pupil; one query)",
+        purpose="Pupils referred to the SENCO from elsewhere (a personal tutor after a progress review), listed"
+        " among the SENCO's wave 2/3 candidates.",
+        consumers=("interventions.selectors.referred_pupils",),
+        why="One provider (partnership.referrals), but the consumer is interventions, which sits below"
+        " partnership and may not import it; the referral stays on the review (no table moved).",
     ),
 )
 
