@@ -220,7 +220,26 @@ def target_propose(
     judgements = judgement_frame([school.pk], None)  # the whole school: it is also the history
     judgements = judgements[judgements["subject_id"].isin(subject_list)]
     history = _history_frame(judgements, windows)
+    grid = _baselines(school, year_of, subject_list, judgements, windows)
+    grid["target_date"] = pd.to_datetime(
+        pd.Series([target_date_for(year_of[p], today, horizon) for p in grid["pupil_id"]])
+    )
+    grid["subject"] = grid["subject_id"]
+    proposals = ambition.propose_targets(grid, policy, history)
+    grid["proposed_points"] = _land_on_steps(proposals["proposed_points"].to_numpy(), grid["subject_id"], school)
+    grid["basis"] = proposals["basis"].to_numpy()
 
+    changed_pupils = _save_proposals(school, grid, list(year_of), subject_list, by, result)
+    if changed_pupils:
+        events.publish(
+            "targets_changed", school_id=school.pk, pupil_ids=sorted(changed_pupils), subject_ids=subject_list
+        )
+    return result
+
+
+def _baselines(school, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame):
+    """Every pupil × subject with its baseline: points, date, and where it comes from (the latest
+    end-of-key-stage result with points, else the earliest judgement; NaN where there is neither)."""
     grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
         index=False
     )
@@ -255,19 +274,28 @@ def target_propose(
     grid["baseline_points"] = np.where(use_ks, grid["points_ks"], grid["points_first"]).astype(float)
     grid["baseline_date"] = pd.to_datetime(pd.Series(np.where(use_ks, grid["end_date_ks"], grid["end_date_first"])))
     grid["baseline_from"] = np.where(use_ks, grid["key_stage"].fillna("") + " result", "earliest judgement")
-    grid["target_date"] = pd.to_datetime(
-        pd.Series([target_date_for(year_of[p], today, horizon) for p in grid["pupil_id"]])
-    )
-    grid["subject"] = grid["subject_id"]
-    proposals = ambition.propose_targets(grid, policy, history)
-    grid["proposed_points"] = _land_on_steps(proposals["proposed_points"].to_numpy(), grid["subject_id"], school)
-    grid["basis"] = proposals["basis"].to_numpy()
+    return grid
 
+
+#: What a proposal sets on a PupilTarget (and refreshes on an unaccepted one).
+_PROPOSAL_FIELDS = (
+    "baseline_points",
+    "baseline_date",
+    "target_points",
+    "target_date",
+    "proposed_points",
+    "proposal_basis",
+)
+
+
+def _save_proposals(school, grid: pd.DataFrame, pupil_ids: list, subject_list: list, by, result) -> set[int]:
+    """Create or refresh the PupilTarget of each proposal in ``grid`` (counting into ``result``); an active
+    target is kept. Returns the pupils whose targets changed."""
     current = {
         (t.pupil_id, t.subject_id): t
         for t in PupilTarget.objects.filter(
             school=school,
-            pupil_id__in=list(year_of),
+            pupil_id__in=pupil_ids,
             subject_id__in=subject_list,
             status__in=[PupilTarget.Status.PROPOSED, PupilTarget.Status.ACTIVE],
         )
@@ -277,47 +305,38 @@ def target_propose(
         if not math.isfinite(row.proposed_points):
             result.no_baseline += 1
             continue
-        basis = f"{row.basis} (baseline: {row.baseline_from})"[:300]
         fields = {
             "baseline_points": float(row.baseline_points),
             "baseline_date": row.baseline_date.date(),
             "target_points": float(row.proposed_points),
             "target_date": row.target_date.date(),
             "proposed_points": float(row.proposed_points),
-            "proposal_basis": basis,
-        }
+            "proposal_basis": f"{row.basis} (baseline: {row.baseline_from})"[:300],
+        }  # the keys are _PROPOSAL_FIELDS
         existing = current.get((row.pupil_id, row.subject_id))
         if existing is not None and existing.status == PupilTarget.Status.ACTIVE:
             result.skipped_active += 1
             continue
-        if existing is not None:
-            if all(getattr(existing, k) == v for k, v in fields.items()):
-                continue
+        if existing is None:
+            new.append(
+                PupilTarget(school=school, pupil_id=row.pupil_id, subject_id=row.subject_id, set_by=by, **fields)
+            )
+        elif any(getattr(existing, k) != v for k, v in fields.items()):
             for k, v in fields.items():
                 setattr(existing, k, v)
             existing.set_by = by
             refreshed.append(existing)
         else:
-            new.append(
-                PupilTarget(school=school, pupil_id=row.pupil_id, subject_id=row.subject_id, set_by=by, **fields)
-            )
+            continue
         changed_pupils.add(int(row.pupil_id))
     if new:
         bulk_create_with_history(new, PupilTarget, batch_size=1000, default_user=by)
     if refreshed:
         bulk_update_with_history(
-            refreshed,
-            PupilTarget,
-            [*fields.keys(), "set_by"],
-            batch_size=1000,
-            default_user=by,
+            refreshed, PupilTarget, [*_PROPOSAL_FIELDS, "set_by"], batch_size=1000, default_user=by
         )
     result.created, result.refreshed = len(new), len(refreshed)
-    if changed_pupils:
-        events.publish(
-            "targets_changed", school_id=school.pk, pupil_ids=sorted(changed_pupils), subject_ids=subject_list
-        )
-    return result
+    return changed_pupils
 
 
 @transaction.atomic
@@ -418,6 +437,35 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
         raise ValidationError({"pupil": "That pupil is not in the group of the target above."})
 
 
+def _inherited(parent, level: str, subject, year_group, teaching_group, pupil) -> tuple:
+    """(subject, year group, class) of a new target: those given, else taken from its class or pupil (year
+    group) and from the target it is derived from (a group or pupil target also takes its class)."""
+    if parent is not None and subject is None:
+        subject = parent.subject
+    if teaching_group is not None and year_group is None:
+        year_group = teaching_group.year_group
+    if pupil is not None and year_group is None:
+        year_group = pupil.year_group
+    if parent is not None and year_group is None:
+        year_group = parent.year_group
+    if parent is not None and teaching_group is None and level in ("group", "pupil"):
+        teaching_group = parent.teaching_group
+    return subject, year_group, teaching_group
+
+
+def _check_belongs(target: CurricularTarget, group_pupils: list, focuses: list) -> None:
+    """Everything a target names is of its school, and its focuses are of its subject."""
+    school_id, subject = target.school_id, target.subject
+    named = ((subject, "subject"), (target.teaching_group, "teaching_group"), (target.pupil, "pupil"))
+    for obj, label in named:
+        if obj is not None and obj.school_id != school_id:
+            raise ValidationError({label: "Not in this school."})
+    if any(p.school_id != school_id for p in group_pupils):
+        raise ValidationError({"group_pupils": "Not in this school."})
+    if focuses and (subject is None or any(f.subject_id != subject.pk for f in focuses)):
+        raise ValidationError({"focuses": "Assessment focuses must be of the target's subject."})
+
+
 @transaction.atomic
 def curricular_target_create(
     *,
@@ -439,16 +487,7 @@ def curricular_target_create(
     review_date: dt.date | None = None,
 ) -> CurricularTarget:
     """Create a curricular target; with ``parent``, derived from it (narrower level, same subject)."""
-    if parent is not None and subject is None:
-        subject = parent.subject
-    if teaching_group is not None and year_group is None:
-        year_group = teaching_group.year_group
-    if pupil is not None and year_group is None:
-        year_group = pupil.year_group
-    if parent is not None and year_group is None:
-        year_group = parent.year_group
-    if parent is not None and teaching_group is None and level in ("group", "pupil"):
-        teaching_group = parent.teaching_group
+    subject, year_group, teaching_group = _inherited(parent, level, subject, year_group, teaching_group, pupil)
     target = CurricularTarget(
         school=school,
         level=level,
@@ -465,15 +504,8 @@ def curricular_target_create(
         review_date=review_date,
         created_by=by,
     )
-    for obj, label in ((subject, "subject"), (teaching_group, "teaching_group"), (pupil, "pupil")):
-        if obj is not None and obj.school_id != school.pk:
-            raise ValidationError({label: "Not in this school."})
-    group_pupils = list(group_pupils)
-    if any(p.school_id != school.pk for p in group_pupils):
-        raise ValidationError({"group_pupils": "Not in this school."})
-    focuses = list(focuses)
-    if focuses and (subject is None or any(f.subject_id != subject.pk for f in focuses)):
-        raise ValidationError({"focuses": "Assessment focuses must be of the target's subject."})
+    group_pupils, focuses = list(group_pupils), list(focuses)
+    _check_belongs(target, group_pupils, focuses)
     target.full_clean(exclude=["created_by"])
     _check_level_fields(target, group_pupils)
     if parent is not None:
