@@ -46,7 +46,6 @@ from pupils.models import Pupil
 from schoolpl.models import School
 from schoolpl.pgcopy import is_postgres
 
-from ..models import ProgressStatus, RecomputeState
 from . import classify, fingerprints, notify, store
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ def progress_recompute(*, school_id: int, pupil_ids: Iterable[int] | None = None
         result.rows, result.written, result.deleted = len(new), len(upsert), len(stale)
         result.notified = notify.notify_off_trajectory(notify.newly_off(new, old)).get(school_id, 0)
         # The school's stored fingerprint no longer describes its rows: the next full run compares them all.
-        RecomputeState.objects.filter(school_id=school_id).update(digest="")
+        store.forget_fingerprint(school_id)
     _log(result, f" ({len(pupil_ids)} pupils)")
     return result
 
@@ -173,7 +172,7 @@ def _write_changed(changed: list[int], fresh: pd.DataFrame, results: dict) -> No
     if baseline:
         # A first run writes every row without reading any back: clear whatever a school without a
         # single latest status still holds (normally nothing), so no key can be written twice.
-        ProgressStatus.objects.filter(school_id__in=sorted(baseline)).delete()
+        store.delete_school_rows(sorted(baseline))
     first = fresh["school_id"].isin(baseline).to_numpy()
     quick, replaced_quick, reread = fingerprints.split_by_latest_rows(fresh[~first], stored_latest)
     old = stored_latest.iloc[:0]

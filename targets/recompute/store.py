@@ -186,6 +186,16 @@ def latest_row_counts(school_ids: Sequence[int]) -> dict[int, int]:
     )
 
 
+def forget_fingerprint(school_id: int) -> None:
+    """After an incremental run: the stored fingerprint no longer describes the school's rows."""
+    RecomputeState.objects.filter(school_id=school_id).update(digest="")
+
+
+def delete_school_rows(school_ids: Sequence[int]) -> None:
+    """Every stored status of the schools (before a first run, which writes without reading back)."""
+    ProgressStatus.objects.filter(school_id__in=school_ids).delete()
+
+
 def store_fingerprints(states: dict[int, tuple[str, int, int]]) -> None:
     """Keep school → (school fingerprint, rows, latest rows) of a full run, for :func:`stored_fingerprints`."""
     now = timezone.now()
