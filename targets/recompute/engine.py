@@ -14,11 +14,12 @@ fingerprint moved only in its latest row, or that gained a window, is written fr
 (:func:`.fingerprints.split_by_latest_rows`); only the few series they cannot explain are read back whole
 and compared row by row (:func:`.store.compare_rows`).
 
-**What is written.** Changed rows are replaced (deleted, then inserted by binary COPY: :func:`.store.write_rows`),
-stale rows deleted, the schools' fingerprints stored; then pupils who newly fall behind, become stuck or fall
-well behind are notified (:mod:`.notify`) — except in a school's first run, which is the baseline. An
-incremental run for a few pupils (:func:`progress_recompute` with ``pupil_ids``) compares their rows directly
-and clears the school's stored fingerprint, so the next full run compares everything.
+**What is written.** Changed rows are replaced (deleted, then inserted — by binary COPY on PostgreSQL —
+in :func:`.store.write_rows`), stale rows deleted, the schools' fingerprints stored; then pupils who newly
+fall behind, become stuck or fall well behind are notified (:mod:`.notify`) — except in a school's first
+run, which is the baseline. An incremental run for a few pupils (:func:`progress_recompute` with
+``pupil_ids``) compares their rows directly and clears the school's stored fingerprint, so the next full
+run compares everything.
 
 **Why it is safe to run twice.** A second run writes nothing: its result has the stored fingerprint, or
 compares equal row by row. Two runs at once (the nightly chord and an incremental run, two workers, two
