@@ -15,7 +15,7 @@ from django.utils import timezone
 from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
-from schoolpl.demo import academic_year_start
+from schoolpl.calendar import academic_year_start
 from schoolpl.discovery import app_modules
 from schoolpl.roles import Cap
 from targets.models import ProgressStatus

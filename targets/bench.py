@@ -28,6 +28,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from schoolpl.bench import school_codes
+from schoolpl.pgcopy import run_copy
 
 from .bench_dashboard import analyze
 from .bench_dashboard import run as run_dashboard
@@ -168,12 +169,11 @@ def _copy_out(school_ids: list[int]) -> int:
 
     ids = ", ".join(map(str, school_ids))
     buffer = io.BytesIO()
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(  # integer ids
-            f"COPY (SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
-            f"WHERE school_id IN ({ids})) TO STDOUT WITH (FORMAT csv)",
-            buffer,
-        )
+    run_copy(  # integer ids
+        f"COPY (SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
+        f"WHERE school_id IN ({ids})) TO STDOUT WITH (FORMAT csv)",
+        buffer,
+    )
     return buffer.getbuffer().nbytes
 
 
@@ -203,7 +203,7 @@ LA_PUPILS = 150_000
 
 
 def _run_batch(batch: list[int]):
-    from targets.services import progress_recompute_schools
+    from targets.recompute import progress_recompute_schools
 
     return progress_recompute_schools(batch)
 
@@ -211,7 +211,7 @@ def _run_batch(batch: list[int]):
 def _recompute_all(school_ids: list[int], processes: int = WORKER_PROCESSES):
     """What the nightly job does: the schools in batches (one Celery task each), on ``processes`` worker
     processes (forked here, each with its own database connection)."""
-    from targets.services import school_batches
+    from targets.recompute import school_batches
 
     batches = school_batches(school_ids)
     if processes == 1 or len(batches) == 1:
@@ -233,7 +233,7 @@ def _timed(bench, size, school_ids, copy_seconds, name, budget, note, processes=
 
 def run(bench) -> None:
     from targets.models import ProgressStatus
-    from targets.services import progress_recompute, school_batches
+    from targets.recompute import progress_recompute, school_batches
 
     postgres = connection.vendor == "postgresql"
     for size in bench.sizes:

@@ -221,7 +221,7 @@ def test_candidates_are_paged_and_filtered_by_year_subject_class_and_reason(
 
 
 def _this_summer(school):
-    from schoolpl.demo import academic_year_start
+    from schoolpl.calendar import academic_year_start
     from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
 
     start = academic_year_start(dt.date.today())
