@@ -82,6 +82,7 @@ def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
         setattr(settings_obj, name, value)
     try:
         settings_obj.thresholds()
+        settings_obj.pscale_policy()
         policy_for(settings_obj)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
@@ -698,7 +699,8 @@ def _classify(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thres
     )
     default_rate = TargetSettings._meta.get_field("expected_points_per_year").default
     plans["points_per_year"] = plans["school_id"].map(lambda s: rates.get(int(s), default_rate)).astype(float)
-    frame = trajectory.classify_frame(judgements, plans, windows, thresholds)
+    plans, step_rules = TargetSettings.with_pscale_lines(plans, school_ids)  # P-scale pupils: their own line
+    frame = trajectory.classify_frame(judgements, plans, windows, thresholds, step_rules)
     pupil_ids_out = frame["pupil_id"].to_numpy(dtype=np.int64)
     school_of = pd.Series(plans["school_id"].to_numpy(), index=plans["pupil_id"].to_numpy())
     school_of = school_of[~school_of.index.duplicated()]

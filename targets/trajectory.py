@@ -35,6 +35,16 @@ The rule (one judgement)
    never stuck.
 4. Otherwise the status is the MORE SEVERE of the gap status and, if stuck, ``stuck``.
 
+Steps instead of points (P-scale pupils)
+----------------------------------------
+A plan may name a :class:`StepRule` (the ``step_rule`` column of ``plans``): then its line runs in the
+rule's ``line_points`` (e.g. a school's P-scale points, where P4 to P5 is a point but P3(ii) to P4 a
+quarter) while judgements stay in their recorded points, and the gap is counted in **steps of the
+scale**: ``gap = position(actual) - position(expected)``, a position being a (fractional) index on the
+rule's ladder. Step 1 then reads ``ahead`` at ``gap >= ahead_steps`` (1), ``well behind`` at
+``gap <= -well_behind_steps`` (2), ``behind`` at ``gap <= -behind_steps`` (1): one step of the scale,
+as one sub-level is one NC step. The rule is data (the school's settings), not code.
+
 Severity order: ahead < on track < behind < stuck < well behind. Every step above is monotone in
 ``actual``, so more points never make the status worse, and a pupil exactly on the line
 (``gap == 0``) is on track (the thresholds are validated so that this holds).
@@ -72,6 +82,8 @@ __all__ = [
     "STATUS_DTYPE",
     "Thresholds",
     "DEFAULT_THRESHOLDS",
+    "StepRule",
+    "expected_on_steps",
     "expected_points",
     "gap_status",
     "classify",
@@ -191,6 +203,54 @@ class Thresholds:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+@dataclass(frozen=True)
+class StepRule:
+    """A scale on which progress is measured in steps (see "Steps instead of points" above).
+
+    ``record_points`` are the points each step is recorded with, ``line_points`` the points the expected
+    line runs in (a school's own, e.g. the National Strategies' P-scale points); both strictly ascend,
+    one entry per step, lowest first. Thresholds are in steps: ``ahead_steps`` (> 0), ``behind_steps``
+    (> 0, 1 = one step) and ``well_behind_steps`` (> ``behind_steps``; 2 = two steps).
+    """
+
+    record_points: tuple[float, ...]
+    line_points: tuple[float, ...]
+    ahead_steps: float = 1.0
+    behind_steps: float = 1.0
+    well_behind_steps: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("record_points", "line_points"):
+            values = tuple(float(v) for v in getattr(self, name))
+            if len(values) < 2 or not all(map(math.isfinite, values)):
+                raise ValueError(f"{name}: at least two finite points, one per step")
+            if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+                raise ValueError(f"{name} must strictly ascend, lowest step first")
+            object.__setattr__(self, name, values)
+        if len(self.record_points) != len(self.line_points):
+            raise ValueError("record_points and line_points need one entry per step each")
+        for name in ("ahead_steps", "behind_steps", "well_behind_steps"):
+            value = float(getattr(self, name))
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of steps, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)
+        if self.well_behind_steps <= self.behind_steps:
+            raise ValueError("well_behind_steps must be greater than behind_steps")
+
+    def position(self, record_points) -> np.ndarray:
+        """Recorded points -> (fractional) step index on the ladder (clamped to its ends)."""
+        return np.interp(np.asarray(record_points, dtype=float), self.record_points, np.arange(len(self.record_points)))
+
+    def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]:
+        """(expected recorded points, expected position) on float arrays; NaN before the baseline."""
+        steps = np.arange(len(self.line_points), dtype=float)
+        start = np.interp(self.position(b_pts), steps, self.line_points)
+        line = _line(start, b_day, rate, at_day)
+        position = np.round(np.interp(line, self.line_points, steps), GAP_DECIMALS)
+        position = np.where(np.isnan(line), np.nan, position)
+        return np.interp(position, steps, self.record_points), position
+
+
 DEFAULT_THRESHOLDS = Thresholds()
 
 
@@ -232,6 +292,21 @@ def _line(b_pts, b_day, rate, at_day) -> np.ndarray:
         # Rounded to a millionth of a point, so that a hand-computed line (27.0) compares exactly.
         result = np.round(b_pts + rate * (at_day - b_day) / _DAYS_PER_YEAR, 6)
         return np.where(at_day < b_day, np.nan, result)
+
+
+def expected_on_steps(baseline_points, baseline_date, points_per_year, at_date, rule: StepRule):
+    """The expected line of a plan measured in steps: ``(expected recorded points, expected position)``
+    at ``at_date``. ``baseline_points`` are recorded points, ``points_per_year`` is in the rule's
+    line points. Arrays or scalars (floats out for all-scalar input); NaN before the baseline date."""
+    expected, position = rule.line_at(
+        np.asarray(baseline_points, dtype=float),
+        _days(baseline_date),
+        np.asarray(points_per_year, dtype=float),
+        _days(at_date),
+    )
+    if np.ndim(expected) == 0:
+        return float(expected), float(position)
+    return expected, position
 
 
 def expected_points(baseline_points, baseline_date, points_per_year, at_date):
@@ -358,11 +433,21 @@ def _empty_output() -> pd.DataFrame:
     return out
 
 
+def _rule_codes(named: pd.Series, step_rules: Mapping[Any, StepRule]) -> np.ndarray:
+    """Each plan's step rule as its index in ``step_rules`` (float, -1 for none); unknown keys raise."""
+    codes = named.map({name: float(index) for index, name in enumerate(step_rules)})
+    unknown = codes.isna() & named.notna()
+    if unknown.any():
+        raise ValueError(f"plans name unknown step rule(s): {', '.join(map(str, pd.unique(named[unknown])[:5]))}")
+    return codes.fillna(-1.0).to_numpy(dtype=float)
+
+
 def classify_frame(
     judgements: pd.DataFrame,
     plans: pd.DataFrame,
     windows: pd.DataFrame,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    step_rules: Mapping[Any, StepRule] | None = None,
 ) -> pd.DataFrame:
     """Classify every judgement of a whole school (or LA) at once.
 
@@ -373,7 +458,9 @@ def classify_frame(
       - ``plans``: ``pupil_id, subject, baseline_points, baseline_date, points_per_year`` (the
         expected-progress line) and optionally ``target_points`` (the aspirational target: met,
         never stuck; NaN = none) and ``start_date`` (the pupil joined the school: no status for a
-        window ending before it; NaT = no limit) — one per pupil x subject (duplicates raise).
+        window ending before it; NaT = no limit) and ``step_rule`` (a key of ``step_rules``: the plan's
+        line and gap are measured in that rule's steps; None/NaN = in points with ``thresholds``; an
+        unknown key raises) — one per pupil x subject (duplicates raise).
       - ``windows``: ``window_id, end_date, ordinal`` — every assessment window; ``ordinal`` is
         the global order (need not be contiguous). A judgement in an unknown window raises.
 
@@ -445,15 +532,26 @@ def classify_frame(
     if n == 0:
         return _empty_output()
     t_pts = t_pts_k[key]
-    expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], w["end_day"].to_numpy()[rank])
+    end_day = w["end_day"].to_numpy()[rank]
+    expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], end_day)
 
-    # Gap status (step 1).
-    gap = np.round(actual - expected, GAP_DECIMALS)
+    # Gap status (step 1), in points, or in steps for plans with a step rule.
     t = thresholds
+    gap = np.round(actual - expected, GAP_DECIMALS)
+    ahead, behind, well = (np.full(n, value) for value in (t.ahead_by, t.behind_by, t.well_behind_by))
+    rules = list((step_rules or {}).values())
+    if rules and "step_rule" in plans.columns:
+        rule_row = by_key(_rule_codes(plans["step_rule"], step_rules or {}))[key]
+        for index, rule in enumerate(rules):
+            m = rule_row == index
+            if m.any():
+                expected[m], position = rule.line_at(b_pts_k[key][m], b_day_k[key][m], rate_k[key][m], end_day[m])
+                gap[m] = np.round(rule.position(actual[m]) - position, GAP_DECIMALS)
+                ahead[m], behind[m], well[m] = rule.ahead_steps, rule.behind_steps, rule.well_behind_steps
     code = np.full(n, _ON_TRACK, dtype=np.int8)
-    code[gap <= -t.behind_by] = _BEHIND
-    code[gap <= -t.well_behind_by] = _WELL_BEHIND
-    code[gap >= t.ahead_by] = _AHEAD
+    code[gap <= -behind] = _BEHIND
+    code[gap <= -well] = _WELL_BEHIND
+    code[gap >= ahead] = _AHEAD
 
     # Stuck (step 2): the first of the last stuck_windows windows is k = stuck_windows - 1 back; its
     # row of the same plan, if present, is at most k rows back (ranks are distinct and sorted).
@@ -502,19 +600,25 @@ def latest_status(frame: pd.DataFrame) -> pd.DataFrame:
     return latest.reset_index(drop=True)
 
 
-def trajectory_points(plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
+def trajectory_points(
+    plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame, step_rule: StepRule | None = None
+) -> pd.DataFrame:
     """The expected-progress line at every window for one plan (the pupil profile chart).
 
     ``plan_row`` has ``baseline_points, baseline_date, points_per_year``. Returns
-    ``window_id, ordinal, end_date, expected`` sorted by ordinal (NaN before the baseline).
+    ``window_id, ordinal, end_date, expected`` sorted by ordinal (NaN before the baseline); with a
+    ``step_rule``, the line measured in its steps, in recorded points.
     """
     w = _window_table(windows)
-    expected = _line(
+    line = step_rule.line_at if step_rule is not None else _line
+    expected = line(
         np.asarray(plan_row["baseline_points"], dtype=float),
         _days(plan_row["baseline_date"]),
         np.asarray(plan_row["points_per_year"], dtype=float),
         w["end_day"].to_numpy(dtype=float),
     )
+    if step_rule is not None:
+        expected = expected[0]
     return pd.DataFrame(
         {
             "window_id": w["window_id"].to_numpy(),

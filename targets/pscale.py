@@ -1,0 +1,158 @@
+"""Expected progress for pupils working below level 1 (on the P-scales).
+
+Pure (pandas and numpy, no Django). A pupil whose baseline is a P-scale step, in a subject recorded on
+the P-scales (``nc_full`` or ``pscale``), is NOT held to the NC rate (3 points a year): their expected
+line runs in the school's own P-scale points (default: the National Strategies' integration with NC
+points, :data:`assessment.scales.INTEGRATED_PSCALE_POINTS`) at the school's chosen rate, or, when the
+school has chosen none, at the rate that reaches the national progression quartile it picked (the
+median by default) over a key stage. Behind and well behind are counted in steps of the P-scale (one
+step, two steps): see "Steps instead of points" in :mod:`targets.trajectory`.
+
+The ladder a P-scale pupil climbs is P1(i) … P8, then NC 1c … EP (the school's P-scale points, then NC
+points; W is left off: on the integrated points it would fall between P4 and P6, and a W judgement
+reads as just above P8, i.e. working towards level 1).
+
+National progression quartiles below level 1
+--------------------------------------------
+DESIGN §3: the DfE Progression guidance publishes, by starting P-level, the KS1 → KS2 outcome at the
+25th / 50th / 75th percentile. :data:`PSCALE_QUARTILE_STEPS` holds them as steps of the ladder gained
+over the four years of a key stage. **The figures here are placeholders in the guidance's shape, not
+transcribed from its tables** (Progression 2010–11, Appendix D Part 1, was not available when this was
+written): one, two and three P-levels over a key stage (two steps per level for P1(i)–P3(ii), whose
+levels have an (i) and a (ii)). Check them against the published table before relying on them; a
+school can set its own rate meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from assessment.scales import INTEGRATED_PSCALE_POINTS, NC, PSCALE, PSCALE_LABELS, pscale_with_points
+
+from . import trajectory
+
+__all__ = [
+    "DEFAULT_PSCALE_POLICY",
+    "PSCALE_QUARTILE_STEPS",
+    "PSCALE_SUBJECT_SCALES",
+    "QUARTILES",
+    "PScalePolicy",
+    "is_pscale_baseline",
+    "with_pscale_lines",
+]
+
+#: The subject scales whose judgements may be P-scale steps.
+PSCALE_SUBJECT_SCALES = frozenset({"nc_full", "pscale"})
+#: The national progression quartiles a school may take as expected progress (percentiles).
+QUARTILES = (25, 50, 75)
+#: Years of a key stage the quartiles span (KS1 → KS2).
+KEY_STAGE_YEARS = 4.0
+
+# Placeholders (see the module docstring): steps gained over a key stage at the 25th / 50th / 75th
+# percentile, by starting P-scale step.
+_HALF_LEVEL_STEPS = (2, 4, 6)  # P1(i)–P3(ii): a P-level is two steps, (i) and (ii)
+_LEVEL_STEPS = (1, 2, 3)  # P4–P8: a P-level is one step
+#: Starting P-scale step -> ladder steps gained over a key stage at each of :data:`QUARTILES`.
+PSCALE_QUARTILE_STEPS: dict[str, tuple[int, int, int]] = {
+    label: _HALF_LEVEL_STEPS if index < 6 else _LEVEL_STEPS for index, label in enumerate(PSCALE_LABELS)
+}
+
+# The recorded points of the ladder: the built-in P-scale steps, then NC from 1c (W left off).
+_NC_STEPS = tuple(grade.points for grade in NC.grades if grade.label != "W")
+_PSCALE_STEPS = tuple(grade.points for grade in PSCALE.grades)
+_RECORD_POINTS = (*_PSCALE_STEPS, *_NC_STEPS)
+
+
+@dataclass(frozen=True)
+class PScalePolicy:
+    """A school's rule for P-scale pupils (stored in its target settings).
+
+    ``points``: the school's points for P1(i) … P8 (strictly ascending, below 1c = 7).
+    ``points_per_year``: the school's own expected rate in those points, or None to use the national
+    ``quartile`` (25, 50 or 75). ``behind_steps`` / ``well_behind_steps``: how many P-scale steps below
+    the line is behind / well behind (1 and 2); ``ahead_steps`` above it is ahead (1).
+    """
+
+    points: tuple[float, ...] = INTEGRATED_PSCALE_POINTS
+    points_per_year: float | None = None
+    quartile: int = 50
+    ahead_steps: float = 1.0
+    behind_steps: float = 1.0
+    well_behind_steps: float = 2.0
+
+    def __post_init__(self) -> None:
+        points = tuple(float(p) for p in self.points)
+        if len(points) != len(PSCALE_LABELS):
+            raise ValueError(f"P-scale points: {len(PSCALE_LABELS)} numbers, P1(i) to P8, not {len(points)}.")
+        pscale_with_points(dict(zip(PSCALE_LABELS, points, strict=True)))  # every step, ascending
+        if points[-1] >= _NC_STEPS[0]:
+            raise ValueError(f"P8 must score below level 1c ({_NC_STEPS[0]:g} points), not {points[-1]:g}.")
+        if points[0] < 0:
+            raise ValueError("P-scale points must not be negative.")
+        object.__setattr__(self, "points", points)
+        if self.quartile not in QUARTILES:
+            raise ValueError(f"The quartile is one of {QUARTILES}, not {self.quartile!r}.")
+        if self.points_per_year is not None and not (0 < float(self.points_per_year) < 100):
+            raise ValueError("A school's P-scale rate must be more than 0 points a year.")
+        self.step_rule()  # validates the step thresholds
+
+    def step_rule(self) -> trajectory.StepRule:
+        return trajectory.StepRule(
+            record_points=_RECORD_POINTS,
+            line_points=(*self.points, *_NC_STEPS),
+            ahead_steps=self.ahead_steps,
+            behind_steps=self.behind_steps,
+            well_behind_steps=self.well_behind_steps,
+        )
+
+    def rates(self, baseline_points: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Expected points a year (in :attr:`points`) from each baseline (recorded points): the school's
+        rate, else the rate that reaches the chosen quartile's outcome over a key stage."""
+        baseline = np.asarray(baseline_points, dtype=float)
+        if self.points_per_year is not None:
+            return np.full(baseline.shape, float(self.points_per_year))
+        rule = self.step_rule()
+        start = np.clip(np.floor(rule.position(baseline) + 1e-9), 0, len(PSCALE_LABELS) - 1).astype(int)
+        column = QUARTILES.index(self.quartile)
+        gained = np.array([PSCALE_QUARTILE_STEPS[label][column] for label in PSCALE_LABELS])[start]
+        line = np.asarray(rule.line_points)
+        end = np.minimum(start + gained, len(line) - 1)
+        return (line[end] - line[start]) / KEY_STAGE_YEARS
+
+
+DEFAULT_PSCALE_POLICY = PScalePolicy()
+
+
+def is_pscale_baseline(baseline_points: pd.Series | np.ndarray) -> np.ndarray:
+    """Whether each baseline (recorded points) is a step of the built-in P-scale."""
+    values = np.asarray(baseline_points, dtype=float)
+    steps = np.asarray(_PSCALE_STEPS)
+    return np.isclose(values[:, None], steps[None, :], rtol=0, atol=1e-9).any(axis=1)
+
+
+def with_pscale_lines(
+    plans: pd.DataFrame,
+    policies: Mapping[int, PScalePolicy],
+    pscale_subjects: set[int] | frozenset[int],
+) -> tuple[pd.DataFrame, dict[float, trajectory.StepRule]]:
+    """``plans`` (with ``school_id, subject, baseline_points, points_per_year``) with the P-scale pupils'
+    lines: for a plan whose baseline is a P-scale step in a subject of ``pscale_subjects``,
+    ``points_per_year`` becomes the school's P-scale rate and ``step_rule`` its school id; other plans
+    keep their rate and have no step rule (NaN). Returns the plans and the step rules by school id, ready for
+    :func:`targets.trajectory.classify_frame`. Schools without a policy get the defaults."""
+    out = plans.copy()
+    on_p = is_pscale_baseline(out["baseline_points"]) & out["subject"].isin(pscale_subjects).to_numpy()
+    out["step_rule"] = pd.Series(np.where(on_p, out["school_id"].to_numpy(dtype=float), np.nan), index=out.index)
+    rules: dict[float, trajectory.StepRule] = {}
+    rates = out["points_per_year"].to_numpy(dtype=float).copy()
+    for school_id in pd.unique(out.loc[on_p, "school_id"]):
+        policy = policies.get(int(school_id), DEFAULT_PSCALE_POLICY)
+        mine = on_p & (out["school_id"].to_numpy() == school_id)
+        rates[mine] = policy.rates(out.loc[mine, "baseline_points"].to_numpy(dtype=float))
+        rules[float(school_id)] = policy.step_rule()
+    out["points_per_year"] = rates
+    return out, rules
