@@ -483,9 +483,7 @@ BUILTIN_SCALES: dict[str, Scale] = {
             code="ks2_met",
             name="KS2 expected standard met",
             kind=ScaleKind.ORDINAL,
-            grades=_grades(
-                [("HNM", 1, "Has not met the expected standard"), ("EXS", 2, "Met the expected standard")]
-            ),
+            grades=_grades([("HNM", 1, "Has not met the expected standard"), ("EXS", 2, "Met the expected standard")]),
         ),
         Scale(
             # DfE nominal points for P-scale pupils in KS2 progress measures (2017-18 cohorts).

@@ -25,6 +25,7 @@ school can set its own rate meanwhile.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ __all__ = [
     "PScalePolicy",
     "is_pscale_baseline",
     "with_pscale_lines",
+    "worked_example",
 ]
 
 #: The subject scales whose judgements may be P-scale steps.
@@ -156,3 +158,32 @@ def with_pscale_lines(
         rules[float(school_id)] = policy.step_rule()
     out["points_per_year"] = rates
     return out, rules
+
+
+def worked_example(policy: PScalePolicy, baseline: str = "P4") -> dict:
+    """The P-scale rule worked through for the settings page: a pupil at ``baseline`` in July 2022, judged
+    in July 2026 on the line's step, one step below it and two steps below."""
+    rule = policy.step_rule()
+    labels = (*PSCALE_LABELS, *(g.label for g in NC.grades if g.label != "W"))
+    start = rule.record_points[labels.index(baseline)]
+    rate = float(policy.rates([start])[0])
+    when = (dt.date(2022, 7, 1), dt.date(2026, 7, 1))
+    _, position = trajectory.expected_on_steps(start, when[0], rate, when[1], rule)
+    on_line = int(np.floor(position + 1e-9))
+    examples = []
+    for below in (0, 1, 2):
+        step = max(on_line - below, 0)
+        gap = round(step - position, trajectory.GAP_DECIMALS)
+        status = trajectory.gap_status(gap, rule.gap_thresholds())
+        examples.append({"grade": labels[step], "gap": gap, "below": -gap, "status": trajectory.LABELS[status]})
+    return {
+        "baseline": baseline,
+        "rate": rate,
+        "own_rate": policy.points_per_year is not None,
+        "quartile": policy.quartile,
+        "line_grade": labels[on_line],
+        "position": position,
+        "examples": examples,
+        "rule": rule,
+        "points": list(zip(PSCALE_LABELS, policy.points, strict=True)),
+    }

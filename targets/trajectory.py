@@ -237,6 +237,10 @@ class StepRule:
         if self.well_behind_steps <= self.behind_steps:
             raise ValueError("well_behind_steps must be greater than behind_steps")
 
+    def gap_thresholds(self) -> Thresholds:
+        """The step thresholds as :class:`Thresholds` over gaps in steps (for :func:`gap_status`)."""
+        return Thresholds(ahead_by=self.ahead_steps, behind_by=self.behind_steps, well_behind_by=self.well_behind_steps)
+
     def position(self, record_points) -> np.ndarray:
         """Recorded points -> (fractional) step index on the ladder (clamped to its ends)."""
         return np.interp(np.asarray(record_points, dtype=float), self.record_points, np.arange(len(self.record_points)))

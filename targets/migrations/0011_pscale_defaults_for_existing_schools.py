@@ -13,7 +13,7 @@ def _valid(points) -> bool:
         isinstance(points, list)
         and len(points) == len(DEFAULT_POINTS)
         and all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in points)
-        and all(b > a for a, b in zip(points, points[1:]))
+        and all(b > a for a, b in zip(points, points[1:], strict=False))
     )
 
 
