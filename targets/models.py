@@ -69,9 +69,7 @@ class TargetSettings(models.Model):
         return f"Target settings for {self.school}"
 
     @classmethod
-    def with_pscale_lines(
-        cls, plans: pd.DataFrame, school_ids
-    ) -> tuple[pd.DataFrame, dict[float, trajectory.StepRule]]:
+    def with_pscale_lines(cls, plans: pd.DataFrame, school_ids) -> tuple[pd.DataFrame, dict[float, pscale.StepLadder]]:
         """The recompute's ``plans`` with the P-scale pupils' lines, and their step rules
         (:func:`targets.pscale.with_pscale_lines`), from the schools' stored settings and their subjects
         recorded on P-scales. Two queries. A school whose stored P-scale settings are inconsistent keeps

@@ -26,6 +26,7 @@ school can set its own rate meanwhile.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ __all__ = [
     "PSCALE_SUBJECT_SCALES",
     "QUARTILES",
     "PScalePolicy",
+    "StepLadder",
     "is_pscale_baseline",
     "with_pscale_lines",
     "worked_example",
@@ -67,6 +69,61 @@ PSCALE_QUARTILE_STEPS: dict[str, tuple[int, int, int]] = {
 _NC_STEPS = tuple(grade.points for grade in NC.grades if grade.label != "W")
 _PSCALE_STEPS = tuple(grade.points for grade in PSCALE.grades)
 _RECORD_POINTS = (*_PSCALE_STEPS, *_NC_STEPS)
+
+
+@dataclass(frozen=True)
+class StepLadder:
+    """A scale on which progress is measured in steps (see "Steps instead of points" in
+    :mod:`targets.trajectory`, whose :class:`~targets.trajectory.StepRule` protocol this implements).
+
+    ``record_points`` are the points each step is recorded with, ``line_points`` the points the expected
+    line runs in (a school's own, e.g. the National Strategies' P-scale points); both strictly ascend,
+    one entry per step, lowest first. Thresholds are in steps: ``ahead_steps`` (> 0), ``behind_steps``
+    (> 0, 1 = one step) and ``well_behind_steps`` (> ``behind_steps``; 2 = two steps).
+    """
+
+    record_points: tuple[float, ...]
+    line_points: tuple[float, ...]
+    ahead_steps: float = 1.0
+    behind_steps: float = 1.0
+    well_behind_steps: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("record_points", "line_points"):
+            values = tuple(float(v) for v in getattr(self, name))
+            if len(values) < 2 or not all(map(math.isfinite, values)):
+                raise ValueError(f"{name}: at least two finite points, one per step")
+            if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+                raise ValueError(f"{name} must strictly ascend, lowest step first")
+            object.__setattr__(self, name, values)
+        if len(self.record_points) != len(self.line_points):
+            raise ValueError("record_points and line_points need one entry per step each")
+        for name in ("ahead_steps", "behind_steps", "well_behind_steps"):
+            value = float(getattr(self, name))
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of steps, got {getattr(self, name)!r}")
+            object.__setattr__(self, name, value)
+        if self.well_behind_steps <= self.behind_steps:
+            raise ValueError("well_behind_steps must be greater than behind_steps")
+
+    def gap_thresholds(self) -> trajectory.Thresholds:
+        """The step thresholds as thresholds over gaps in steps (for :func:`targets.trajectory.gap_status`)."""
+        return trajectory.Thresholds(
+            ahead_by=self.ahead_steps, behind_by=self.behind_steps, well_behind_by=self.well_behind_steps
+        )
+
+    def position(self, record_points) -> np.ndarray:
+        """Recorded points -> (fractional) step index on the ladder (clamped to its ends)."""
+        return np.interp(np.asarray(record_points, dtype=float), self.record_points, np.arange(len(self.record_points)))
+
+    def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]:
+        """(expected recorded points, expected position) on float arrays; NaN before the baseline."""
+        steps = np.arange(len(self.line_points), dtype=float)
+        start = np.interp(self.position(b_pts), steps, self.line_points)
+        line = trajectory.line_on_days(start, b_day, rate, at_day)
+        position = np.round(np.interp(line, self.line_points, steps), trajectory.GAP_DECIMALS)
+        position = np.where(np.isnan(line), np.nan, position)
+        return np.interp(position, steps, self.record_points), position
 
 
 @dataclass(frozen=True)
@@ -102,8 +159,8 @@ class PScalePolicy:
             raise ValueError("A school's P-scale rate must be more than 0 points a year.")
         self.step_rule()  # validates the step thresholds
 
-    def step_rule(self) -> trajectory.StepRule:
-        return trajectory.StepRule(
+    def step_rule(self) -> StepLadder:
+        return StepLadder(
             record_points=_RECORD_POINTS,
             line_points=(*self.points, *_NC_STEPS),
             ahead_steps=self.ahead_steps,
@@ -140,7 +197,7 @@ def with_pscale_lines(
     plans: pd.DataFrame,
     policies: Mapping[int, PScalePolicy],
     pscale_subjects: set[int] | frozenset[int],
-) -> tuple[pd.DataFrame, dict[float, trajectory.StepRule]]:
+) -> tuple[pd.DataFrame, dict[float, StepLadder]]:
     """``plans`` (with ``school_id, subject, baseline_points, points_per_year``) with the P-scale pupils'
     lines: for a plan whose baseline is a P-scale step in a subject of ``pscale_subjects``,
     ``points_per_year`` becomes the school's P-scale rate and ``step_rule`` its school id; other plans
@@ -149,7 +206,7 @@ def with_pscale_lines(
     out = plans.copy()
     on_p = is_pscale_baseline(out["baseline_points"]) & out["subject"].isin(pscale_subjects).to_numpy()
     out["step_rule"] = pd.Series(np.where(on_p, out["school_id"].to_numpy(dtype=float), np.nan), index=out.index)
-    rules: dict[float, trajectory.StepRule] = {}
+    rules: dict[float, StepLadder] = {}
     rates = out["points_per_year"].to_numpy(dtype=float).copy()
     for school_id in pd.unique(out.loc[on_p, "school_id"]):
         policy = policies.get(int(school_id), DEFAULT_PSCALE_POLICY)
@@ -167,8 +224,10 @@ def worked_example(policy: PScalePolicy, baseline: str = "P4") -> dict:
     labels = (*PSCALE_LABELS, *(g.label for g in NC.grades if g.label != "W"))
     start = rule.record_points[labels.index(baseline)]
     rate = float(policy.rates([start])[0])
-    when = (dt.date(2022, 7, 1), dt.date(2026, 7, 1))
-    _, position = trajectory.expected_on_steps(start, when[0], rate, when[1], rule)
+    plan = {"baseline_points": start, "baseline_date": dt.date(2022, 7, 1), "points_per_year": rate}
+    july_2026 = pd.DataFrame({"window_id": [1], "end_date": [dt.date(2026, 7, 1)], "ordinal": [0]})
+    expected = trajectory.trajectory_points(plan, july_2026, rule)["expected"].to_numpy()
+    position = round(float(rule.position(expected)[0]), trajectory.GAP_DECIMALS)
     on_line = int(np.floor(position + 1e-9))
     examples = []
     for below in (0, 1, 2):

@@ -64,7 +64,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ __all__ = [
     "Thresholds",
     "DEFAULT_THRESHOLDS",
     "StepRule",
-    "expected_on_steps",
+    "line_on_days",
     "expected_points",
     "gap_status",
     "classify",
@@ -203,59 +203,22 @@ class Thresholds:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-@dataclass(frozen=True)
-class StepRule:
-    """A scale on which progress is measured in steps (see "Steps instead of points" above).
-
-    ``record_points`` are the points each step is recorded with, ``line_points`` the points the expected
-    line runs in (a school's own, e.g. the National Strategies' P-scale points); both strictly ascend,
-    one entry per step, lowest first. Thresholds are in steps: ``ahead_steps`` (> 0), ``behind_steps``
-    (> 0, 1 = one step) and ``well_behind_steps`` (> ``behind_steps``; 2 = two steps).
-    """
-
-    record_points: tuple[float, ...]
-    line_points: tuple[float, ...]
-    ahead_steps: float = 1.0
-    behind_steps: float = 1.0
-    well_behind_steps: float = 2.0
-
-    def __post_init__(self) -> None:
-        for name in ("record_points", "line_points"):
-            values = tuple(float(v) for v in getattr(self, name))
-            if len(values) < 2 or not all(map(math.isfinite, values)):
-                raise ValueError(f"{name}: at least two finite points, one per step")
-            if any(b <= a for a, b in zip(values, values[1:], strict=False)):
-                raise ValueError(f"{name} must strictly ascend, lowest step first")
-            object.__setattr__(self, name, values)
-        if len(self.record_points) != len(self.line_points):
-            raise ValueError("record_points and line_points need one entry per step each")
-        for name in ("ahead_steps", "behind_steps", "well_behind_steps"):
-            value = float(getattr(self, name))
-            if not math.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be a positive number of steps, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, value)
-        if self.well_behind_steps <= self.behind_steps:
-            raise ValueError("well_behind_steps must be greater than behind_steps")
-
-    def gap_thresholds(self) -> Thresholds:
-        """The step thresholds as :class:`Thresholds` over gaps in steps (for :func:`gap_status`)."""
-        return Thresholds(ahead_by=self.ahead_steps, behind_by=self.behind_steps, well_behind_by=self.well_behind_steps)
-
-    def position(self, record_points) -> np.ndarray:
-        """Recorded points -> (fractional) step index on the ladder (clamped to its ends)."""
-        return np.interp(np.asarray(record_points, dtype=float), self.record_points, np.arange(len(self.record_points)))
-
-    def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]:
-        """(expected recorded points, expected position) on float arrays; NaN before the baseline."""
-        steps = np.arange(len(self.line_points), dtype=float)
-        start = np.interp(self.position(b_pts), steps, self.line_points)
-        line = _line(start, b_day, rate, at_day)
-        position = np.round(np.interp(line, self.line_points, steps), GAP_DECIMALS)
-        position = np.where(np.isnan(line), np.nan, position)
-        return np.interp(position, steps, self.record_points), position
-
-
 DEFAULT_THRESHOLDS = Thresholds()
+
+
+class StepRule(Protocol):
+    """A scale on which progress is counted in steps (see "Steps instead of points"); the P-scales' is
+    :class:`targets.pscale.StepLadder`. ``line_at`` gives (expected recorded points, expected position)
+    on float arrays of baseline points, baseline day, rate and day; ``position`` maps recorded points
+    to a step index."""
+
+    ahead_steps: float
+    behind_steps: float
+    well_behind_steps: float
+
+    def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def position(self, record_points) -> np.ndarray: ...
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,19 +261,8 @@ def _line(b_pts, b_day, rate, at_day) -> np.ndarray:
         return np.where(at_day < b_day, np.nan, result)
 
 
-def expected_on_steps(baseline_points, baseline_date, points_per_year, at_date, rule: StepRule):
-    """The expected line of a plan measured in steps: ``(expected recorded points, expected position)``
-    at ``at_date``. ``baseline_points`` are recorded points, ``points_per_year`` is in the rule's
-    line points. Arrays or scalars (floats out for all-scalar input); NaN before the baseline date."""
-    expected, position = rule.line_at(
-        np.asarray(baseline_points, dtype=float),
-        _days(baseline_date),
-        np.asarray(points_per_year, dtype=float),
-        _days(at_date),
-    )
-    if np.ndim(expected) == 0:
-        return float(expected), float(position)
-    return expected, position
+#: The line on float days (NaN before the baseline), for step rules (:class:`targets.pscale.StepLadder`).
+line_on_days = _line
 
 
 def expected_points(baseline_points, baseline_date, points_per_year, at_date):
