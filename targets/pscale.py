@@ -45,6 +45,7 @@ __all__ = [
     "PScalePolicy",
     "StepLadder",
     "is_pscale_baseline",
+    "plan_line",
     "with_pscale_lines",
     "worked_example",
 ]
@@ -191,6 +192,16 @@ def is_pscale_baseline(baseline_points: pd.Series | np.ndarray) -> np.ndarray:
     values = np.asarray(baseline_points, dtype=float)
     steps = np.asarray(_PSCALE_STEPS)
     return np.isclose(values[:, None], steps[None, :], rtol=0, atol=1e-9).any(axis=1)
+
+
+def plan_line(
+    policy: PScalePolicy, baseline_points: float, rate: float, scale_code: str
+) -> tuple[float, StepLadder | None]:
+    """One plan's line, as :func:`with_pscale_lines` draws it: ``(rate, step rule)`` — the school's P-scale
+    rate and rule for a P-scale baseline in a subject on the P-scales, else ``(rate, None)``."""
+    if scale_code in PSCALE_SUBJECT_SCALES and is_pscale_baseline([baseline_points])[0]:
+        return float(policy.rates([baseline_points])[0]), policy.step_rule()
+    return rate, None
 
 
 def with_pscale_lines(

@@ -266,7 +266,7 @@ def pupil_trajectories(pupil) -> list[dict]:
     from schoolpl.demo import academic_year_start
     from schoolpl.models import AssessmentWindow
 
-    from . import trajectory
+    from . import pscale, trajectory
     from .models import ProgressStatus, PupilTarget, TargetSettings
 
     targets = list(
@@ -284,13 +284,12 @@ def pupil_trajectories(pupil) -> list[dict]:
     overrides = are_overrides(pupil.school_id)
     this_year_start = academic_year_start(timezone.localdate())
     window_of = {w.pk: w for w in windows}
-    rate = (
-        TargetSettings.objects.filter(school_id=pupil.school_id)
-        .values_list("expected_points_per_year", flat=True)
-        .first()
-    )
-    if rate is None:
-        rate = TargetSettings._meta.get_field("expected_points_per_year").default
+    settings_row = TargetSettings.objects.filter(school_id=pupil.school_id).first() or TargetSettings()
+    rate = settings_row.expected_points_per_year
+    try:
+        p_policy = settings_row.pscale_policy()  # P-scale pupils: the line the recompute draws for them
+    except ValueError:
+        p_policy = pscale.DEFAULT_PSCALE_POLICY
     wframe = pd.DataFrame(
         {
             "window_id": [w.pk for w in windows],
@@ -307,14 +306,16 @@ def pupil_trajectories(pupil) -> list[dict]:
     name_of = {w.pk: w.name for w in windows}
     out = []
     for target in targets:
+        plan_rate, step_rule = pscale.plan_line(p_policy, target.baseline_points, rate, target.subject.scale_code)
         line = (
             trajectory.trajectory_points(
                 {
                     "baseline_points": target.baseline_points,
                     "baseline_date": target.baseline_date,
-                    "points_per_year": rate,
+                    "points_per_year": plan_rate,
                 },
                 wframe,
+                step_rule,
             )
             if windows
             else pd.DataFrame(columns=["window_id", "expected"])

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from assessment.scales import INTEGRATED_PSCALE_POINTS, PSCALE
 from conftest import sign_in
-from targets import services
+from targets import selectors, services
 from targets.models import ProgressStatus, TargetSettings
 from tests.schoolpl.factories import SchoolFactory
 from tests.targets.factories import JudgementFactory, PupilFactory, PupilTargetFactory, SubjectFactory, windows
@@ -98,3 +98,17 @@ def test_recompute_holds_a_p_scale_pupil_to_the_p_scale_line_not_the_nc_rate(sch
     assert latest == {pupils["Steady"].pk: "on_track", pupils["Slow"].pk: "behind", pupils["Stalled"].pk: "well_behind"}
     expected = ProgressStatus.objects.filter(is_latest=True).values_list("expected", flat=True).first()
     assert expected == pytest.approx(PSCALE.points("P5") + 0.0007 * 0.25, abs=1e-4)  # recorded points: 2.25 + …
+
+
+def test_profile_line_is_the_p_scale_line_the_flags_use(school):
+    TargetSettings.objects.create(school=school)
+    ws = windows(school)
+    reading = SubjectFactory(school=school, code="reading", scale_code="nc_full")
+    pupil = PupilFactory(school=school)
+    PupilTargetFactory(pupil=pupil, subject=reading, baseline_points=PSCALE.points("P4"),
+                       baseline_date=dt.date(2023, 7, 22), target_points=PSCALE.points("P6"))  # fmt: skip
+    JudgementFactory(pupil=pupil, subject=reading, window=ws[-1], grade="P5", points=PSCALE.points("P5"))
+    services.progress_recompute(school_id=school.pk)
+    (subject,) = selectors.pupil_trajectories(pupil)
+    stored = ProgressStatus.objects.get(pupil=pupil, is_latest=True).expected
+    assert subject["rows"][-1]["expected"] == round(stored, 1) == 2.3  # 2.25 + 0.0007 × 0.25, one decimal
