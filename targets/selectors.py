@@ -27,7 +27,7 @@ from schoolpl.models import AssessmentWindow
 from schoolpl.pgcopy import empty_frame as empty_frame  # re-exported: targets.dashboard imports it from here
 from schoolpl.pgcopy import is_postgres, read_binary_frame
 
-from . import expectations, trajectory
+from . import expectations, pscale, trajectory
 from .models import AgeRelatedExpectation, ProgressStatus, PupilTarget, TargetSettings
 
 
@@ -172,13 +172,12 @@ def pupil_trajectories(pupil) -> list[dict]:
     overrides = are_overrides(pupil.school_id)
     this_year_start = academic_year_start(timezone.localdate())
     window_of = {w.pk: w for w in windows}
-    rate = (
-        TargetSettings.objects.filter(school_id=pupil.school_id)
-        .values_list("expected_points_per_year", flat=True)
-        .first()
-    )
-    if rate is None:
-        rate = TargetSettings._meta.get_field("expected_points_per_year").default
+    settings_row = TargetSettings.objects.filter(school_id=pupil.school_id).first() or TargetSettings()
+    rate = settings_row.expected_points_per_year
+    try:
+        p_policy = settings_row.pscale_policy()  # P-scale pupils: the line the recompute draws for them
+    except ValueError:
+        p_policy = pscale.DEFAULT_PSCALE_POLICY
     wframe = pd.DataFrame(
         {
             "window_id": [w.pk for w in windows],
@@ -195,7 +194,8 @@ def pupil_trajectories(pupil) -> list[dict]:
     name_of = {w.pk: w.name for w in windows}
     out = []
     for target in targets:
-        rows = _line_rows(target, rate, wframe, actual, name_of)
+        plan_rate, step_rule = pscale.plan_line(p_policy, target.baseline_points, rate, target.subject.scale_code)
+        rows = _line_rows(target, plan_rate, wframe, actual, name_of, step_rule)
         subject_statuses = statuses.get(target.subject_id, [])
         history = [_history_row(st, name_of) for st in subject_statuses]
         label_at = {h["window"]: h["label"] for h in history}
@@ -222,13 +222,17 @@ def pupil_trajectories(pupil) -> list[dict]:
     return out
 
 
-def _line_rows(target, rate: float, wframe: pd.DataFrame, actual: dict, name_of: dict) -> list[dict]:
-    """Per window: its name, the expected-progress line (None before the baseline) and the actual points."""
+def _line_rows(
+    target, rate: float, wframe: pd.DataFrame, actual: dict, name_of: dict, step_rule=None
+) -> list[dict]:
+    """Per window: its name, the expected-progress line (None before the baseline) and the actual points.
+    ``step_rule``: a P-scale pupil's line is drawn on the P-scale ladder (``targets.pscale``)."""
     if wframe.empty:
         return []
     line = trajectory.trajectory_points(
         {"baseline_points": target.baseline_points, "baseline_date": target.baseline_date, "points_per_year": rate},
         wframe,
+        step_rule,
     )
     rows = []
     for window_id, expected in zip(line["window_id"], line["expected"], strict=True):

@@ -71,6 +71,7 @@ def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
         setattr(settings_obj, name, value)
     try:
         settings_obj.thresholds()
+        settings_obj.pscale_policy()
         policy_for(settings_obj)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc

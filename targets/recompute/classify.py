@@ -32,7 +32,8 @@ def classify_statuses(school_ids: Sequence[int], pupil_ids, thresholds: trajecto
         log.warning("recompute: %d judgement(s) in windows of another school ignored", int((~known).sum()))
         judgements = judgements[known]
     plans = _plans_frame(school_ids, pupil_ids)
-    frame = trajectory.classify_frame(judgements, plans, windows, thresholds)
+    plans, step_rules = TargetSettings.with_pscale_lines(plans, school_ids)  # P-scale pupils: their own line
+    frame = trajectory.classify_frame(judgements, plans, windows, thresholds, step_rules)
     pupil_ids_out = frame["pupil_id"].to_numpy(dtype=np.int64)
     school_of = pd.Series(plans["school_id"].to_numpy(), index=plans["pupil_id"].to_numpy())
     school_of = school_of[~school_of.index.duplicated()]
