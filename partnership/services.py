@@ -102,7 +102,7 @@ def portal_settings_for(school) -> PortalSettings:
 
 @transaction.atomic
 def portal_settings_update(*, school, pupils_enabled: bool, parents_enabled: bool) -> PortalSettings:
-    settings = portal_settings_for(school)
+    settings, _ = PortalSettings.objects.select_for_update().get_or_create(school=school)  # one change at a time
     settings.pupils_enabled, settings.parents_enabled = pupils_enabled, parents_enabled
     settings.save()
     return settings

@@ -65,8 +65,9 @@ def policy_for(settings_obj: TargetSettings) -> ambition.AmbitionPolicy:
 @transaction.atomic
 def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
     """Change a school's ambition policy and thresholds; validated by the pure modules, then every
-    trajectory of the school is recomputed (after commit)."""
-    settings_obj = target_settings_for(school)
+    trajectory of the school is recomputed (after commit). The row is locked for the change, so two leaders
+    saving at once each see the other's saved values rather than a copy read before the save."""
+    settings_obj, _ = TargetSettings.objects.select_for_update().get_or_create(school=school)
     for name, value in fields.items():
         setattr(settings_obj, name, value)
     try:

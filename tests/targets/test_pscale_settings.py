@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from assessment.scales import INTEGRATED_PSCALE_POINTS, PSCALE
 from conftest import sign_in
-from targets import selectors, services
+from targets import recompute, selectors
 from targets.models import ProgressStatus, TargetSettings
 from tests.schoolpl.factories import SchoolFactory
 from tests.targets.factories import JudgementFactory, PupilFactory, PupilTargetFactory, SubjectFactory, windows
@@ -90,7 +90,7 @@ def test_recompute_holds_a_p_scale_pupil_to_the_p_scale_line_not_the_nc_rate(sch
         PupilTargetFactory(pupil=pupil, subject=reading, baseline_points=PSCALE.points("P4"), baseline_date=start,
                            target_points=PSCALE.points("P6"))  # fmt: skip
         JudgementFactory(pupil=pupil, subject=reading, window=ws[-1], grade=last, points=PSCALE.points(last))
-    services.progress_recompute(school_id=school.pk)
+    recompute.progress_recompute(school_id=school.pk)
     latest = dict(ProgressStatus.objects.filter(is_latest=True).values_list("pupil_id", "status"))
     # Median from P4: 0.5 school points a year → 2 + 1.0007 = 3.0007, just past P5 (3; P6 is 4): judged P5 is
     # on track, P4 1.0007 steps below (behind), P3(ii) 2.0007 below (well behind). At the NC rate (3 a year)
@@ -108,7 +108,7 @@ def test_profile_line_is_the_p_scale_line_the_flags_use(school):
     PupilTargetFactory(pupil=pupil, subject=reading, baseline_points=PSCALE.points("P4"),
                        baseline_date=dt.date(2023, 7, 22), target_points=PSCALE.points("P6"))  # fmt: skip
     JudgementFactory(pupil=pupil, subject=reading, window=ws[-1], grade="P5", points=PSCALE.points("P5"))
-    services.progress_recompute(school_id=school.pk)
+    recompute.progress_recompute(school_id=school.pk)
     (subject,) = selectors.pupil_trajectories(pupil)
     stored = ProgressStatus.objects.get(pupil=pupil, is_latest=True).expected
     assert subject["rows"][-1]["expected"] == round(stored, 1) == 2.3  # 2.25 + 0.0007 × 0.25, one decimal
