@@ -244,7 +244,7 @@ def load_frames(
     detail: bool = False,
     characteristics: tuple[Characteristic, ...] = CHARACTERISTICS,
 ) -> Frames:
-    """Load every frame the dashboard needs in a constant number of queries (8, whatever the size of the
+    """Load every frame the dashboard needs in a constant number of queries (7, whatever the size of the
     school): windows, subjects, pupils, baselines, the statuses and judgements of every window up to the
     chosen one — counted as status counts by year group (the overview's current and previous windows and
     the on-track trend) and attainment sums (the gap trend) — and the school's expectations.

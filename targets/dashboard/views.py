@@ -85,7 +85,7 @@ def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> Filt
 
 
 def _load(request: HttpRequest, detail: bool = False):
-    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 9);
+    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 7);
     ``detail`` for the drill-down's columns."""
     access = request.access
     pupils, names = _scope(access)
@@ -270,7 +270,7 @@ def _pupils_in_view(count: int, threshold: int | None) -> str:
 @school_view(*DASHBOARD_CAPS)
 def dashboard(request: HttpRequest):
     """Every panel for the chosen filters. Queries: session, user, memberships (3, middleware) + teaching
-    groups (1) + frames (8) + provision provider (0 or its own), whatever the number of pupils."""
+    groups (1) + frames (7) + provision provider (0 or its own), whatever the number of pupils."""
     access = request.access
     frames, groups = _load(request)
     if access.aggregates_only:  # a SIP: small counts read "<5" (DESIGN §4); a leader sees the names anyway
