@@ -133,7 +133,7 @@ HOOKS: dict[str, Hook] = _registry(
         signature="def provision_for(school, pupil_ids, on: date | None = None) -> dict[int, str]"
         ' ({pupil_id: "Wave 2: Reading catch-up"}, one query)',
         purpose="The wave 2/3 provision running for pupils, shown beside them on the progress dashboard.",
-        consumers=("targets.dashboard_views._provision",),
+        consumers=("targets.dashboard.views._provision",),
         why="One provider (interventions.coverage), but its consumer the dashboard is in targets, which sits"
         " below interventions and may not import it; without interventions the column is simply left out."
         " (Partnership sits above interventions and imports interventions.coverage directly.)",

@@ -1,9 +1,7 @@
-"""Menu and home-page links for targets."""
+"""Menu and home-page links for targets and its progress dashboards."""
 
 from schoolpl.nav import item
 from schoolpl.roles import Cap
-
-from .nav_dashboard import NAV_ITEMS as DASHBOARD_NAV_ITEMS
 
 NAV_ITEMS = [
     item(
@@ -33,5 +31,22 @@ NAV_ITEMS = [
         order=270,
         in_menu=False,
     ),
-    *DASHBOARD_NAV_ITEMS,  # one nav hook per app: the dashboards' pages are folded in here
+    item(
+        "Progress dashboard",
+        "targets:dashboard",
+        Cap.DASHBOARD_SCHOOL,
+        Cap.DASHBOARD_OWN,
+        description="Who is ahead, on track, behind or stuck, group gaps, levels of progress and trends.",
+        section="Progress",
+        order=300,
+    ),
+    item(
+        "Schools compared",
+        "targets:trust_dashboard",
+        Cap.DASHBOARD_SCHOOL,
+        description="The latest progress figures for each of your schools side by side.",
+        section="Progress",
+        order=310,
+        in_menu=False,
+    ),
 ]

@@ -24,7 +24,6 @@ from pupils import codes
 from pupils.models import Pupil, TeachingGroup
 from schoolpl.calendar import academic_year_start
 from schoolpl.models import AssessmentWindow
-from schoolpl.pgcopy import empty_frame as empty_frame  # re-exported: targets.dashboard imports it from here
 from schoolpl.pgcopy import is_postgres, read_binary_frame
 
 from . import expectations, pscale, trajectory

@@ -1,6 +1,7 @@
 """Progress dashboard pages: the school dashboard (leaders, SENCOs, admins; a teacher's own groups; a SIP's
 aggregates), the drill-down to the pupils behind a figure, CSV/XLSX export of every table, and the trust
-view. Each request loads the frames once (``targets.dashboard.load_frames``) and renders."""
+view. Each request loads the frames once (``targets.dashboard.loader.load_frames``), builds the panels
+(``targets.dashboard.<panel>``) and renders."""
 
 from __future__ import annotations
 
@@ -18,12 +19,24 @@ from assessment.models import Subject
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
 from schoolpl import disclosure
-from schoolpl.access import school_view
+from schoolpl.access import FSM_FIELDS, school_view
 from schoolpl.discovery import app_modules
 from schoolpl.exports import table_response
+from schoolpl.models import Membership
 from schoolpl.roles import Cap, capabilities_for
 
-from . import dashboard as dash
+from .are import are_by_year
+from .drill import Drill, drill_down
+from .frames import CHARACTERISTICS, Characteristic, Filters, Frames, characteristic, characteristics_without
+from .gaps import gaps
+from .levels import levels_panels
+from .loader import load_frames, load_trust_counts
+from .overview import overview
+from .policy import KEY_STAGES
+from .stuck import concern_rows, stuck_list
+from .tables import STATUS_LABELS, Cell
+from .trends import gap_trends, trends
+from .trust import trust_frame, trust_table
 
 DASHBOARD_CAPS = (Cap.DASHBOARD_SCHOOL, Cap.DASHBOARD_OWN)
 
@@ -46,7 +59,13 @@ def _int(value) -> int | None:
         return None
 
 
-def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> dash.Filters:
+def characteristics_for(*, sees_fsm: bool) -> tuple[Characteristic, ...]:
+    """The groups a user may see, filter and drill by: FSM and pupil premium only if the access layer's rule
+    (``SchoolAccess.sees_fsm``) lets them."""
+    return CHARACTERISTICS if sees_fsm else characteristics_without(FSM_FIELDS)
+
+
+def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> Filters:
     """Read the filters from GET leniently: anything unknown is ignored (a teaching group must be one of
     the user's visible groups, a characteristic one the user may see — never FSM for a class teacher the
     school does not let see it; the other values only narrow data already scoped to the school)."""
@@ -56,17 +75,17 @@ def _filters(request: HttpRequest, groups: list, characteristics: tuple) -> dash
     if group.startswith("ethnicity:") and group.split(":", 1)[1] not in dict(codes.ETHNICITY):
         group = ""
     teaching_group = _int(get.get("teaching_group"))
-    return dash.Filters(
+    return Filters(
         window_id=_int(get.get("window")),
         year_group=year if year in dict(codes.YEAR_GROUPS) else None,
         subject_id=_int(get.get("subject")),
-        group=group if group.startswith("ethnicity:") or dash.characteristic(group) in characteristics else "",
+        group=group if group.startswith("ethnicity:") or characteristic(group) in characteristics else "",
         teaching_group_id=teaching_group if teaching_group in {g.pk for g in groups} else None,
     )
 
 
 def _load(request: HttpRequest, detail: bool = False):
-    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 9);
+    """Filters, frames and the teaching groups for the filter (queries: teaching groups 1 + frames 7);
     ``detail`` for the drill-down's columns."""
     access = request.access
     pupils, names = _scope(access)
@@ -78,9 +97,9 @@ def _load(request: HttpRequest, detail: bool = False):
         .only("pk", "name", "subject", "year_group")
         .order_by("year_group", "name")
     )
-    characteristics = dash.characteristics_for(sees_fsm=access.sees_fsm)
+    characteristics = characteristics_for(sees_fsm=access.sees_fsm)
     filters = _filters(request, groups, characteristics)
-    frames = dash.load_frames(
+    frames = load_frames(
         access.school,
         pupils,
         filters,
@@ -94,7 +113,7 @@ def _load(request: HttpRequest, detail: bool = False):
 
 
 def _provision(school, pupil_ids) -> dict | None:
-    """Wave 2/3 provision per pupil from an installed provider (``<app>/coverage*.py`` with
+    """Wave 2/3 provision per pupil from an installed provider (``<app>/coverage.py`` with
     ``provision_for(school, pupil_ids)``); None when no app provides it, and the column is left out."""
     found = None
     for module in app_modules("coverage"):
@@ -104,14 +123,14 @@ def _provision(school, pupil_ids) -> dict | None:
     return found
 
 
-def _drill(request: HttpRequest) -> dash.Drill:
+def _drill(request: HttpRequest) -> Drill:
     get = request.GET
-    statuses = tuple(s for s in get.get("status", "").split(",") if s in dash.STATUS_LABELS)
+    statuses = tuple(s for s in get.get("status", "").split(",") if s in STATUS_LABELS)
     panel = get.get("panel", "status")
-    return dash.Drill(
+    return Drill(
         panel=panel if panel in {"status", "levels", "attainment"} else "status",
         statuses=statuses,
-        ks=get.get("ks", "") if get.get("ks") in dash.EXPECTED_LEVELS else "",
+        ks=get.get("ks", "") if get.get("ks") in KEY_STAGES else "",
         bucket=get.get("bucket", "")[:3],
         start=get.get("start", "")[:3],
         end=get.get("end", "")[:3],
@@ -122,7 +141,7 @@ def _drill(request: HttpRequest) -> dash.Drill:
 STUCK_ROWS_ON_PAGE = 50
 
 
-def _tables(frames: dash.Frames, school, limit: int | None = None, only: str | None = None) -> tuple[dict, list]:
+def _tables(frames: Frames, school, limit: int | None = None, only: str | None = None) -> tuple[dict, list]:
     """Every panel's tables by key (and the levels panels), or ``only`` the one an export asks for."""
 
     def wanted(key: str) -> bool:
@@ -130,20 +149,20 @@ def _tables(frames: dash.Frames, school, limit: int | None = None, only: str | N
 
     tables = {}
     if wanted("overview"):
-        tables["overview"] = dash.overview(frames)
+        tables["overview"] = overview(frames)
     if wanted("are"):
-        tables["are"] = dash.are_by_year(frames)
+        tables["are"] = are_by_year(frames)
     if wanted("stuck"):
-        listed = dash.concern_rows(frames).iloc[:limit]  # the provision of the pupils the stuck list shows
+        listed = concern_rows(frames).iloc[:limit]  # the provision of the pupils the stuck list shows
         provision = _provision(school, listed["pupil_id"].unique()) if frames.names and not listed.empty else None
-        tables["stuck"] = dash.stuck_list(frames, provision, limit=limit)
+        tables["stuck"] = stuck_list(frames, provision, limit=limit)
     if wanted("gaps"):
-        tables["gaps"] = dash.gaps(frames)
+        tables["gaps"] = gaps(frames)
     if wanted("gap-trend"):
-        tables["gap-trend"] = dash.gap_trends(frames)
+        tables["gap-trend"] = gap_trends(frames)
     if wanted("trend"):
-        tables["trend"] = dash.trends(frames)
-    levels = dash.levels_panels(frames) if only is None or only.startswith(("levels-", "matrix-")) else []
+        tables["trend"] = trends(frames)
+    levels = levels_panels(frames) if only is None or only.startswith(("levels-", "matrix-")) else []
     for panel in levels:
         tables[panel["levels"].key] = panel["levels"]
         tables[panel["matrix"].key] = panel["matrix"]
@@ -191,7 +210,7 @@ def _link(tables, params: dict, names: bool) -> None:
                     cell.label = f"{row_label}, {header}: {cell.text} — list the pupils"
 
 
-def _cell_html(cell: dash.Cell) -> str:
+def _cell_html(cell: Cell) -> str:
     """One cell as ``_table.html`` used to render it, every text escaped (``html.escape`` is what Django's
     ``escape`` and autoescaping run; called directly, it is several times cheaper per cell)."""
     content = escape(cell.text)
@@ -220,7 +239,7 @@ def _export_links(tables, params: dict) -> None:
         ]
 
 
-def _filter_context(request, frames: dash.Frames, groups: list) -> dict:
+def _filter_context(request, frames: Frames, groups: list) -> dict:
     years = sorted({int(y) for y in frames.pupils["year_group"].unique()} | ({frames.filters.year_group} - {None}))
     return {
         "windows": frames.windows.to_dict("records"),
@@ -251,7 +270,7 @@ def _pupils_in_view(count: int, threshold: int | None) -> str:
 @school_view(*DASHBOARD_CAPS)
 def dashboard(request: HttpRequest):
     """Every panel for the chosen filters. Queries: session, user, memberships (3, middleware) + teaching
-    groups (1) + frames (8) + provision provider (0 or its own), whatever the number of pupils."""
+    groups (1) + frames (7) + provision provider (0 or its own), whatever the number of pupils."""
     access = request.access
     frames, groups = _load(request)
     if access.aggregates_only:  # a SIP: small counts read "<5" (DESIGN §4); a leader sees the names anyway
@@ -290,7 +309,7 @@ def dashboard_pupils(request: HttpRequest):
         raise PermissionDenied("Your role shows figures only, not pupils.")
     frames, groups = _load(request, detail=True)
     drill = _drill(request)
-    table = dash.drill_down(frames, drill)
+    table = drill_down(frames, drill)
     _link([table], {}, names=True)
     _render_rows([table])
     params = {
@@ -308,11 +327,11 @@ def dashboard_pupils(request: HttpRequest):
         describe.append(codes.year_group_label(frames.filters.year_group))
     if frames.filters.subject_id is not None:
         describe.append(frames.subject_name(frames.filters.subject_id))
-    chosen = dash.characteristic(frames.filters.group) if frames.filters.group else None
+    chosen = characteristic(frames.filters.group) if frames.filters.group else None
     if chosen:
         describe.append(chosen.label)
     if drill.statuses:
-        describe.append(" or ".join(dash.STATUS_LABELS[s] for s in drill.statuses))
+        describe.append(" or ".join(STATUS_LABELS[s] for s in drill.statuses))
     if drill.ks:
         describe.append(
             f"from {drill.ks}"
@@ -333,7 +352,7 @@ def dashboard_export(request: HttpRequest):
         if access.aggregates_only:
             raise PermissionDenied("Your role shows figures only, not pupils.")
         frames, _groups = _load(request, detail=True)
-        table = dash.drill_down(frames, _drill(request))
+        table = drill_down(frames, _drill(request))
     else:
         frames, _groups = _load(request)
         frames.threshold = access.school.small_count_threshold  # an export leaves the building, whoever takes it
@@ -347,8 +366,6 @@ def dashboard_export(request: HttpRequest):
 
 def _dashboard_schools(access) -> list:
     """The schools of the user's where they hold a whole-school dashboard role (one query)."""
-    from schoolpl.models import Membership
-
     roles: dict[int, set] = {}
     for school_id, role in Membership.objects.filter(user=access.user, is_active=True).values_list("school_id", "role"):
         roles.setdefault(school_id, set()).add(role)
@@ -360,8 +377,8 @@ def trust_dashboard(request: HttpRequest):
     """The latest position school by school for a user working in several schools: aggregates only, no
     names, from one GROUP BY query (memberships 1 + aggregate 1)."""
     schools = _dashboard_schools(request.access)
-    frame = dash.trust_overview([s.pk for s in schools])
-    table = dash.trust_table(schools, frame)
+    frame = trust_frame(load_trust_counts([s.pk for s in schools]))
+    table = trust_table(schools, frame)
     fmt = request.GET.get("format")
     if fmt:
         return table_response(fmt, f"Trust {table.title}", table.export_headers, table.export_rows)

@@ -1,6 +1,7 @@
-"""``make bench`` for the progress dashboards: a 2,000-pupil school with five years of termly data (15
-windows of judgements and progress statuses in three subjects, KS1 baselines), timed through the test
-client as a senior leader, with its query count; and the trust view over 50,000 pupils in ten schools.
+"""``make bench`` for the progress dashboards (run by ``targets.bench``): a 2,000-pupil school with five
+years of termly data (15 windows of judgements and progress statuses in three subjects, KS1 baselines),
+timed through the test client as a senior leader, with its query count; and the trust view over 50,000
+pupils in ten schools.
 
 :func:`generate_school` is also used by the tests to show the query count does not grow with pupils."""
 
@@ -12,10 +13,16 @@ import statistics
 import time
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
+from assessment.models import Judgement, Subject, TransitionalResult
+from pupils.models import GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from schoolpl.bench import school_codes
+from schoolpl.models import AcademicYear, AssessmentWindow, Membership, School, Trust, User
+from targets.models import ProgressStatus
 
 SUBJECTS = (("reading", "Reading", "english"), ("writing", "Writing", "english"), ("maths", "Mathematics", "maths"))
 TERMS = (("Autumn", 9, 1), ("Spring", 1, 5), ("Summer", 4, 20))
@@ -31,15 +38,11 @@ def _next() -> int:
 
 
 def make_school(name: str, trust=None):
-    from schoolpl.models import School
-
     return School.objects.create(name=name, trust=trust, **school_codes())
 
 
 def make_windows(school, years: int = 5, first_year: int = 2021) -> list:
     """``years`` academic years of three termly windows each, oldest first (bulk)."""
-    from schoolpl.models import AcademicYear, AssessmentWindow
-
     academic_years = AcademicYear.objects.bulk_create(
         AcademicYear(
             school=school,
@@ -70,8 +73,6 @@ def make_windows(school, years: int = 5, first_year: int = 2021) -> list:
 
 
 def make_subjects(school) -> list:
-    from assessment.models import Subject
-
     Subject.objects.bulk_create(
         Subject(school=school, code=code, name=name, scale_code="nc_full", group_subject=group, order=i)
         for i, (code, name, group) in enumerate(SUBJECTS)
@@ -80,8 +81,6 @@ def make_subjects(school) -> list:
 
 
 def make_pupils(school, count: int, rng: random.Random) -> list:
-    from pupils.models import Pupil
-
     prefix = f"{school.pk:04d}"[-4:]
     pupils = []
     for i in range(count):
@@ -114,10 +113,6 @@ def generate_school(school, pupils: int, *, years: int = 5, seed: int = 1, teach
     """A school with ``pupils`` pupils in Years 1–6, ``years`` years of termly windows, and for every pupil,
     subject and window a judgement and a progress status; KS1 baselines for Years 3–6; one English class
     per year group (taught by ``teacher`` when given). Everything by bulk_create."""
-    from assessment.models import Judgement, TransitionalResult
-    from pupils.models import GroupMembership, TeachingGroup, TeachingGroupTeacher
-    from targets.models import ProgressStatus
-
     rng = random.Random(seed)
     windows = make_windows(school, years)
     subjects = make_subjects(school)
@@ -187,9 +182,6 @@ def generate_school(school, pupils: int, *, years: int = 5, seed: int = 1, teach
 def generate_trust(pupils: int, schools: int = 10, seed: int = 2) -> list:
     """``schools`` schools sharing ``pupils`` pupils, each with three subjects and one latest status per
     pupil and subject (what the trust view reads)."""
-    from schoolpl.models import Trust
-    from targets.models import ProgressStatus
-
     rng = random.Random(seed)
     trust = Trust.objects.create(name=f"Bench trust {_next()}")
     made = []
@@ -236,8 +228,6 @@ def analyze() -> None:
 
 
 def _member(school, role: str, user=None):
-    from schoolpl.models import Membership, User
-
     user = user or User.objects.create(username=f"bench-{role}-{_next()}")
     Membership.objects.create(user=user, school=school, role=role)
     return user
@@ -257,9 +247,6 @@ def _time_get(client, url: str, runs: int = 5) -> tuple[float, int, int]:
 
 
 def run(bench) -> None:
-    from django.test import Client
-    from django.urls import reverse
-
     if 2000 in bench.sizes or not bench.sizes:
         school = make_school("Bench dashboard primary")
         leader = _member(school, "leader")
