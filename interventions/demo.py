@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 from assessment import scales
 from assessment.models import Judgement, Subject
 from pupils.models import Pupil
-from schoolpl.demo import DemoContext
+from schoolpl.demo import DemoContext, academic_year_start
 
 from .models import (
     FollowUp,
@@ -167,6 +167,20 @@ CATALOGUE = [
     ),
 ]
 
+# The year groups each programme was written for (its publisher's guidance): Reading Recovery and Early
+# Literacy Support in Year 1, Every Child Counts' Numbers Count in Year 2, Fischer Family Trust Wave 3 and
+# Talk Boost (KS1) in Key Stage 1, Springboard in Years 3–6, computer-assisted phonics catch-up up to Year 3.
+YEARS = {
+    "Reading Recovery": (1, 1),
+    "Numbers Count": (2, 2),
+    "Fischer Family Trust Wave 3 literacy": (1, 2),
+    "Better Reading Partnership": (2, 6),
+    "Talk Boost": (1, 2),
+    "Springboard maths": (3, 6),
+    "Phonics catch-up (computer-assisted)": (1, 3),
+    "Early Literacy Support": (1, 1),
+}
+
 CHARACTERISTICS = [
     ("Learning skills", "Asks questions, organises work, keeps going without help"),
     ("Attendance", "In school and on time"),
@@ -262,9 +276,11 @@ def build(ctx: DemoContext) -> None:
     pupils = list(Pupil.objects.filter(school=school, year_group__gte=1, archived_at__isnull=True).order_by("pk"))
     if not pupils:
         return
-    # Pupils with SEN support are likelier to have had provision; the teacher persona's class (6B) gets some.
-    pool = [p for p in pupils if p.sen_provision != "N"] + rng.sample(pupils, min(len(pupils), 60))
-    pool = list(dict.fromkeys(pool))
+    # Provision goes to pupils with SEN and to the lowest attainers (by the assessment demo's underlying
+    # attainment; a random sample where it did not run); the teacher persona's class (6B) gets some.
+    ability = ctx.extras.get("assessment_ability", {})
+    low = [p for p in pupils if ability.get(p.pk, 0) < -0.6] if ability else rng.sample(pupils, min(len(pupils), 60))
+    pool = list(dict.fromkeys([p for p in pupils if p.sen_provision != "N"] + low))
     form_6b = [p for p in pupils if p.form == "6B"][:3]
     staff = ctx.teachers[1:] or ctx.teachers
 
@@ -289,16 +305,21 @@ def build(ctx: DemoContext) -> None:
     provisions = list(Provision.objects.filter(school=school).select_related("programme").order_by("pk"))
 
     places, staff_links, used_now = [], [], set()
+    this_year = academic_year_start(today)
     for n, (provision, size) in enumerate(zip(provisions, plan, strict=True)):
         is_current = provision.end_date >= today
+        low_year, high_year = YEARS.get(provision.programme.name, (1, 6))
+        years_ago = this_year - academic_year_start(provision.start_date)
         chosen = []
-        if is_current and n == len(provisions) - 1 and form_6b:
+        if is_current and high_year == 6 and form_6b and not used_now.intersection(p.pk for p in form_6b):
             chosen = form_6b[:2]
-        attempts = 0
-        while len(chosen) < size and attempts < 500:
-            attempts += 1
-            pupil = rng.choice(pool)
-            if pupil not in chosen and not (is_current and pupil.pk in used_now):
+        eligible = [
+            p
+            for p in pool
+            if low_year <= p.year_group - years_ago <= high_year and not (is_current and p.pk in used_now)
+        ]
+        for pupil in rng.sample(eligible, min(len(eligible), size)):
+            if len(chosen) < size and pupil not in chosen:
                 chosen.append(pupil)
         for k, pupil in enumerate(chosen):
             joined = provision.start_date + (dt.timedelta(days=14) if k == 1 and size > 3 else dt.timedelta())

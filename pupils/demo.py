@@ -6,48 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from schoolpl.demo import DemoContext, academic_year_start
+from schoolpl.demodata.names import BACKGROUND_NAMES, background_surname, child_first_name, short_name
 
 from .models import Contact, GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from .upn import make_upn
 
-# Names by broad background, so that names and recorded ethnicity agree.
-NAMES = {
-    "APKN": (
-        ["Ayaan", "Zain", "Hamza", "Musa", "Ibrahim", "Yusuf"],
-        ["Aisha", "Maryam", "Hafsa", "Zainab", "Amina", "Inaya"],
-        ["Khan", "Hussain", "Akhtar", "Iqbal", "Mahmood", "Raza"],
-    ),
-    "ABAN": (
-        ["Arif", "Rayan", "Samir", "Imran"],
-        ["Nusrat", "Tasnim", "Sumaiya", "Ruma"],
-        ["Begum", "Miah", "Uddin", "Rahman", "Ahmed"],
-    ),
-    "AIND": (
-        ["Arjun", "Rohan", "Vihaan", "Dev"],
-        ["Priya", "Anaya", "Diya", "Isha"],
-        ["Patel", "Sharma", "Singh", "Gill", "Kaur"],
-    ),
-    "BAFR": (
-        ["Kwame", "Tobi", "David", "Samuel", "Chidi"],
-        ["Amara", "Blessing", "Zara", "Adaeze", "Grace"],
-        ["Okafor", "Mensah", "Adeyemi", "Osei", "Boateng", "Nwosu"],
-    ),
-    "BCRB": (
-        ["Jayden", "Tyrese", "Marcus"],
-        ["Shanice", "Aaliyah", "Jada"],
-        ["Campbell", "Williams", "Brown", "Grant"],
-    ),
-    "WOTH": (
-        ["Jakub", "Mateusz", "Luca", "Andrei"],
-        ["Zofia", "Julia", "Maria", "Elena"],
-        ["Nowak", "Kowalski", "Popescu", "Rossi", "Horvat"],
-    ),
-    "CHNE": (["Jun", "Hao", "Wei"], ["Mei", "Lin", "Xin"], ["Wong", "Chen", "Li", "Zhang"]),
-}
 ETHNICITY_MIX = [
     ("WBRI", 63),
     ("WOTH", 7),
@@ -82,6 +50,11 @@ SUBJECTS_FOR_ALL = [
     "pshe",
 ]
 CLASS_LETTERS = "ABC"
+LEAVERS = 7  # in the generator: the year group that left last July (stored as Year 6, archived)
+
+
+def _aware(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(16, 0)))
 
 
 def _pick(rng, weighted):
@@ -89,11 +62,18 @@ def _pick(rng, weighted):
 
 
 def _name(rng, faker: Faker, ethnicity: str, gender: str) -> tuple[str, str]:
-    if ethnicity in NAMES:
-        boys, girls, surnames = NAMES[ethnicity]
+    """An adult's name (a parent or carer): any generation's first names will do."""
+    if ethnicity in BACKGROUND_NAMES:
+        boys, girls, surnames = BACKGROUND_NAMES[ethnicity]
         return rng.choice(boys if gender == "M" else girls), rng.choice(surnames)
     first = faker.first_name_male() if gender == "M" else faker.first_name_female()
     return first, faker.last_name()
+
+
+def _child_name(rng, faker: Faker, ethnicity: str, gender: str, born: dt.date) -> tuple[str, str]:
+    """A child's name: a first name given to children born that year, and a surname that fits the background."""
+    first = child_first_name(rng, gender, born.year, ethnicity)
+    return first, background_surname(rng, ethnicity) or faker.last_name()
 
 
 def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
@@ -101,15 +81,17 @@ def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
     start = academic_year_start(ctx.today)
     per_year = [ctx.pupils // 7 + (1 if i < ctx.pupils % 7 else 0) for i in range(7)]
     pupils, serial = [], 0
-    for year_group, count in enumerate(per_year):  # Reception = 0 … Year 6 = 6
+    # Reception = 0 … Year 6 = 6, then last summer's Year 6: leavers, archived, kept for their KS2 results.
+    for year_group, count in enumerate([*per_year, per_year[-1]]):
         entry_year = start - year_group  # the September they joined Reception
         forms = 3 if count > 60 else 2 if count > 30 else 1
+        left = dt.date(start, 7, 22) if year_group == LEAVERS else None
         for i in range(count):
             serial += 1
             gender = "F" if rng.random() < 0.49 else "M"
             ethnicity = _pick(rng, ETHNICITY_MIX)
-            first, last = _name(rng, faker, ethnicity, gender)
             born = dt.date(entry_year - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+            first, last = _child_name(rng, faker, ethnicity, gender, born)
             sen = "E" if rng.random() < 0.03 else "K" if rng.random() < 0.14 else "N"
             fsm = rng.random() < 0.24
             pupils.append(
@@ -118,14 +100,18 @@ def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
                     upn=make_upn(801, 2001, entry_year % 100, serial),
                     legal_surname=last,
                     legal_forename=first,
-                    preferred_forename=(first[:3] if len(first) > 6 and rng.random() < 0.1 else ""),
+                    preferred_forename=short_name(rng, first) if rng.random() < 0.3 else "",
                     date_of_birth=born,
                     gender=gender,
-                    year_group=year_group,
-                    form=f"{year_group if year_group else 'R'}{CLASS_LETTERS[i % forms]}",
+                    year_group=min(year_group, 6),
+                    form="" if left else f"{year_group if year_group else 'R'}{CLASS_LETTERS[i % forms]}",
+                    leaving_date=left,
+                    archived_at=_aware(left) if left else None,
                     admission_date=dt.date(entry_year, 9, 1)
                     if rng.random() < 0.9
-                    else ctx.today - dt.timedelta(days=rng.randrange(60, 700)),
+                    else max(
+                        dt.date(entry_year, 9, 1), (left or ctx.today) - dt.timedelta(days=rng.randrange(60, 700))
+                    ),
                     sen_provision=sen,
                     primary_need=_pick(rng, NEEDS_E if sen == "E" else NEEDS_K) if sen != "N" else "",
                     eal=rng.random() < EAL_LIKELY.get(ethnicity, 0.02),
@@ -143,7 +129,7 @@ def build(ctx: DemoContext) -> None:
     faker = Faker("en_GB")
     faker.seed_instance(ctx.rng.randrange(1 << 30))
     pupils = bulk_create_with_history(_pupils(ctx, faker), Pupil, batch_size=1000)
-    pupils = list(Pupil.objects.filter(school=ctx.school).order_by("pk"))
+    pupils = list(Pupil.objects.filter(school=ctx.school, archived_at__isnull=True).order_by("pk"))
     year = ctx.current_year
     forms = sorted({p.form for p in pupils}, key=lambda f: (f[0] != "R", f))
     teacher_for_form = {}
@@ -247,7 +233,7 @@ def _contacts(pupils: list[Pupil]) -> int:
         if rng.random() < 0.05:
             people = [("Grandparent", rng.choice("FM"))]
         for priority, (relationship, gender) in enumerate(people, start=1):
-            ethnicity = pupil.ethnicity if pupil.ethnicity in NAMES else "WBRI"
+            ethnicity = pupil.ethnicity if pupil.ethnicity in BACKGROUND_NAMES else "WBRI"
             first, _ = _name(rng, faker, ethnicity, gender)
             surname = pupil.legal_surname if rng.random() < 0.8 else _name(rng, faker, ethnicity, gender)[1]
             contacts.append(
@@ -271,7 +257,8 @@ def _second_school(ctx: DemoContext, faker: Faker) -> None:
     for serial in range(1, 85):
         year_group = serial % 7
         gender = "F" if rng.random() < 0.5 else "M"
-        first, last = _name(rng, faker, "WBRI", gender)
+        born = dt.date(start - year_group - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+        first, last = _child_name(rng, faker, "WBRI", gender, born)
         pupils.append(
             Pupil(
                 school=ctx.second_school,
@@ -280,7 +267,7 @@ def _second_school(ctx: DemoContext, faker: Faker) -> None:
                 legal_forename=first,
                 gender=gender,
                 year_group=year_group,
-                date_of_birth=dt.date(start - year_group - 5, 9, 1) + dt.timedelta(days=rng.randrange(365)),
+                date_of_birth=born,
                 form=f"{year_group if year_group else 'R'}R",
                 ethnicity="WBRI",
                 fsm=rng.random() < 0.2,
