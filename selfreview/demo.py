@@ -42,7 +42,8 @@ NOTES = {
 }
 # How a figure of the product's own evidence reads as a rating (1 a strong feature … 4 needs significant
 # development): (item, the evidence's label starts with, higher is better, the figure for 1, 2 and 3). The
-# figure is the last percentage in the evidence's value ("… 62% accelerated").
+# figure is the last share in the evidence's value ("… 62% (8 of 13) accelerated"), read only where it is a share
+# of at least MIN_BASE (a leadership team does not judge a feature on three pupils).
 EVIDENCE_RULES = [
     ("2b", "Pupils off trajectory", False, (25, 40, 55)),
     ("2c", "Pupils off trajectory", False, (25, 40, 55)),
@@ -55,7 +56,11 @@ EVIDENCE_RULES = [
     ("9a", "Progress reviews a parent or carer attended", True, (70, 50, 30)),
     ("9c", "Pupils with a personal tutor", True, (95, 80, 50)),
 ]
-_PERCENT = re.compile(r"(\d+)%")
+_SHARE = re.compile(r"(\d+)% \((\d+) of (\d+)\)")
+MIN_BASE = 10
+# The demo's history before this school year covers assessment and progress only (reviews, tutors and
+# provision start this year), so last year's review is read against those items' figures alone.
+LAST_YEAR_ITEMS = {"2b", "2c", "3c"}
 
 LINKS = [
     "Lesson observation summary (staff shared drive)",
@@ -65,23 +70,25 @@ LINKS = [
 
 
 def _rating_from(rule: tuple, evidence: Evidence) -> int | None:
-    found = _PERCENT.findall(evidence.value)
-    if not found:
-        return None  # "no data yet", a count, or a share hidden as a small number
+    found = _SHARE.findall(evidence.value)
+    if not found or int(found[-1][2]) < MIN_BASE:
+        return None  # "no data yet", a count, a share hidden as a small number or one of too few
     _, _, higher_is_better, cuts = rule
-    figure = int(found[-1])
+    figure = int(found[-1][0])
     for rating, cut in enumerate(cuts, start=1):
         if (figure >= cut) if higher_is_better else (figure <= cut):
             return rating
     return 4
 
 
-def evidenced(school, start: dt.date, day: dt.date) -> dict[str, tuple[int, str]]:
+def evidenced(school, start: dt.date, day: dt.date, codes=None) -> dict[str, tuple[int, str]]:
     """Item code -> (the rating the product's own figures for ``start``–``day`` support, a note quoting them)."""
     by_item = collect(school, start, day)
     found: dict[str, list[tuple[int, Evidence]]] = {}
     for rule in EVIDENCE_RULES:
         code, label = rule[0], rule[1]
+        if codes is not None and code not in codes:
+            continue
         for item in by_item.get(code, []):
             rating = _rating_from(rule, item) if item.label.startswith(label) else None
             if rating is not None:
@@ -158,7 +165,7 @@ def build(ctx) -> None:
     rows = []
     previous = None
     for phase, day in enumerate(last_dates, start=1):
-        figures = evidenced(ctx.school, last_start, day)
+        figures = evidenced(ctx.school, last_start, day, codes=LAST_YEAR_ITEMS)
         phase_rows = _ratings(ctx, last, items, phase, day, leader, previous, evidence=figures)
         previous = {r.item_id: r.rating for r in phase_rows}
         rows += phase_rows
