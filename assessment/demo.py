@@ -125,75 +125,108 @@ class _Rows:
     results: list
 
 
+@dataclass
+class _Site:
+    """One school being generated: its windows, subjects and focuses."""
+
+    school: object
+    windows: list
+    focuses: dict
+    this_start: int
+
+    @property
+    def current(self):
+        return self.windows[-1] if self.windows else None
+
+
+@dataclass
+class _Child:
+    """One pupil being generated."""
+
+    pk: int
+    year_now: int  # a leaver would be in Year 7 now
+    learner: Learner
+    teacher: object
+    offsets: dict  # focus pk -> this pupil's lasting offset in that focus (the spiky profile)
+    skip_current: bool  # the current window is part-way through and this pupil is not judged yet
+
+
+def _windows_rows(ctx: DemoContext, site: _Site, child: _Child, subject, path, rows: _Rows) -> None:
+    """The pupil's overall and focus judgements in the site's windows, read from their path."""
+    rng = ctx.rng
+    for window in site.windows:
+        year_then = child.year_now - (site.this_start - window.academic_year.start_date.year)
+        term = (year_then - 1) * 3 + _term_of(window)
+        if not 1 <= year_then <= 6 or (window is site.current and child.skip_current) or term >= len(path):
+            continue
+        judged_at = _aware(min(window.end_date, ctx.today))
+        overall = path[term]
+        rows.judgements.append(
+            Judgement(
+                school=site.school, pupil_id=child.pk, subject=subject, window=window, grade=overall.label,
+                points=overall.points, judged_by=child.teacher, judged_at=judged_at,
+            )
+        )  # fmt: skip
+        for focus in site.focuses[subject.pk]:
+            grade = overall
+            if not child.learner.on_pscales:
+                noisy = overall.points + child.offsets[focus.pk] + rng.choice((0, 0, 0, -2, 2))
+                grade = SCALE.nearest(max(noisy, scales.W_POINTS))
+            rows.focus_judgements.append(
+                FocusJudgement(
+                    school=site.school, pupil_id=child.pk, subject=subject, focus=focus, window=window,
+                    grade=grade.label, points=grade.points, judged_by=child.teacher, judged_at=judged_at,
+                )
+            )  # fmt: skip
+
+
+def _key_stage_rows(site: _Site, child: _Child, subject, path, rows: _Rows) -> None:
+    """End-of-key-stage teacher assessment: the summer judgement of Year 2 (KS1) and of Year 6 (KS2)."""
+    for key_stage, last_year in (("KS1", 2), ("KS2", 6)):
+        if child.year_now <= last_year:
+            continue
+        grade = path[last_year * 3 - 1]
+        rows.results.append(
+            TransitionalResult(
+                school=site.school, pupil_id=child.pk, subject=subject, key_stage=key_stage,
+                year=site.this_start - (child.year_now - last_year) + 1, method=TA, grade=grade.label,
+                points=grade.points, source=TransitionalResult.Source.CTF,
+            )
+        )  # fmt: skip
+
+
 def _school(ctx: DemoContext, school, windows, teachers, rows: _Rows) -> dict[int, float]:
     """Judgements, focus judgements and key-stage results for one school's pupils in Years 1–6 (and its
     leavers); returns each pupil's general attainment (for the interventions demo to pick pupils by)."""
     rng = ctx.rng
     subjects = list(Subject.objects.filter(school=school).order_by("order"))
-    focuses: dict[int, list[Focus]] = {s.pk: [] for s in subjects}
+    site = _Site(school, windows, {s.pk: [] for s in subjects}, ctx.current_year.start_date.year)
     for focus in Focus.objects.filter(subject__school=school).order_by("order"):
-        focuses[focus.subject_id].append(focus)
+        site.focuses[focus.subject_id].append(focus)
     pupils = list(
         Pupil.objects.filter(school=school, year_group__gte=1, year_group__lte=6)
         .order_by("pk")
         .values_list("pk", "year_group", "sen_provision", "fsm", "eal", "gifted", "archived_at")
     )
-    this_start = ctx.current_year.start_date.year
-    current = windows[-1] if windows else None
-    now_term = _term_of(current) if current else 2
+    now_term = _term_of(site.current) if site.current else 2
     abilities = {}
     for pupil_id, year_group, sen, fsm, eal, gifted, archived_at in pupils:
-        year_now = year_group + (1 if archived_at else 0)  # a leaver would be in Year 7 now
+        year_now = year_group + (1 if archived_at else 0)
         terms = (year_now - 1) * 3 + now_term + 1
         learner = learner_for(rng, sen=sen, fsm=fsm, eal=eal, gifted=gifted, terms=terms)
         abilities[pupil_id] = learner.ability
-        skip_current = rng.random() < 0.25  # the current window is part-way through
+        skip_current = rng.random() < 0.25
         offsets = {
             f.pk: rng.choice((-4, -2, -2, 0, 0, 0, 0, 2, 2, 4))
             - (2 if (s.code, f.code) in SHARED_WEAK and rng.random() < 0.5 else 0)
             for s in subjects
-            for f in focuses[s.pk]
+            for f in site.focuses[s.pk]
         }
-        teacher = teachers[pupil_id % len(teachers)]
+        child = _Child(pupil_id, year_now, learner, teachers[pupil_id % len(teachers)], offsets, skip_current)
         for subject in subjects:
             path = judgement_path(rng, learner, subject.code, terms)
-            for window in windows:
-                year_then = year_now - (this_start - window.academic_year.start_date.year)
-                term = (year_then - 1) * 3 + _term_of(window)
-                if year_then < 1 or year_then > 6 or (window is current and skip_current) or term >= len(path):
-                    continue
-                judged_at = _aware(min(window.end_date, ctx.today))
-                overall = path[term]
-                rows.judgements.append(
-                    Judgement(
-                        school=school, pupil_id=pupil_id, subject=subject, window=window, grade=overall.label,
-                        points=overall.points, judged_by=teacher, judged_at=judged_at,
-                    )
-                )  # fmt: skip
-                for focus in focuses[subject.pk]:
-                    grade = overall
-                    if not learner.on_pscales:
-                        grade = SCALE.nearest(
-                            max(overall.points + offsets[focus.pk] + rng.choice((0, 0, 0, -2, 2)), scales.W_POINTS)
-                        )
-                    rows.focus_judgements.append(
-                        FocusJudgement(
-                            school=school, pupil_id=pupil_id, subject=subject, focus=focus, window=window,
-                            grade=grade.label, points=grade.points, judged_by=teacher, judged_at=judged_at,
-                        )
-                    )  # fmt: skip
-            # End-of-key-stage teacher assessment: the summer judgement of Year 2 (KS1) and of Year 6 (KS2).
-            for key_stage, last_year in (("KS1", 2), ("KS2", 6)):
-                if year_now <= last_year:
-                    continue
-                grade = path[last_year * 3 - 1]
-                rows.results.append(
-                    TransitionalResult(
-                        school=school, pupil_id=pupil_id, subject=subject, key_stage=key_stage,
-                        year=this_start - (year_now - last_year) + 1, method=TA, grade=grade.label,
-                        points=grade.points, source=TransitionalResult.Source.CTF,
-                    )
-                )  # fmt: skip
+            _windows_rows(ctx, site, child, subject, path, rows)
+            _key_stage_rows(site, child, subject, path, rows)
     return abilities
 
 
