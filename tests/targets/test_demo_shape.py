@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import random
 from collections import Counter, defaultdict
+from itertools import pairwise
 
 import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from assessment import demo as assessment_demo
 from assessment.analytics import levels_of_progress
 from assessment.models import Judgement, TransitionalResult
 from interventions.demo import YEARS
@@ -81,13 +84,15 @@ def _ks2_progress(school, capsys) -> None:
         .agg(ok=("points", lambda p: bool((p >= LEVEL_4C).all())), fsm=("fsm", "first"), sen=("sen", "first"))
     )
     fsm, other = level4.loc[level4["fsm"], "ok"].mean(), level4.loc[~level4["fsm"], "ok"].mean()
+    sen = level4.loc[level4["sen"] == "K", "ok"].mean()
     _say(
         f"KS2 level 4+ in reading and maths: {level4['ok'].mean():.0%} (FSM {fsm:.0%}, not FSM {other:.0%}; "
-        f"SEN support {level4.loc[level4['sen'] == 'K', 'ok'].mean():.0%})",
+        f"SEN support {sen:.0%})",
         capsys,
     )
     assert all(0.70 <= expected[s] <= 0.92 for s in CORE), expected
     assert 0.60 <= level4["ok"].mean() <= 0.88
+    assert fsm < other and sen < level4["ok"].mean()  # the gaps point the way England's do
 
 
 def _flags(capsys) -> None:
@@ -158,3 +163,18 @@ def test_the_default_demo_has_englands_shape_and_the_rule_falls_where_it_falls(c
     _names()
     _programme_ages()
     _selfreview(school)
+
+
+def test_a_child_gets_a_name_of_her_generation_and_the_same_seed_gives_the_same_child():
+    rng = random.Random(14)
+    assert {names.child_first_name(rng, "F", 2021) for _ in range(300)} <= set(names.GIRLS_2018_2021)
+    assert {names.child_first_name(rng, "M", 2014) for _ in range(300)} <= set(names.BOYS_2013_2017)
+
+    def child(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        learner = assessment_demo.learner_for(rng, sen="K", fsm=True, eal=False, gifted=False, terms=18)
+        return [grade.label for grade in assessment_demo.judgement_path(rng, learner, "reading", 18)]
+
+    assert child(2008) == child(2008)
+    path = [assessment_demo.SCALE.parse(label).points for label in child(2008)]
+    assert all(b - a in (-2, 0, 2, 4) for a, b in pairwise(path)), path  # moves in sub-levels
