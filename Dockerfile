@@ -23,12 +23,15 @@ COPY pupils ./pupils
 COPY assessment ./assessment
 COPY targets ./targets
 COPY interventions ./interventions
+COPY partnership ./partnership
 COPY selfreview ./selfreview
 RUN pip install --no-deps .
 COPY templates ./templates
 COPY static ./static
 # collectstatic needs settings but no secrets or database.
 RUN SCHOOLPL_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+# Private uploads awaiting confirmation (PRIVATE_UPLOAD_ROOT); docker-compose.yml mounts a volume shared by web and worker.
+RUN mkdir -p var/uploads && chown -R app:app var
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "schoolpl.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,7 @@ __all__ = [
     "transition_matrix_percent",
 ]
 
-DateLike = date | datetime | pd.Timestamp | str | np.datetime64
+DateLike: TypeAlias = date | datetime | pd.Timestamp | str | np.datetime64
 
 _KEYS = ["pupil_id", "subject"]
 

@@ -14,7 +14,7 @@ from pupils.models import Pupil, TeachingGroup
 from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
-from . import scales, services
+from . import judgements, scales
 from .models import Focus, Judgement, SchoolScale, Subject
 
 READ_CAPS = (Cap.VIEW_PUPILS_ALL, Cap.VIEW_PUPILS_OWN)
@@ -79,9 +79,9 @@ class JudgementViewSet(viewsets.ReadOnlyModelViewSet):
         common = {"access": access, "group": group, "window": window, "pupil_id": d["pupil"], "grade": d["grade"]}
         try:
             if focus is None:
-                result = services.judgement_record(subject=subject, expected_version=d["version"], **common)
+                result = judgements.judgement_record(subject=subject, expected_version=d["version"], **common)
             else:
-                result = services.focus_judgement_record(focus=focus, expected_version=d["version"], **common)
+                result = judgements.focus_judgement_record(focus=focus, expected_version=d["version"], **common)
         except ValidationError as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
         body = {

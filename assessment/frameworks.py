@@ -2,7 +2,7 @@
 statements written for schoolpl.
 
 Focus names follow DESIGN §3. The criteria are a starting point in the product's own words, one or two per
-focus for levels 2–5; a school edits them or imports its own (``services.criteria_import_csv``).
+focus for levels 2–5; a school edits them or imports its own (``importing.criteria_import_csv``).
 ``framework_install`` is idempotent: running it twice changes nothing, and it never overwrites a school's
 edits.
 """

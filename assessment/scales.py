@@ -24,9 +24,13 @@ Other built-in scales
 ---------------------
 ``nc_full`` (P-scales then NC, one line from P1(i) to EP); ``gcse_letter`` (U 0, G 16 … C 40 …
 A* 58: 6 points a grade); ``gcse_numeric`` (U 0, 1–9 score 1–9); ``ks2_scaled`` (80–120, points
-are the score, 100 is the expected standard); ``ks2_ta`` (teacher-assessment codes HNM, BLW, PKF,
-PKE, PKG, WTS, EXS, GDS scoring 1–8: these points are **ordinal only** — they put the codes in
-order, and differences or averages of them mean nothing).
+are the score, 100 is the expected standard); ``ks2_ta`` (teacher-assessment codes BLW, PKF, PKE,
+PKG, WTS, EXS, GDS scoring 1–7: these points are **ordinal only** — they put the codes in
+order, and differences or averages of them mean nothing); ``ks2_met`` (HNM 1, EXS 2: whether the
+expected standard was met, as in KS2 science teacher assessment and the tests' outcome). HNM ("has
+not met the expected standard") is not a step below BLW: a pupil who has not met the standard may
+be working anywhere from BLW to WTS, so it has no place in the teacher-assessment order.
+:func:`post2014_points` gives a post-2014 result (a scaled score, a TA code) points on its own scale.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ __all__ = [
     "EP_POINTS",
     "GCSE_C_FROM_KS2_L4",
     "GCSE_LETTER",
+    "INTEGRATED_PSCALE_POINTS",
+    "KS2_TA_CODES",
     "NC",
     "NC_FULL",
     "POINTS_PER_LEVEL",
@@ -66,6 +72,7 @@ __all__ = [
     "nc_full_scale",
     "nc_points",
     "nc_split",
+    "post2014_points",
     "pscale_with_points",
     "sublevels_between",
     "suggest_overall",
@@ -91,6 +98,12 @@ PSCALE_LABELS = (
 )  # fmt: skip
 #: Default P-scale points: ascending and below W. Not from a source; schools may override.
 DEFAULT_PSCALE_POINTS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 2.9)
+#: The National Strategies' integration of P-scales with NC points (DESIGN §3), the default a school's
+#: P-scale progress is measured in: P7 to 1a (11) is 6 points, one level, so P8 = 6, P7 = 5, P6 = 4,
+#: P5 = 3, P4 = 2, and P1(i)–P3(ii) share the points below 2 in equal steps of a quarter point (the
+#: step from P3(ii) to P4 is a quarter point too). Judgements keep their recorded points
+#: (:data:`DEFAULT_PSCALE_POINTS`, below W); these points only shape a P-scale pupil's expected line.
+INTEGRATED_PSCALE_POINTS = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0, 4.0, 5.0, 6.0)
 
 # Values within this distance of a grade's points count as that grade (float averaging noise).
 _TOLERANCE = 1e-9
@@ -425,8 +438,8 @@ GCSE_LETTER = Scale(
     grades=_grades([("U", 0), ("G", 16), ("F", 22), ("E", 28), ("D", 34), ("C", 40), ("B", 46), ("A", 52), ("A*", 58)]),
 )
 
-_KS2_TA_CODES = (
-    ("HNM", "Has not met the expected standard"),
+#: KS2 teacher-assessment codes (post-2014), lowest first. HNM is not one of them: see ``ks2_met``.
+KS2_TA_CODES = (
     ("BLW", "Working below the pre-key stage standards"),
     ("PKF", "Pre-key stage: foundations for the expected standard"),
     ("PKE", "Pre-key stage: early development of the expected standard"),
@@ -458,11 +471,19 @@ BUILTIN_SCALES: dict[str, Scale] = {
             ),
         ),
         Scale(
-            # The points only order the codes (1–8); they are not an interval measure.
+            # The points only order the codes (1–7); they are not an interval measure.
             code="ks2_ta",
             name="KS2 teacher assessment",
             kind=ScaleKind.ORDINAL,
-            grades=_grades((code, order, text) for order, (code, text) in enumerate(_KS2_TA_CODES, 1)),
+            grades=_grades((code, order, text) for order, (code, text) in enumerate(KS2_TA_CODES, 1)),
+        ),
+        Scale(
+            # Met or not: HNM covers every attainment below the expected standard, so it orders only
+            # against EXS (KS2 science teacher assessment; a test outcome below a scaled score of 100).
+            code="ks2_met",
+            name="KS2 expected standard met",
+            kind=ScaleKind.ORDINAL,
+            grades=_grades([("HNM", 1, "Has not met the expected standard"), ("EXS", 2, "Met the expected standard")]),
         ),
         Scale(
             # DfE nominal points for P-scale pupils in KS2 progress measures (2017-18 cohorts).
@@ -476,6 +497,25 @@ BUILTIN_SCALES: dict[str, Scale] = {
         ),
     )
 }
+
+
+#: Where a post-2014 result finds its points, first match first: a scaled score, a teacher-assessment
+#: code, then HNM (met or not). Each is its own scale, never NC levels.
+_POST2014_SCALES = ("ks2_scaled", "ks2_ta", "ks2_met")
+
+
+def post2014_points(result: str) -> tuple[str, float] | None:
+    """The ``(scale code, points)`` of a post-2014 KS2 result on its own scale, or None.
+
+    ``"104"`` → ``("ks2_scaled", 104)``; ``"EXS"`` → ``("ks2_ta", 6)``; ``"HNM"`` → ``("ks2_met", 1)``.
+    Points on ``ks2_ta`` and ``ks2_met`` are ordinal: a trajectory may start from them only on the same
+    scale, and differences between them are steps, not amounts.
+    """
+    for code in _POST2014_SCALES:
+        scale = BUILTIN_SCALES[code]
+        if scale.contains(result):
+            return code, scale.points(result)
+    return None
 
 
 def custom_scale(code: str, name: str, steps: Sequence[tuple[str, float]]) -> Scale:

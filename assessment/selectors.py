@@ -387,6 +387,8 @@ _SCALE_EXPLANATIONS = {
     "ks2_scaled": "KS2 test scaled scores: the points are the score, and 100 is the expected standard.",
     "ks2_ta": "KS2 teacher-assessment codes in order. The points only put the codes in order: differences "
     "and averages of them mean nothing.",
+    "ks2_met": "Whether a pupil met the KS2 expected standard: HNM (has not met) or EXS. HNM is not below BLW: "
+    "a pupil who has not met the standard may be working anywhere below it.",
     "ks2_pscale_nominal": "The DfE's nominal points for pupils on P-scales in KS2 progress measures "
     "(2017–18 cohorts): P1(i) to P3(ii) share one grade.",
 }

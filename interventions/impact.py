@@ -134,20 +134,30 @@ class PupilImpact:
     ratio_gain: float | None = None
 
     @property
+    def span(self) -> tuple[Point, Point] | None:
+        """(entry, exit) when the pupil was measured: both judgements present, the exit after the entry."""
+        if self.entry is None or self.exit is None or self.exit.date <= self.entry.date:
+            return None
+        return self.entry, self.exit
+
+    @property
     def measured(self) -> bool:
-        return self.entry is not None and self.exit is not None and self.exit.date > self.entry.date
+        return self.span is not None
 
     @property
     def gain(self) -> float | None:
-        return self.exit.points - self.entry.points if self.measured else None
+        span = self.span
+        return None if span is None else span[1].points - span[0].points
 
     @property
     def months(self) -> float | None:
-        return months_between(self.entry.date, self.exit.date) if self.measured else None
+        span = self.span
+        return None if span is None else months_between(span[0].date, span[1].date)
 
     @property
     def rate_during(self) -> float | None:
-        return self.gain / self.months if self.measured else None
+        gain, months = self.gain, self.months
+        return None if gain is None or months is None else gain / months
 
     @property
     def rate_change(self) -> float | None:
@@ -158,14 +168,16 @@ class PupilImpact:
     @property
     def accelerated(self) -> bool | None:
         """Rate during provision met or beat the expected rate (None when not measured)."""
-        if not self.measured:
+        rate = self.rate_during
+        if rate is None:
             return None
-        return round(self.rate_during, 6) >= round(self.expected_rate * ACCELERATED_BAR, 6)
+        return round(rate, 6) >= round(self.expected_rate * ACCELERATED_BAR, 6)
 
     @property
     def gain_above_expected(self) -> float | None:
         """Points gained beyond what expected progress gives over the same months."""
-        return self.gain - self.expected_rate * self.months if self.measured else None
+        gain, months = self.gain, self.months
+        return None if gain is None or months is None else gain - self.expected_rate * months
 
     @property
     def ratio_band(self) -> str | None:
@@ -173,13 +185,14 @@ class PupilImpact:
 
     @property
     def outcome(self) -> str:
-        if not self.measured:
+        gain = self.gain
+        if gain is None:
             return NOT_MEASURED
         if self.accelerated:
             return ACCELERATED
-        if self.gain > 0:
+        if gain > 0:
             return BELOW_EXPECTED
-        return NO_CHANGE if self.gain == 0 else FELL_BACK
+        return NO_CHANGE if gain == 0 else FELL_BACK
 
     @property
     def cost_per_point(self) -> float | None:
@@ -262,25 +275,37 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _present(values: Iterable[float | None]) -> list[float]:
+    """The values that are there (a pupil not measured has None)."""
+    return [v for v in values if v is not None]
+
+
+def _rate_pair(impact: PupilImpact) -> tuple[float, float] | None:
+    """(rate during, rate before) for a measured pupil with a rate before provision."""
+    during, before = impact.rate_during, impact.rate_before
+    return None if during is None or before is None else (during, before)
+
+
 def summarise(impacts: Iterable[PupilImpact]) -> ProgrammeSummary:
     """Per programme (or per provision): counts, mean gain and rates, and cost per point over the measured
     pupils (cost of the measured pupils ÷ points they gained)."""
     impacts = list(impacts)
     measured = [i for i in impacts if i.measured]
-    with_before = [i for i in measured if i.rate_before is not None]
-    with_ratio = [i.ratio_gain for i in measured if i.ratio_gain is not None]
-    total_gain = sum(i.gain for i in measured)
-    above = sum(i.gain_above_expected for i in measured)
+    gains = _present(i.gain for i in measured)
+    rate_pairs = [pair for pair in map(_rate_pair, measured) if pair is not None]
+    with_ratio = _present(i.ratio_gain for i in measured)
+    total_gain = sum(gains)
+    above = sum(_present(i.gain_above_expected for i in measured))
     measured_cost = sum(i.cost for i in measured)
     return ProgrammeSummary(
         pupils=len(impacts),
         measured=len(measured),
         accelerated=sum(1 for i in measured if i.accelerated),
-        faster_than_before=sum(1 for i in with_before if i.rate_during > i.rate_before),
-        with_rate_before=len(with_before),
-        mean_gain=_mean([i.gain for i in measured]),
-        mean_rate_during=_mean([i.rate_during for i in measured]),
-        mean_rate_before=_mean([i.rate_before for i in with_before]),
+        faster_than_before=sum(1 for during, before in rate_pairs if during > before),
+        with_rate_before=len(rate_pairs),
+        mean_gain=_mean(gains),
+        mean_rate_during=_mean(_present(i.rate_during for i in measured)),
+        mean_rate_before=_mean([before for _, before in rate_pairs]),
         mean_rate_expected=_mean([i.expected_rate for i in measured]),
         total_cost=sum(i.cost for i in impacts),
         measured_cost=measured_cost,

@@ -15,10 +15,10 @@ from django.utils import timezone
 from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
-from schoolpl.demo import academic_year_start
+from schoolpl.calendar import academic_year_start
+from schoolpl.discovery import app_modules
 from schoolpl.roles import Cap
 from targets.models import ProgressStatus
-from targets.partnership.selectors import referred_pupils
 
 from . import impact
 from .models import (
@@ -92,6 +92,33 @@ def supported_places(school, on: dt.date, waves=SUPPORT_WAVES) -> QuerySet[Provi
 
 
 # --- Candidates ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Referral:
+    """An open request that the SENCO consider a pupil for support, made outside these screens (a personal
+    tutor's referral after a progress review). Interventions owns the idea and reads referrals through the
+    ``referrals`` hook, never by importing the app that takes them: ``<app>/referrals.py`` provides
+    ``open_referrals(school) -> Iterable[Referral]``, one query, the most recent first."""
+
+    pupil_id: int
+    referred_by: str
+    referred_on: dt.date
+    reason: str
+
+    def __str__(self) -> str:
+        return f"Referred by {self.referred_by} on {self.referred_on:%-d %b %Y}: {self.reason}"
+
+
+def referred_pupils(school) -> dict[int, str]:
+    """Pupils with an open referral to the SENCO: {pupil_id: "Referred by <tutor> on <date>: <reason>"} (the
+    latest open referral per pupil). One query per provider."""
+    found: dict[int, str] = {}
+    for module in app_modules("referrals"):
+        provider = getattr(module, "open_referrals", None)
+        for referral in provider(school) if provider is not None else ():
+            found.setdefault(referral.pupil_id, str(referral))
+    return found
 
 
 @dataclass

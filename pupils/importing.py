@@ -467,21 +467,7 @@ def validate_rows(
     if unknown:
         raise ValueError(f"unknown import fields: {', '.join(sorted(unknown))}")
     available = set(headers) if headers is not None else set(rows[0]) if rows else set()
-
-    errors: list[RowError] = []
-    columns: dict[str, str] = {}
-    for import_field in FIELDS:
-        header = mapping.get(import_field.name)
-        if not header:
-            if import_field.required:
-                message = f"no column is chosen for {import_field.label}, which is required"
-                errors.append(RowError(1, "", import_field.name, "", message))
-        elif header not in available:
-            message = f"the column {header!r} chosen for {import_field.label} is not in the file"
-            errors.append(RowError(1, header, import_field.name, "", message))
-        else:
-            columns[import_field.name] = header
-
+    columns, errors = _mapped_columns(mapping, available)
     mapping_errors = bool(errors)
     result = ImportResult(errors=errors)
     upn_rows: dict[str, list[int]] = defaultdict(list)
@@ -500,16 +486,7 @@ def validate_rows(
             candidates.append((row_number, record))
     if not data_rows:
         errors.append(RowError(1, "", "", "", "the file has no pupil rows under the header"))
-
-    duplicated: set[int] = set()
-    for upn, numbers in upn_rows.items():
-        if len(numbers) < 2:
-            continue
-        for number in numbers:
-            others = ", ".join(str(n) for n in numbers if n != number)
-            message = f"UPN {upn} is also on row {others}"
-            errors.append(RowError(number, columns["upn"], "upn", upn, message))
-            duplicated.add(number)
+    duplicated = _report_duplicate_upns(upn_rows, columns.get("upn", ""), errors)
 
     field_order = {name: i for i, name in enumerate(FIELD_NAMES)}
     errors.sort(key=lambda e: (e.row, field_order.get(e.field, -1)))
@@ -520,6 +497,38 @@ def validate_rows(
             result.records.append(record)
             result.record_rows.append(row_number)
     return result
+
+
+def _mapped_columns(mapping: Mapping[str, str | None], available: set[str]) -> tuple[dict[str, str], list[RowError]]:
+    """``{field name: header}`` for the fields whose chosen column is in the file, and an error (on row 1)
+    for each required field with no column and each chosen column that is not there."""
+    errors: list[RowError] = []
+    columns: dict[str, str] = {}
+    for import_field in FIELDS:
+        header = mapping.get(import_field.name)
+        if not header:
+            if import_field.required:
+                message = f"no column is chosen for {import_field.label}, which is required"
+                errors.append(RowError(1, "", import_field.name, "", message))
+        elif header not in available:
+            message = f"the column {header!r} chosen for {import_field.label} is not in the file"
+            errors.append(RowError(1, header, import_field.name, "", message))
+        else:
+            columns[import_field.name] = header
+    return columns, errors
+
+
+def _report_duplicate_upns(upn_rows: Mapping[str, list[int]], column: str, errors: list[RowError]) -> set[int]:
+    """Add an error to every row whose UPN is on another row too; return those rows' numbers."""
+    duplicated: set[int] = set()
+    for upn, numbers in upn_rows.items():
+        if len(numbers) < 2:
+            continue
+        for number in numbers:
+            others = ", ".join(str(n) for n in numbers if n != number)
+            errors.append(RowError(number, column, "upn", upn, f"UPN {upn} is also on row {others}"))
+            duplicated.add(number)
+    return duplicated
 
 
 def _validate_row(

@@ -1,6 +1,7 @@
 """The REST API (/api/v1/): the same access layer as the pages.
 
-Each app registers its viewsets in ``<app>/api.py`` with ``register(router)``. A viewset declares
+Each app registers its viewsets in ``<app>/api.py`` with ``register(router)`` (the ``api`` hook of
+``schoolpl.hooks``). A viewset declares
 ``required_caps`` and builds its queryset from ``request.access``, so it is scoped exactly like the pages.
 Services validate and raise Django's ``ValidationError``; ``exception_handler`` (REST_FRAMEWORK's
 EXCEPTION_HANDLER) turns every one of them into a 400 with field messages, as a serializer's errors would be.

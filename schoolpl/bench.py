@@ -1,9 +1,9 @@
 """``make bench``: generate schools of several sizes in a throw-away database and time the hot paths.
 
-Each app adds its measurements in ``<app>/bench.py`` as ``def run(bench: Bench) -> None``; they call
-``bench.record(...)``. The harness creates a fresh database (PostgreSQL when DATABASE_URL is set — the
-figures that matter — otherwise SQLite), runs every app's benchmarks for each size, prints a table and
-writes ``bench-results/latest.json``.
+Each app adds its measurements in ``<app>/bench.py`` as ``def run(bench: Bench) -> None`` (the ``bench`` hook
+of ``schoolpl.hooks``); they call ``bench.record(...)`` or time a block with ``bench.timer(...)``. The
+harness creates a fresh database (PostgreSQL when DATABASE_URL is set — the figures that matter — otherwise
+SQLite), runs every app's benchmarks for each size, prints a table and writes ``bench-results/latest.json``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import django
+from django.db import connection
+from django.test.utils import setup_test_environment
+
+from .discovery import app_modules
 
 DEFAULT_SIZES = (2000, 50000, 150000)
 
@@ -61,14 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "schoolpl.settings")
-    import django
-
     django.setup()
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    from .discovery import app_modules
-
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     print(f"Creating a throw-away {connection.vendor} database for the benchmark…", flush=True)

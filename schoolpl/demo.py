@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 
+from .calendar import academic_year_start
 from .models import AcademicYear, AssessmentWindow, Membership, School, Trust, User
 from .roles import Role
 
@@ -86,10 +87,6 @@ class DemoContext:
     def say(self, message: str) -> None:
         if self.stdout is not None:
             self.stdout.write(message)
-
-
-def academic_year_start(on: dt.date) -> int:
-    return on.year if on.month >= 9 else on.year - 1
 
 
 def _calendar(school: School, today: dt.date, years_back: int) -> tuple[list[AcademicYear], list[AssessmentWindow]]:

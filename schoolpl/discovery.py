@@ -1,40 +1,28 @@
-"""Find per-app modules (``nav``, ``api``, ``demo``, ``bench``, ``panels`` …) in each of the product's apps.
+"""Find the providers of a hook kind: ``<app>/<kind>.py`` in each of the product's apps.
 
-Hook kinds with a signature, each documented in its framework module in ``schoolpl/``:
-- ``history``: ``<app>/history.py`` → ``history_sources(access, *, pupils: QuerySet, group=None)
-  -> list[schoolpl.history.HistorySource]`` (the audit trail page of a pupil or a teaching group).
+The kinds, their signatures and their consumers are listed once, in ``schoolpl.hooks``.
 """
 
 from __future__ import annotations
 
-import pkgutil
 from importlib import import_module
+from importlib.util import find_spec
 from types import ModuleType
 
 from django.conf import settings
 
-# The framework modules themselves, not providers.
-FRAMEWORK_MODULES = {
-    ("schoolpl", "history"),
-    ("schoolpl", "evidence"),
-    ("schoolpl", "events"),
-    ("schoolpl", "bench"),
-    ("schoolpl", "api"),
-}
+from .hooks import hook
 
 
-def app_modules(name: str) -> list[ModuleType]:
-    """``<app>.<name>`` and ``<app>.<name>_<part>`` for every project app, in dependency order (so one app's
-    features can each bring their own, e.g. ``targets.nav`` and ``targets.nav_dashboard``)."""
+def app_modules(kind: str) -> list[ModuleType]:
+    """``<app>.<kind>`` for every project app that has one, in dependency order (``settings.PROJECT_APPS``).
+
+    ``kind`` must be registered in ``schoolpl.hooks.HOOKS`` (``UnknownHook``, a ``KeyError``, otherwise). A
+    framework module named like a provider (``schoolpl.history``) is not one of them."""
+    spec = hook(kind)
     found = []
     for app in settings.PROJECT_APPS:
-        if (app, name) in FRAMEWORK_MODULES:
-            continue
-        package = import_module(app)
-        names = sorted(
-            info.name
-            for info in pkgutil.iter_modules(package.__path__)
-            if info.name == name or info.name.startswith(f"{name}_")
-        )
-        found.extend(import_module(f"{app}.{module}") for module in names)
+        name = f"{app}.{kind}"
+        if name != spec.framework and find_spec(name) is not None:
+            found.append(import_module(name))
     return found

@@ -1,9 +1,9 @@
 """Evidence for the self-review annex, computed from the product's own data.
 
-Each app that has something to say provides ``<app>/evidence.py`` with
-``def evidence(school, start: date, end: date) -> list[Evidence]`` (a constant number of aggregate queries,
-no pupil names: a SIP reads these). ``collect`` gathers them by annex item code ("3c"); an app that has not
-landed contributes nothing, so its figures are simply absent.
+Each app that has something to say provides ``<app>/evidence.py`` (the ``evidence`` hook of ``schoolpl.hooks``)
+with ``def evidence(school, start: date, end: date) -> list[Evidence]`` (a constant number of aggregate
+queries, no pupil names: a SIP reads these). ``collect`` gathers them by annex item code ("3c"); an app that
+has not landed contributes nothing, so its figures are simply absent.
 """
 
 from __future__ import annotations

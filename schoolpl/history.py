@@ -1,6 +1,6 @@
 """The audit trail of a pupil or a teaching group, read from every app's django-simple-history rows.
 
-Hook kind ``history`` (listed in ``schoolpl.discovery``): an app whose audited records are about pupils
+Hook kind ``history`` (registered in ``schoolpl.hooks``): an app whose audited records are about pupils
 provides ``<app>/history.py`` with
 
     def history_sources(access, *, pupils: QuerySet, group=None) -> list[HistorySource]

@@ -1,7 +1,10 @@
 """The role-aware menu and home page.
 
-Each app lists its pages in ``<app>/nav.py`` as ``NAV_ITEMS``; a page shows only to users holding one
-of its capabilities, so the home page links only to features that exist and that the user may open.
+Each app lists its pages in ``<app>/nav.py`` as ``NAV_ITEMS`` (the ``nav`` hook of ``schoolpl.hooks``; the
+items below are schoolpl's own); a page shows only to users holding one of its capabilities, or to every
+signed-in member of the school when it names none, so the home page links only to features that exist and
+that the user may open. Other apps add blocks to the home page and the pupil profile through the ``panels``
+hook (``panels`` below).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from functools import cache
 from django.urls import reverse
 
 from .discovery import app_modules
+from .hooks import hook
 from .roles import Cap
 
 
@@ -94,12 +98,15 @@ class Panel:
 
 
 def panels(kind: str, request, **kwargs) -> list[Panel]:
-    """Collect ``kind`` panels (``home_panels``, ``pupil_panels`` …) from every app's ``panels.py``.
+    """Collect ``kind`` panels (``home_panels`` or ``pupil_panels``, as listed for the ``panels`` hook in
+    ``schoolpl.hooks``; ``KeyError`` for any other) from every app's ``panels.py``.
 
     A panel appears only once the app that supplies it exists: pages never show empty placeholders.
     Each provider is ``def <kind>(request, **kwargs) -> list[Panel]`` and must run a constant number of
     queries.
     """
+    if kind not in hook("panels").provides:
+        raise KeyError(f"{kind!r} is not a kind of panel: {', '.join(hook('panels').provides)}")
     found: list[Panel] = []
     for module in app_modules("panels"):
         provider = getattr(module, kind, None)

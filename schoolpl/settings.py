@@ -77,7 +77,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The product's own apps, in dependency order (each depends only on those before it).
-PROJECT_APPS = ["schoolpl", "pupils", "assessment", "targets", "interventions", "targets.partnership", "selfreview"]
+PROJECT_APPS = ["schoolpl", "pupils", "assessment", "targets", "interventions", "partnership", "selfreview"]
 
 INSTALLED_APPS = [
     "schoolpl.ops_admin.OpsAdminConfig",  # django.contrib.admin, signed in through the app (second factor)
@@ -224,6 +224,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "publish-outbox": {"task": "schoolpl.tasks.publish_outbox", "schedule": 60.0},
+    "expire-uploads": {"task": "schoolpl.tasks.expire_uploads", "schedule": 900.0},
 }
 
 # --- Authentication, sessions, throttling and MFA -----------------------------------------------------
@@ -328,6 +329,10 @@ if not PRODUCTION:
     # whitenoise warns that STATIC_ROOT does not exist; outside production it serves from the finders.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploads awaiting confirmation (an import between preview and commit; ``schoolpl.uploads``): private files,
+# never served, outside static and media. Web and worker must share it (a volume in docker-compose.yml).
+PRIVATE_UPLOAD_ROOT = Path(os.environ.get("PRIVATE_UPLOAD_ROOT") or BASE_DIR / "var" / "uploads")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,6 +3,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
+from . import uploads
 from .outbox import publish_pending
 
 log = logging.getLogger(__name__)
@@ -22,3 +23,12 @@ def ping(token: str) -> str:
     """A trivial task proving the broker → worker wiring: it leaves ``pong`` in the cache."""
     cache.set(f"ping:{token}", "pong", timeout=300)
     return "pong"
+
+
+@shared_task(name="schoolpl.tasks.expire_uploads")
+def expire_uploads() -> int:
+    """Remove uploads left awaiting confirmation for longer than ``schoolpl.uploads.MAX_AGE``."""
+    removed = uploads.expire()
+    if removed:
+        log.info("uploads: removed %d expired upload(s)", removed)
+    return removed

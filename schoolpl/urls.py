@@ -23,7 +23,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("targets/", include("targets.urls")),
     path("interventions/", include("interventions.urls")),
-    path("partnership/", include("targets.partnership.urls")),
+    path("partnership/", include("partnership.urls")),
     path("self-review/", include("selfreview.urls")),
     path("api/v1/", include(build_router().urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

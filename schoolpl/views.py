@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from functools import cache
 
 import django_otp
 import qrcode
@@ -28,6 +29,7 @@ from .access import (
     get_object_for,
     school_view,
 )
+from .discovery import app_modules
 from .forms import (
     AcademicYearForm,
     AssessmentWindowForm,
@@ -137,10 +139,17 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/mfa_verify.html", {"form": form})
 
 
+@cache
+def portal_home() -> str | None:
+    """The URL name where pupil and parent accounts land: ``PORTAL_HOME`` in the ``nav.py`` of the app that
+    provides the portal, so this lowest layer never names it."""
+    return next((m.PORTAL_HOME for m in app_modules("nav") if getattr(m, "PORTAL_HOME", None)), None)
+
+
 @school_view(portal=True)
 def home(request: HttpRequest) -> HttpResponse:
-    if request.access.is_portal_user:
-        return redirect("partnership:portal")  # pupils and parents have their own landing page
+    if request.access.is_portal_user and (landing := portal_home()):
+        return redirect(landing)  # pupils and parents have their own landing page
     context = {"sections": home_sections(request), "home_panels": panels("home_panels", request)}
     return render(request, "schoolpl/home.html", context)
 

@@ -205,11 +205,10 @@ def _format_each(values: np.ndarray, fmt) -> np.ndarray:
 
 def _concat(*parts) -> np.ndarray:
     """Element-wise string concatenation of arrays and plain strings."""
-    out = None
-    for part in parts:
-        arr = np.asarray(part, dtype=object)
-        out = arr if out is None else out + arr
-    return out
+    first, *rest = (np.asarray(part, dtype=object) for part in parts)
+    for arr in rest:
+        first = first + arr
+    return first
 
 
 # --------------------------------------------------------------------------------------------

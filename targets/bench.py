@@ -1,4 +1,5 @@
-"""``make bench`` for targets: recompute the trajectories of a whole trust and compare with COPY.
+"""``make bench`` for targets: recompute the trajectories of a whole trust and compare with COPY (and the
+progress dashboards' own benchmarks, ``targets.dashboard.bench``, after it).
 
 For each size (pupils in the trust) it generates schools of up to 1,500 pupils with DESIGN §7's shape of
 an LA's data: five years of termly windows (15), four subjects, one active numeric target per pupil ×
@@ -27,9 +28,16 @@ from concurrent.futures import ProcessPoolExecutor
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from assessment.models import Judgement, Subject
+from pupils.models import Pupil
 from schoolpl.bench import school_codes
+from schoolpl.models import AcademicYear, AssessmentWindow, School, Trust
+from schoolpl.pgcopy import run_copy
+from targets.models import Notification, ProgressStatus, PupilTarget, RecomputeState
+from targets.recompute import progress_recompute, progress_recompute_schools, school_batches
 
-from .bench_dashboard import analyze
+from .dashboard import bench as dashboard_bench
+from .dashboard.bench import analyze
 
 PUPILS_PER_SCHOOL = 1500
 SUBJECTS = (
@@ -45,11 +53,6 @@ TERMS = (("Autumn", (9, 1), (12, 19), 0), ("Spring", (1, 5), (3, 31), 1), ("Summ
 
 def _generate(size: int, tag: str) -> list[int]:
     """Schools, windows, subjects, pupils, targets and judgements for ``size`` pupils; returns school ids."""
-    from assessment.models import Judgement, Subject
-    from pupils.models import Pupil
-    from schoolpl.models import AcademicYear, AssessmentWindow, School, Trust
-    from targets.models import PupilTarget
-
     trust = Trust.objects.create(name=f"Bench trust {tag}")
     n_schools = max(1, -(-size // PUPILS_PER_SCHOOL))
     schools = School.objects.bulk_create(
@@ -136,11 +139,6 @@ def _generate(size: int, tag: str) -> list[int]:
 
 
 def _cleanup(school_ids: list[int]) -> None:
-    from assessment.models import Judgement, Subject
-    from pupils.models import Pupil
-    from schoolpl.models import AcademicYear, AssessmentWindow, School
-    from targets.models import Notification, ProgressStatus, PupilTarget, RecomputeState
-
     ids = ", ".join(map(str, school_ids))
     with connection.cursor() as cursor:
         for model in (
@@ -163,25 +161,19 @@ def _cleanup(school_ids: list[int]) -> None:
 
 
 def _copy_out(school_ids: list[int]) -> int:
-    from assessment.models import Judgement
-
     ids = ", ".join(map(str, school_ids))
     buffer = io.BytesIO()
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(  # integer ids
-            f"COPY (SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
-            f"WHERE school_id IN ({ids})) TO STDOUT WITH (FORMAT csv)",
-            buffer,
-        )
+    run_copy(  # integer ids
+        f"COPY (SELECT pupil_id, subject_id, window_id, points FROM {Judgement._meta.db_table} "  # noqa: S608
+        f"WHERE school_id IN ({ids})) TO STDOUT WITH (FORMAT csv)",
+        buffer,
+    )
     return buffer.getbuffer().nbytes
 
 
 def _touch_window(school_ids: list[int], share: float) -> tuple[int, int]:
     """A day's work: in ``share`` of the schools, every judgement of the latest window is re-marked (one point
     up for a third of the pupils). Returns (schools, judgements) touched."""
-    from assessment.models import Judgement
-    from schoolpl.models import AssessmentWindow
-
     touched = school_ids[: max(1, round(len(school_ids) * share))]
     ids = ", ".join(map(str, touched))
     with connection.cursor() as cursor:
@@ -202,16 +194,12 @@ LA_PUPILS = 150_000
 
 
 def _run_batch(batch: list[int]):
-    from targets.services import progress_recompute_schools
-
     return progress_recompute_schools(batch)
 
 
 def _recompute_all(school_ids: list[int], processes: int = WORKER_PROCESSES):
     """What the nightly job does: the schools in batches (one Celery task each), on ``processes`` worker
     processes (forked here, each with its own database connection)."""
-    from targets.services import school_batches
-
     batches = school_batches(school_ids)
     if processes == 1 or len(batches) == 1:
         return [result for batch in batches for result in _run_batch(batch)]
@@ -231,9 +219,12 @@ def _timed(bench, size, school_ids, copy_seconds, name, budget, note, processes=
 
 
 def run(bench) -> None:
-    from targets.models import ProgressStatus
-    from targets.services import progress_recompute, school_batches
+    """Targets' benchmarks: the trust's recompute, then the progress dashboards (``targets.dashboard.bench``)."""
+    run_recompute(bench)
+    dashboard_bench.run(bench)
 
+
+def run_recompute(bench) -> None:
     postgres = connection.vendor == "postgresql"
     for size in bench.sizes:
         started = time.perf_counter()

@@ -10,7 +10,7 @@ from assessment.models import Subject
 from pupils.models import Pupil, TeachingGroup
 from schoolpl.demo import DemoContext
 
-from . import services
+from . import recompute, services
 from .models import CurricularTarget, PupilTarget, TargetReview, TargetSettings
 
 PUPIL_WORDS = [
@@ -90,7 +90,7 @@ def build(ctx: DemoContext) -> None:
     teacher = ctx.users["teacher"]
     klass = TeachingGroup.objects.filter(school=school, name="6B", subject="english").first()
     if klass is None:  # a small demo: no chain, but its progress statuses all the same
-        result = services.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
+        result = recompute.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
         ctx.say(
             f"  targets: {proposed.created} numeric targets; no class 6B for the curricular chain; "
             f"{result.rows} progress statuses"
@@ -125,9 +125,9 @@ def build(ctx: DemoContext) -> None:
                 )
             )
     TargetReview.objects.bulk_create(reviews)
-    result = services.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
+    result = recompute.progress_recompute(school_id=school.pk)  # a school's first run is a silent baseline
     # The nightly job would have run all year: its notices from when the latest window was judged.
-    result.notified = services.progress_notify_latest_slips(school_id=school.pk)
+    result.notified = recompute.progress_notify_latest_slips(school_id=school.pk)
     ctx.extras["targets_school_target"] = top
     ctx.say(
         f"  {proposed.created} numeric targets, a curricular chain reaching {len(group_members)} pupils, "

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 
+from assessment.scales import PSCALE_LABELS
 from pupils import codes
 from schoolpl.forms import DateInput
 
-from . import expectations, trajectory
+from . import expectations, pscale, trajectory
 from .models import CurricularTarget, TargetSettings
 
 
@@ -19,7 +21,20 @@ def _helper() -> FormHelper:
     return helper
 
 
+#: The P-scale settings, optional on the form: a field left out keeps the school's saved value (except the
+#: rate, where empty means "use the national quartile").
+_PSCALE_FIELDS = ("pscale_points_per_year", "pscale_quartile", "pscale_behind_steps", "pscale_well_behind_steps")
+
+
+def _pscale_point_field(index: int) -> str:
+    return f"pscale_points_{index}"
+
+
 class TargetSettingsForm(forms.ModelForm):
+    """The ambition policy and flag thresholds, and the rule for pupils working below level 1: the school's
+    P-scale points (one field per step, P1(i) … P8), its own rate or a national quartile, and behind / well
+    behind in P-scale steps."""
+
     class Meta:
         model = TargetSettings
         fields = [
@@ -32,6 +47,7 @@ class TargetSettingsForm(forms.ModelForm):
             "behind_by",
             "well_behind_by",
             "stuck_windows",
+            *_PSCALE_FIELDS,
         ]
         labels = {
             "expected_points_per_year": "Expected progress (points a year)",
@@ -42,11 +58,33 @@ class TargetSettingsForm(forms.ModelForm):
             "behind_by": "Behind when this many points or more below the expected line (2 = one sub-level)",
             "well_behind_by": "Well behind when this many points or more below the expected line (4 = two sub-levels)",
             "stuck_windows": "Stuck: no gain over this many consecutive windows (3 = a school year of terms)",
+            "pscale_points_per_year": "P-scale pupils' expected progress (points a year; empty = national quartile)",
+            "pscale_quartile": "National progression quartile for P-scale pupils",
+            "pscale_behind_steps": "P-scale pupils: behind when this many P-scale steps or more below their line",
+            "pscale_well_behind_steps": "P-scale pupils: well behind when this many P-scale steps or more below",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        saved = list(self.instance.pscale_points or pscale.DEFAULT_PSCALE_POLICY.points)
+        for index, label in enumerate(PSCALE_LABELS):
+            self.fields[_pscale_point_field(index)] = forms.FloatField(
+                label=f"{label} points",
+                required=False,
+                min_value=0,
+                initial=saved[index] if index < len(saved) else None,
+            )
+        for name in _PSCALE_FIELDS:
+            self.fields[name].required = False
+        self.helper.layout = Layout(
+            *self.Meta.fields[: -len(_PSCALE_FIELDS)],
+            Fieldset(
+                "Pupils working below level 1 (P-scales)",
+                *_PSCALE_FIELDS,
+                Div(*(_pscale_point_field(i) for i in range(len(PSCALE_LABELS))), css_id="pscale-points"),
+            ),
+        )
 
     def clean(self):
         data = super().clean()
@@ -59,7 +97,35 @@ class TargetSettingsForm(forms.ModelForm):
             )
         except (ValueError, TypeError) as exc:
             raise forms.ValidationError(str(exc)) from exc
+        self._clean_pscale(data)
         return data
+
+    def _clean_pscale(self, data: dict) -> None:
+        """Fill what was left out from the saved settings, then check the whole P-scale rule."""
+        saved = self.instance
+        for name in ("pscale_quartile", "pscale_behind_steps", "pscale_well_behind_steps"):
+            if data.get(name) in (None, ""):
+                data[name] = getattr(saved, name)
+        stored = list(saved.pscale_points or pscale.DEFAULT_PSCALE_POLICY.points)
+        points = []
+        for index in range(len(PSCALE_LABELS)):
+            value = data.pop(_pscale_point_field(index), None)
+            points.append(float(value) if value is not None else float(stored[index]))
+        data["pscale_points"] = points
+        try:
+            pscale.PScalePolicy(
+                points=tuple(points),
+                points_per_year=data.get("pscale_points_per_year"),
+                quartile=int(data["pscale_quartile"]),
+                behind_steps=data["pscale_behind_steps"],
+                well_behind_steps=data["pscale_well_behind_steps"],
+            )
+        except (ValueError, TypeError) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def settings_values(self) -> dict:
+        """The cleaned settings, ready for ``services.target_settings_update``."""
+        return {name: self.cleaned_data[name] for name in (*self.Meta.fields, "pscale_points")}
 
 
 class AdjustTargetForm(forms.Form):

@@ -3,13 +3,25 @@ pupil and subject, and the ProgressStatus rows the Celery job keeps (one per pup
 
 from __future__ import annotations
 
+import logging
+
+import pandas as pd
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from assessment.models import Subject
+from assessment.scales import INTEGRATED_PSCALE_POINTS
 from pupils import codes
 
-from . import expectations, trajectory
+from . import expectations, pscale, trajectory
+
+log = logging.getLogger(__name__)
+
+
+def default_pscale_points() -> list[float]:
+    """The National Strategies' P-scale points, P1(i) … P8 (DESIGN §3): a fresh list per school."""
+    return list(INTEGRATED_PSCALE_POINTS)
 
 
 class TargetSettings(models.Model):
@@ -36,11 +48,54 @@ class TargetSettings(models.Model):
     behind_by = models.FloatField(default=2.0)
     well_behind_by = models.FloatField(default=4.0)
     stuck_windows = models.PositiveSmallIntegerField(default=3)
+    # Pupils working below level 1 (see targets.pscale): their line runs in the school's P-scale points at
+    # its own rate, or at the national progression quartile it picks; behind and well behind are P-scale steps.
+    pscale_points = models.JSONField(
+        default=default_pscale_points, help_text="Points for P1(i), P1(ii) … P8, lowest first."
+    )
+    pscale_points_per_year = models.FloatField(
+        null=True, blank=True, help_text="Empty: the national progression quartile below."
+    )
+    pscale_quartile = models.PositiveSmallIntegerField(
+        default=50,
+        choices=[(25, "Lower quartile (25th percentile)"), (50, "Median"), (75, "Upper quartile (75th percentile)")],
+    )
+    pscale_behind_steps = models.FloatField(default=1.0)
+    pscale_well_behind_steps = models.FloatField(default=2.0)
 
     history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"Target settings for {self.school}"
+
+    @classmethod
+    def with_pscale_lines(cls, plans: pd.DataFrame, school_ids) -> tuple[pd.DataFrame, dict[float, pscale.StepLadder]]:
+        """The recompute's ``plans`` with the P-scale pupils' lines, and their step rules
+        (:func:`targets.pscale.with_pscale_lines`), from the schools' stored settings and their subjects
+        recorded on P-scales. Two queries. A school whose stored P-scale settings are inconsistent keeps
+        the defaults (logged), so one bad row never stops the job."""
+        policies = {}
+        for row in cls.objects.filter(school_id__in=list(school_ids)):
+            try:
+                policies[row.school_id] = row.pscale_policy()
+            except ValueError as exc:
+                log.warning("school %s: P-scale settings refused (%s); the defaults apply", row.school_id, exc)
+        subjects = Subject.objects.filter(school_id__in=list(school_ids), scale_code__in=pscale.PSCALE_SUBJECT_SCALES)
+        return pscale.with_pscale_lines(plans, policies, set(subjects.values_list("pk", flat=True)))
+
+    def pscale_policy(self) -> pscale.PScalePolicy:
+        """The school's rule for P-scale pupils; raises ValueError if the settings are inconsistent."""
+        try:
+            points = tuple(float(p) for p in self.pscale_points)
+        except (TypeError, ValueError):
+            raise ValueError("P-scale points must be a list of numbers, P1(i) to P8.") from None
+        return pscale.PScalePolicy(
+            points=points,
+            points_per_year=self.pscale_points_per_year,
+            quartile=self.pscale_quartile,
+            behind_steps=self.pscale_behind_steps,
+            well_behind_steps=self.pscale_well_behind_steps,
+        )
 
     def thresholds(self) -> trajectory.Thresholds:
         return trajectory.Thresholds(

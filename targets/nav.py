@@ -1,4 +1,4 @@
-"""Menu and home-page links for targets."""
+"""Menu and home-page links for targets and its progress dashboards."""
 
 from schoolpl.nav import item
 from schoolpl.roles import Cap
@@ -29,6 +29,24 @@ NAV_ITEMS = [
         description="The ambition policy that proposes targets, and when a pupil counts as behind.",
         section="Targets",
         order=270,
+        in_menu=False,
+    ),
+    item(
+        "Progress dashboard",
+        "targets:dashboard",
+        Cap.DASHBOARD_SCHOOL,
+        Cap.DASHBOARD_OWN,
+        description="Who is ahead, on track, behind or stuck, group gaps, levels of progress and trends.",
+        section="Progress",
+        order=300,
+    ),
+    item(
+        "Schools compared",
+        "targets:trust_dashboard",
+        Cap.DASHBOARD_SCHOOL,
+        description="The latest progress figures for each of your schools side by side.",
+        section="Progress",
+        order=310,
         in_menu=False,
     ),
 ]

@@ -1,37 +1,33 @@
-"""Reads for the targets app: whole-school tables as pandas frames for the set-based jobs, and the
-scoped lists the pages, panels and digest show.
+"""Reads for the targets app: whole-school tables as pandas frames for the set-based jobs (target proposals
+and the recompute), and the scoped lists the pages, panels and digest show.
 
-Frames: on PostgreSQL a query is streamed with ``COPY (SELECT …) TO STDOUT WITH (FORMAT binary)`` straight
-into numpy (several times faster than ``fetchall`` for millions of rows); elsewhere (SQLite in development
-and tests) it is fetched through the cursor. Either way the caller gets the same columns and dtypes.
+Frames are read with :func:`schoolpl.pgcopy.read_binary_frame`: binary COPY straight into numpy on PostgreSQL,
+the cursor elsewhere, the same columns and dtypes either way.
 """
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
+from assessment import selectors as assessment_selectors
+from assessment.models import Judgement, SchoolScale
+from assessment.scales import NC_FULL
+from assessment.services import CellRefused, scale_for
+from pupils import codes
+from pupils.models import Pupil, TeachingGroup
+from schoolpl.calendar import academic_year_start
+from schoolpl.models import AssessmentWindow
+from schoolpl.pgcopy import is_postgres, read_binary_frame
 
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def run_copy(sql: str, stream) -> None:
-    """Run a ``COPY … TO STDOUT`` / ``FROM STDIN`` with ``stream`` on the default connection, logged like any
-    query: it counts in ``django_assert_max_num_queries`` and the debug toolbar as what it is, one statement."""
-    started = time.monotonic()
-    try:
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(sql, stream)
-    finally:
-        if connection.queries_logged:
-            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+from . import expectations, pscale, trajectory
+from .models import AgeRelatedExpectation, ProgressStatus, PupilTarget, TargetSettings
 
 
 def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
@@ -46,122 +42,34 @@ def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
     return f" AND {column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-# PostgreSQL's binary COPY format: a fixed header, then per row a field count and, per field, a length and the
-# big-endian value; for fixed-width, non-null columns every row has the same layout, so numpy reads or writes a
-# whole table in one step instead of formatting and parsing text (several times faster than CSV both ways).
-_PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_PGCOPY_HEADER = _PGCOPY_SIGNATURE + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
-#: column kind → (PostgreSQL type, big-endian numpy type, native numpy type)
-BINARY_KINDS = {
-    "int2": ("smallint", ">i2", np.int16),
-    "int4": ("integer", ">i4", np.int32),
-    "int8": ("bigint", ">i8", np.int64),
-    "float8": ("double precision", ">f8", np.float64),
-    "bool": ("boolean", "?", np.bool_),
-    "timestamptz": ("timestamptz", ">i8", np.int64),  # microseconds since 2000-01-01 UTC
-    "date": ("date", ">i4", "datetime64[s]"),  # days since 2000-01-01, read as datetime64
-}
-_PG_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
-_PG_EPOCH_DAYS = int(np.datetime64("2000-01-01", "D").astype(np.int64))
+# ------------------------------------------------------------------------------------------------
+# Whole-school frames for the set-based jobs
+# ------------------------------------------------------------------------------------------------
 
 
-def _row_dtype(fields: Sequence[tuple[str, str]]) -> np.dtype:
-    layout = [("_n", ">i2")]
-    for name, big in fields:
-        layout.append((f"_len_{name}", ">i4"))
-        if big != "S0":  # an empty string is a length and no bytes
-            layout.append((name, big))
-    return np.dtype(layout)
+def windows_frame(school_ids: Sequence[int]) -> pd.DataFrame:
+    """Every window of the schools, ordered school by school and by date within a school (``ordinal``), so
+    that "k windows back" (stuck) never reaches into another school's windows."""
+    rows = list(
+        AssessmentWindow.objects.filter(school_id__in=school_ids)
+        .order_by("school_id", "end_date", "start_date", "pk")
+        .values_list("pk", "school_id", "end_date")
+    )
+    frame = pd.DataFrame(rows, columns=["window_id", "school_id", "end_date"])
+    frame["ordinal"] = np.arange(len(frame))
+    return frame
 
 
-def read_binary_frame(sql: str, params: Sequence, columns: dict[str, str]) -> pd.DataFrame:
-    """Run ``sql`` and return its rows as a DataFrame, for numeric columns only: ``columns`` maps each output
-    column, in order, to a kind of :data:`BINARY_KINDS` (the query's values are cast to it; NULLs are not
-    allowed — coalesce them in the query). PostgreSQL streams binary COPY straight into numpy; elsewhere the
-    rows are fetched through the cursor."""
-    names = list(columns)
-    if not is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
-            rows = cursor.fetchall()
-        if not rows:
-            return empty_frame(columns)
-        frame = pd.DataFrame.from_records(rows, columns=names)
-        for n, k in columns.items():
-            values = pd.to_datetime(frame[n]) if k == "date" else frame[n]
-            frame[n] = values.to_numpy().astype(BINARY_KINDS[k][2])
-        return frame
-    with connection.cursor() as cursor:
-        query = cursor.cursor.mogrify(sql, list(params)).decode()
-    casts = ", ".join(f"q.{n}::{BINARY_KINDS[k][0]}" for n, k in columns.items())
-    buffer = io.BytesIO()
-    run_copy(f"COPY (SELECT {casts} FROM ({query}) q) TO STDOUT WITH (FORMAT binary)", buffer)  # noqa: S608 - mogrified
-    return parse_binary(buffer.getvalue(), columns)
-
-
-def parse_binary(data: bytes, columns: dict[str, str]) -> pd.DataFrame:
-    """A binary COPY stream of fixed-width, non-null ``columns`` as a DataFrame (ValueError otherwise)."""
-    names = list(columns)
-    if not data.startswith(_PGCOPY_SIGNATURE):
-        raise ValueError("not a PostgreSQL binary COPY stream")
-    start = 19 + int.from_bytes(data[15:19], "big")
-    dtype = _row_dtype([(n, BINARY_KINDS[k][1]) for n, k in columns.items()])
-    body = len(data) - start - len(_PGCOPY_TRAILER)
-    if body % dtype.itemsize:
-        raise ValueError(f"binary COPY: rows are not {dtype.itemsize} bytes wide (a NULL in {', '.join(names)}?)")
-    rows = np.frombuffer(data, dtype=dtype, count=body // dtype.itemsize, offset=start)
-    for n, k in columns.items():
-        if len(rows) and (rows[f"_len_{n}"] != np.dtype(BINARY_KINDS[k][1]).itemsize).any():
-            raise ValueError(f"binary COPY: column {n} has NULLs")
-    return pd.DataFrame({n: _native(rows[n], k) for n, k in columns.items()})
-
-
-def _native(values: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "date":
-        return (values.astype(np.int64) + _PG_EPOCH_DAYS).astype("datetime64[D]").astype("datetime64[s]")
-    return values.astype(BINARY_KINDS[kind][2])
-
-
-def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
-    """No rows, with ``columns`` (name → a kind of :data:`BINARY_KINDS`) typed as read_binary_frame types them."""
-    return pd.DataFrame({n: np.array([], dtype=BINARY_KINDS[k][2]) for n, k in columns.items()})
-
-
-def write_binary(frame: pd.DataFrame, columns: dict[str, str]) -> io.BytesIO:
-    """``frame``'s ``columns`` (name → a kind of :data:`BINARY_KINDS`, or ``"text"``) as a binary COPY stream
-    for ``COPY … FROM STDIN WITH (FORMAT binary)``. Text columns make rows of different widths, so rows are
-    written in runs of equal width (row order is not kept across runs — a table has no order). Timestamps are
-    given as ``datetime64`` values."""
-    text = [n for n, k in columns.items() if k == "text"]
-    encoded, widths = {}, pd.DataFrame(index=range(len(frame)))
-    for n in text:  # a few distinct values (statuses, codes): each is encoded once, then taken by its code
-        codes, uniques = pd.factorize(frame[n].astype(str), use_na_sentinel=False)
-        values = np.array([u.encode("utf-8") for u in uniques], dtype=object)
-        encoded[n] = values[codes]
-        widths[n] = np.array([len(v) for v in values], dtype=np.int64)[codes]
-    groups = widths.groupby(text, sort=False).indices.items() if text else [((), np.arange(len(frame)))]
-    chunks = [_PGCOPY_HEADER]
-    for key, positions in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        width = dict(zip(text, key, strict=True))
-        fields = [(n, f"S{width[n]}" if k == "text" else BINARY_KINDS[k][1]) for n, k in columns.items()]
-        dtype = _row_dtype(fields)
-        rows = np.empty(len(positions), dtype=dtype)
-        rows["_n"] = len(columns)
-        for n, k in columns.items():
-            rows[f"_len_{n}"] = width[n] if k == "text" else np.dtype(BINARY_KINDS[k][1]).itemsize
-            if k == "text":
-                if width[n]:
-                    rows[n] = encoded[n][positions]
-            elif k == "timestamptz":
-                values = frame[n].to_numpy(dtype="datetime64[us]")[positions]
-                rows[n] = (values - _PG_EPOCH).astype(np.int64)
-            else:
-                rows[n] = frame[n].to_numpy()[positions]
-        chunks.append(rows.tobytes())
-    chunks.append(_PGCOPY_TRAILER)
-    return io.BytesIO(b"".join(chunks))
+def judgement_frame(school_ids: Sequence[int], pupil_ids: Sequence[int] | None) -> pd.DataFrame:
+    """Every overall judgement of the schools (or of ``pupil_ids``): pupil_id, subject_id, window_id, points."""
+    school_in, school_params = in_clause("school_id", school_ids)
+    where, params = in_clause("pupil_id", pupil_ids)
+    return read_binary_frame(  # a missing mark is NaN: the classifier counts it as no judgement
+        f"SELECT pupil_id, subject_id, window_id, COALESCE(points, 'NaN') AS points "  # noqa: S608
+        f"FROM {Judgement._meta.db_table} WHERE TRUE{school_in}{where}",
+        [*school_params, *params],
+        {"pupil_id": "int8", "subject_id": "int8", "window_id": "int8", "points": "float8"},
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -172,9 +80,6 @@ OFF_TRAJECTORY = ("behind", "stuck", "well_behind")
 
 
 def _severity_order():
-    from django.db.models import Case, IntegerField, Value, When
-
-    from . import trajectory
 
     return Case(
         *(When(status=s, then=Value(rank)) for s, rank in trajectory.SEVERITY.items()),
@@ -185,9 +90,6 @@ def _severity_order():
 def off_trajectory_for(access):
     """Latest statuses that are behind, stuck or well behind, for pupils on roll this user may see by
     name; most severe first. Three tables joined in one query."""
-    from pupils.models import Pupil
-
-    from .models import ProgressStatus
 
     if access is None or not access.sees_pupil_names:
         return ProgressStatus.objects.none()
@@ -206,9 +108,6 @@ def off_trajectory_for(access):
 
 def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
     """Latest ProgressStatus rows the user may see (filterable), for the API and lists."""
-    from pupils.models import Pupil
-
-    from .models import ProgressStatus
 
     if access is None or not access.sees_pupil_names:
         return ProgressStatus.objects.none()
@@ -219,8 +118,6 @@ def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
     if subject_id:
         qs = qs.filter(subject_id=subject_id)
     if group_id:
-        from pupils.models import TeachingGroup
-
         group = TeachingGroup.objects.visible_to(access).filter(pk=group_id).first()
         qs = qs.filter(pupil__in=pupils.in_group(group).values("pk")) if group else qs.none()
     return qs
@@ -241,8 +138,6 @@ def grade_label(points, scale) -> str:
 def label_targets(targets, school_id: int) -> None:
     """Give each PupilTarget (subject selected) ``target_grade``, ``baseline_grade`` and ``proposed_grade``
     read on its subject's scale, for display. One query (the school's own scales)."""
-    from assessment.models import SchoolScale
-    from assessment.services import CellRefused, scale_for
 
     own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school_id=school_id)}
     for t in targets:
@@ -260,14 +155,6 @@ def pupil_trajectories(pupil) -> list[dict]:
     line flags use: baseline + the school's expected rate), the actual points, the target, and the status
     history, and where the latest judgement stands against the age-related expectation. Six queries
     whatever the number of subjects (targets, windows, the school's AREs, rate, judgements, statuses)."""
-    from django.utils import timezone
-
-    from assessment.models import Judgement
-    from schoolpl.demo import academic_year_start
-    from schoolpl.models import AssessmentWindow
-
-    from . import trajectory
-    from .models import ProgressStatus, PupilTarget, TargetSettings
 
     targets = list(
         PupilTarget.objects.filter(pupil=pupil, status__in=["proposed", "active"])
@@ -284,13 +171,12 @@ def pupil_trajectories(pupil) -> list[dict]:
     overrides = are_overrides(pupil.school_id)
     this_year_start = academic_year_start(timezone.localdate())
     window_of = {w.pk: w for w in windows}
-    rate = (
-        TargetSettings.objects.filter(school_id=pupil.school_id)
-        .values_list("expected_points_per_year", flat=True)
-        .first()
-    )
-    if rate is None:
-        rate = TargetSettings._meta.get_field("expected_points_per_year").default
+    settings_row = TargetSettings.objects.filter(school_id=pupil.school_id).first() or TargetSettings()
+    rate = settings_row.expected_points_per_year
+    try:
+        p_policy = settings_row.pscale_policy()  # P-scale pupils: the line the recompute draws for them
+    except ValueError:
+        p_policy = pscale.DEFAULT_PSCALE_POLICY
     wframe = pd.DataFrame(
         {
             "window_id": [w.pk for w in windows],
@@ -307,76 +193,27 @@ def pupil_trajectories(pupil) -> list[dict]:
     name_of = {w.pk: w.name for w in windows}
     out = []
     for target in targets:
-        line = (
-            trajectory.trajectory_points(
-                {
-                    "baseline_points": target.baseline_points,
-                    "baseline_date": target.baseline_date,
-                    "points_per_year": rate,
-                },
-                wframe,
-            )
-            if windows
-            else pd.DataFrame(columns=["window_id", "expected"])
-        )
-        rows = []
-        for window_id, expected in zip(line["window_id"], line["expected"], strict=True):
-            points = actual.get((target.subject_id, int(window_id)))
-            line_at = None if np.isnan(expected) else round(float(expected), 1)  # no line before the baseline
-            rows.append({"window": name_of[int(window_id)], "expected": line_at, "actual": points})
-        history = [
-            {
-                "window": name_of.get(st.window_id, ""),
-                "status": st.status,
-                "label": st.get_status_display(),
-                "expected": st.expected,
-                "actual": st.actual,
-                "since": name_of.get(st.since_window_id, ""),
-            }
-            for st in statuses.get(target.subject_id, [])
-        ]
-        chart = {
-            "type": "line",
-            "data": {
-                "labels": [r["window"] for r in rows],
-                "datasets": [
-                    {
-                        "label": "Expected",
-                        "data": [r["expected"] for r in rows],
-                        "borderDash": [6, 4],
-                        "pointRadius": 0,
-                    },
-                    {"label": "Actual", "data": [r["actual"] for r in rows], "showLine": False, "pointRadius": 5},
-                    {
-                        "label": "Target",
-                        "data": [target.target_points for _ in rows],
-                        "pointRadius": 0,
-                        "borderWidth": 1,
-                    },
-                ],
-            },
-            "options": {"scales": {"y": {"title": {"display": True, "text": "Points"}}}},
-        }
+        plan_rate, step_rule = pscale.plan_line(p_policy, target.baseline_points, rate, target.subject.scale_code)
+        rows = _line_rows(target, plan_rate, wframe, actual, name_of, step_rule)
+        subject_statuses = statuses.get(target.subject_id, [])
+        history = [_history_row(st, name_of) for st in subject_statuses]
         label_at = {h["window"]: h["label"] for h in history}
-        table = [{**r, "label": label_at.get(r["window"], "")} for r in rows]
-        last = statuses.get(target.subject_id, [])[-1:]
-        are = (
-            are_band_for(
-                pupil, target.subject_id, window_of.get(last[0].window_id), last[0].actual, overrides, this_year_start
+        are = None
+        if subject_statuses:
+            last = subject_statuses[-1]
+            are = are_band_for(
+                pupil, target.subject_id, window_of.get(last.window_id), last.actual, overrides, this_year_start
             )
-            if last
-            else None
-        )
-        if are is not None:
-            are["window"] = name_of.get(last[0].window_id, "")
+            if are is not None:
+                are["window"] = name_of.get(last.window_id, "")
         out.append(
             {
                 "target": target,
                 "are": are,
                 "rows": rows,
-                "table": table,
+                "table": [{**r, "label": label_at.get(r["window"], "")} for r in rows],
                 "history": history,
-                "chart": chart,
+                "chart": _trajectory_chart(rows, target.target_points),
                 "chart_id": f"chart-{target.pk}",
                 "latest": history[-1] if history else None,
             }
@@ -384,60 +221,64 @@ def pupil_trajectories(pupil) -> list[dict]:
     return out
 
 
-def shared_weaknesses(group, window, subject) -> list[dict]:
-    """Assessment focuses where many pupils of ``group`` are weaker than their overall judgement.
-
-    Uses ``assessment.selectors.shared_weaknesses`` when the assessment app provides it; otherwise compares
-    each pupil's focus judgement with their overall judgement in the window (a focus at least a sub-level
-    below the overall level is a weakness). Returns focus, count, share, pupils (most shared first)."""
-    try:
-        from assessment import selectors as assessment_selectors
-
-        provided = getattr(assessment_selectors, "shared_weaknesses", None)
-    except ImportError:
-        provided = None
-    if provided is not None:
-        return [
-            {"focus": w.focus, "count": w.count, "share": w.share, "pupils": list(w.pupils)}
-            if not isinstance(w, dict)
-            else w
-            for w in provided(group, window, subject)
-        ]
-    from assessment.models import Focus, FocusJudgement, Judgement
-    from pupils.models import Pupil
-
-    pupils = {p.pk: p for p in Pupil.objects.in_group(group).on_roll()}
-    if not pupils:
+def _line_rows(
+    target, rate: float, wframe: pd.DataFrame, actual: dict, name_of: dict, step_rule=None
+) -> list[dict]:
+    """Per window: its name, the expected-progress line (None before the baseline) and the actual points.
+    ``step_rule``: a P-scale pupil's line is drawn on the P-scale ladder (``targets.pscale``)."""
+    if wframe.empty:
         return []
-    overall = dict(
-        Judgement.objects.filter(pupil_id__in=list(pupils), subject=subject, window=window).values_list(
-            "pupil_id", "points"
-        )
+    line = trajectory.trajectory_points(
+        {"baseline_points": target.baseline_points, "baseline_date": target.baseline_date, "points_per_year": rate},
+        wframe,
+        step_rule,
     )
-    weak: dict[int, list] = {}
-    for pupil_id, focus_id, points in FocusJudgement.objects.filter(
-        pupil_id__in=list(pupils), subject=subject, window=window
-    ).values_list("pupil_id", "focus_id", "points"):
-        if pupil_id in overall and points <= overall[pupil_id] - 2:
-            weak.setdefault(focus_id, []).append(pupils[pupil_id])
-    focuses = Focus.objects.in_bulk(list(weak))
-    rows = [
-        {
-            "focus": focuses[f],
-            "count": len(ps),
-            "share": len(ps) / len(pupils),
-            "pupils": sorted(ps, key=lambda p: p.display_name),
-        }
-        for f, ps in weak.items()
-        if f in focuses
+    rows = []
+    for window_id, expected in zip(line["window_id"], line["expected"], strict=True):
+        points = actual.get((target.subject_id, int(window_id)))
+        line_at = None if np.isnan(expected) else round(float(expected), 1)  # no line before the baseline
+        rows.append({"window": name_of[int(window_id)], "expected": line_at, "actual": points})
+    return rows
+
+
+def _history_row(status: ProgressStatus, name_of: dict) -> dict:
+    return {
+        "window": name_of.get(status.window_id, ""),
+        "status": status.status,
+        "label": status.get_status_display(),
+        "expected": status.expected,
+        "actual": status.actual,
+        "since": name_of.get(status.since_window_id, ""),
+    }
+
+
+def _trajectory_chart(rows: list[dict], target_points: float) -> dict:
+    """The Chart.js configuration of a pupil's expected line, actual points and target in one subject."""
+    return {
+        "type": "line",
+        "data": {
+            "labels": [r["window"] for r in rows],
+            "datasets": [
+                {"label": "Expected", "data": [r["expected"] for r in rows], "borderDash": [6, 4], "pointRadius": 0},
+                {"label": "Actual", "data": [r["actual"] for r in rows], "showLine": False, "pointRadius": 5},
+                {"label": "Target", "data": [target_points for _ in rows], "pointRadius": 0, "borderWidth": 1},
+            ],
+        },
+        "options": {"scales": {"y": {"title": {"display": True, "text": "Points"}}}},
+    }
+
+
+def shared_weaknesses(group, window, subject) -> list[dict]:
+    """Assessment focuses where many pupils of ``group`` sit below their own overall judgement (most widespread
+    first), from ``assessment.selectors.shared_weaknesses``, as dicts: focus, count, share, pupils."""
+    return [
+        {"focus": w.focus, "count": w.count, "share": w.share, "pupils": list(w.pupils)}
+        for w in assessment_selectors.shared_weaknesses(group, window, subject)
     ]
-    return sorted(rows, key=lambda r: (-r["count"], r["focus"].order))
 
 
 def are_overrides(school_id: int) -> dict[tuple[int, int, int | None], float]:
     """The school's own age-related expectations, keyed for ``expectations.expectation_for``. One query."""
-    from .models import AgeRelatedExpectation
-
     return {
         (y, t, s): p
         for y, t, s, p in AgeRelatedExpectation.objects.filter(school_id=school_id).values_list(
@@ -449,7 +290,6 @@ def are_overrides(school_id: int) -> dict[tuple[int, int, int | None], float]:
 def are_band_for(pupil, subject_id, window, points, overrides, this_year_start: int) -> dict | None:
     """The pupil's band against the school's ARE at ``window`` (its ``academic_year`` loaded): a dict with
     band, label, are points, year group and term; None without points."""
-    from . import expectations
 
     if points is None or window is None:
         return None
@@ -470,10 +310,6 @@ def are_band_for(pupil, subject_id, window, points, overrides, this_year_start: 
 def are_table(school_id: int) -> dict:
     """For the settings page: the ARE for all subjects by year group (Reception to Year 11) and term, each
     marked as the school's own or the default, and the school's own rows (to remove). Two queries."""
-    from pupils import codes
-
-    from . import expectations
-    from .models import AgeRelatedExpectation
 
     own = list(AgeRelatedExpectation.objects.filter(school_id=school_id).select_related("subject"))
     overrides = {(r.year_group, r.term, r.subject_id): r.points for r in own}
@@ -490,11 +326,6 @@ def are_table(school_id: int) -> dict:
 def flag_rule_explained(settings_obj) -> dict:
     """The school's flag rule in words, with a worked example computed from its settings on the NC scale
     (baseline 2b in July 2022, judged in July 2026) — for the target settings page."""
-    import datetime as dt
-
-    from assessment.scales import NC_FULL
-
-    from . import trajectory
 
     t = settings_obj.thresholds()
     rate = float(settings_obj.expected_points_per_year)

@@ -1,6 +1,6 @@
 """Celery tasks that keep ProgressStatus and send the weekly digest.
 
-All take ids, are idempotent (``progress_recompute`` writes only what changed) and acknowledge late, so a
+All take ids, are idempotent (``targets.recompute`` writes only what changed) and acknowledge late, so a
 worker that dies mid-task leaves the message to be redelivered and run again safely. The nightly run fans
 out one task per batch of schools; beat's schedule lives in the database (see migration 0003).
 """
@@ -12,7 +12,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import recompute
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
     max_retries=5,
 )
 def recompute_school(school_id: int) -> dict:
-    result = services.progress_recompute(school_id=school_id)
+    result = recompute.progress_recompute(school_id=school_id)
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted, "notified": result.notified}
 
 
@@ -37,7 +37,7 @@ def recompute_school(school_id: int) -> dict:
     max_retries=5,
 )
 def recompute_pupils(school_id: int, pupil_ids: list[int]) -> dict:
-    result = services.progress_recompute(school_id=school_id, pupil_ids=pupil_ids)
+    result = recompute.progress_recompute(school_id=school_id, pupil_ids=pupil_ids)
     return {"rows": result.rows, "written": result.written, "deleted": result.deleted, "notified": result.notified}
 
 
@@ -49,7 +49,7 @@ def recompute_pupils(school_id: int, pupil_ids: list[int]) -> dict:
     max_retries=5,
 )
 def recompute_schools(school_ids: list[int]) -> dict:
-    results = services.progress_recompute_schools(school_ids)
+    results = recompute.progress_recompute_schools(school_ids)
     return {
         "schools": len(results),
         "unchanged": sum(r.unchanged for r in results),
@@ -62,7 +62,7 @@ def recompute_schools(school_ids: list[int]) -> dict:
 @shared_task(name="targets.tasks.recompute_all", acks_late=True)
 def recompute_all() -> int:
     """Nightly: one recompute task per batch of schools of about 20,000 pupils (never per pupil)."""
-    batches = services.school_batches()
+    batches = recompute.school_batches()
     for batch in batches:
         recompute_schools.delay(batch)
     log.info("recompute_all: queued %d batch(es) of %d school(s)", len(batches), sum(map(len, batches)))
@@ -72,4 +72,4 @@ def recompute_all() -> int:
 @shared_task(name="targets.tasks.weekly_digest", acks_late=True)
 def weekly_digest() -> int:
     """Weekly email to each teacher and SENCO listing their pupils off trajectory (once per week)."""
-    return services.digest_send_weekly()
+    return recompute.digest_send_weekly()

@@ -35,6 +35,16 @@ The rule (one judgement)
    never stuck.
 4. Otherwise the status is the MORE SEVERE of the gap status and, if stuck, ``stuck``.
 
+Steps instead of points (P-scale pupils)
+----------------------------------------
+A plan may name a :class:`StepRule` (the ``step_rule`` column of ``plans``): then its line runs in the
+rule's ``line_points`` (e.g. a school's P-scale points, where P4 to P5 is a point but P3(ii) to P4 a
+quarter) while judgements stay in their recorded points, and the gap is counted in **steps of the
+scale**: ``gap = position(actual) - position(expected)``, a position being a (fractional) index on the
+rule's ladder. Step 1 then reads ``ahead`` at ``gap >= ahead_steps`` (1), ``well behind`` at
+``gap <= -well_behind_steps`` (2), ``behind`` at ``gap <= -behind_steps`` (1): one step of the scale,
+as one sub-level is one NC step. The rule is data (the school's settings), not code.
+
 Severity order: ahead < on track < behind < stuck < well behind. Every step above is monotone in
 ``actual``, so more points never make the status worse, and a pupil exactly on the line
 (``gap == 0``) is on track (the thresholds are validated so that this holds).
@@ -54,7 +64,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -72,6 +82,8 @@ __all__ = [
     "STATUS_DTYPE",
     "Thresholds",
     "DEFAULT_THRESHOLDS",
+    "StepRule",
+    "line_on_days",
     "expected_points",
     "gap_status",
     "classify",
@@ -194,6 +206,21 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 
 
+class StepRule(Protocol):
+    """A scale on which progress is counted in steps (see "Steps instead of points"); the P-scales' is
+    :class:`targets.pscale.StepLadder`. ``line_at`` gives (expected recorded points, expected position)
+    on float arrays of baseline points, baseline day, rate and day; ``position`` maps recorded points
+    to a step index."""
+
+    ahead_steps: float
+    behind_steps: float
+    well_behind_steps: float
+
+    def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def position(self, record_points) -> np.ndarray: ...
+
+
 # --------------------------------------------------------------------------------------------
 # Expected points on the line
 # --------------------------------------------------------------------------------------------
@@ -232,6 +259,10 @@ def _line(b_pts, b_day, rate, at_day) -> np.ndarray:
         # Rounded to a millionth of a point, so that a hand-computed line (27.0) compares exactly.
         result = np.round(b_pts + rate * (at_day - b_day) / _DAYS_PER_YEAR, 6)
         return np.where(at_day < b_day, np.nan, result)
+
+
+#: The line on float days (NaN before the baseline), for step rules (:class:`targets.pscale.StepLadder`).
+line_on_days = _line
 
 
 def expected_points(baseline_points, baseline_date, points_per_year, at_date):
@@ -358,11 +389,21 @@ def _empty_output() -> pd.DataFrame:
     return out
 
 
+def _rule_codes(named: pd.Series, step_rules: Mapping[Any, StepRule]) -> np.ndarray:
+    """Each plan's step rule as its index in ``step_rules`` (float, -1 for none); unknown keys raise."""
+    codes = named.map({name: float(index) for index, name in enumerate(step_rules)})
+    unknown = codes.isna() & named.notna()
+    if unknown.any():
+        raise ValueError(f"plans name unknown step rule(s): {', '.join(map(str, pd.unique(named[unknown])[:5]))}")
+    return codes.fillna(-1.0).to_numpy(dtype=float)
+
+
 def classify_frame(
     judgements: pd.DataFrame,
     plans: pd.DataFrame,
     windows: pd.DataFrame,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    step_rules: Mapping[Any, StepRule] | None = None,
 ) -> pd.DataFrame:
     """Classify every judgement of a whole school (or LA) at once.
 
@@ -373,7 +414,9 @@ def classify_frame(
       - ``plans``: ``pupil_id, subject, baseline_points, baseline_date, points_per_year`` (the
         expected-progress line) and optionally ``target_points`` (the aspirational target: met,
         never stuck; NaN = none) and ``start_date`` (the pupil joined the school: no status for a
-        window ending before it; NaT = no limit) — one per pupil x subject (duplicates raise).
+        window ending before it; NaT = no limit) and ``step_rule`` (a key of ``step_rules``: the plan's
+        line and gap are measured in that rule's steps; None/NaN = in points with ``thresholds``; an
+        unknown key raises) — one per pupil x subject (duplicates raise).
       - ``windows``: ``window_id, end_date, ordinal`` — every assessment window; ``ordinal`` is
         the global order (need not be contiguous). A judgement in an unknown window raises.
 
@@ -445,15 +488,26 @@ def classify_frame(
     if n == 0:
         return _empty_output()
     t_pts = t_pts_k[key]
-    expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], w["end_day"].to_numpy()[rank])
+    end_day = w["end_day"].to_numpy()[rank]
+    expected = _line(b_pts_k[key], b_day_k[key], rate_k[key], end_day)
 
-    # Gap status (step 1).
-    gap = np.round(actual - expected, GAP_DECIMALS)
+    # Gap status (step 1), in points, or in steps for plans with a step rule.
     t = thresholds
+    gap = np.round(actual - expected, GAP_DECIMALS)
+    ahead, behind, well = (np.full(n, value) for value in (t.ahead_by, t.behind_by, t.well_behind_by))
+    rules = list((step_rules or {}).values())
+    if rules and "step_rule" in plans.columns:
+        rule_row = by_key(_rule_codes(plans["step_rule"], step_rules or {}))[key]
+        for index, rule in enumerate(rules):
+            m = rule_row == index
+            if m.any():
+                expected[m], position = rule.line_at(b_pts_k[key][m], b_day_k[key][m], rate_k[key][m], end_day[m])
+                gap[m] = np.round(rule.position(actual[m]) - position, GAP_DECIMALS)
+                ahead[m], behind[m], well[m] = rule.ahead_steps, rule.behind_steps, rule.well_behind_steps
     code = np.full(n, _ON_TRACK, dtype=np.int8)
-    code[gap <= -t.behind_by] = _BEHIND
-    code[gap <= -t.well_behind_by] = _WELL_BEHIND
-    code[gap >= t.ahead_by] = _AHEAD
+    code[gap <= -behind] = _BEHIND
+    code[gap <= -well] = _WELL_BEHIND
+    code[gap >= ahead] = _AHEAD
 
     # Stuck (step 2): the first of the last stuck_windows windows is k = stuck_windows - 1 back; its
     # row of the same plan, if present, is at most k rows back (ranks are distinct and sorted).
@@ -502,19 +556,25 @@ def latest_status(frame: pd.DataFrame) -> pd.DataFrame:
     return latest.reset_index(drop=True)
 
 
-def trajectory_points(plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame) -> pd.DataFrame:
+def trajectory_points(
+    plan_row: Mapping[str, Any] | pd.Series, windows: pd.DataFrame, step_rule: StepRule | None = None
+) -> pd.DataFrame:
     """The expected-progress line at every window for one plan (the pupil profile chart).
 
     ``plan_row`` has ``baseline_points, baseline_date, points_per_year``. Returns
-    ``window_id, ordinal, end_date, expected`` sorted by ordinal (NaN before the baseline).
+    ``window_id, ordinal, end_date, expected`` sorted by ordinal (NaN before the baseline); with a
+    ``step_rule``, the line measured in its steps, in recorded points.
     """
     w = _window_table(windows)
-    expected = _line(
+    line = step_rule.line_at if step_rule is not None else _line
+    expected = line(
         np.asarray(plan_row["baseline_points"], dtype=float),
         _days(plan_row["baseline_date"]),
         np.asarray(plan_row["points_per_year"], dtype=float),
         w["end_day"].to_numpy(dtype=float),
     )
+    if step_rule is not None:
+        expected = expected[0]
     return pd.DataFrame(
         {
             "window_id": w["window_id"].to_numpy(),

@@ -1,4 +1,4 @@
-from django.urls import include, path  # noqa: F401
+from django.urls import include, path
 
 from . import views
 
@@ -16,13 +16,6 @@ urlpatterns: list = [
     path("groups/<int:pk>/propose/", views.group_proposal, name="group_proposal"),
     path("notifications/", views.notifications, name="notifications"),
     path("settings/", views.target_settings, name="settings"),
+    # The progress dashboards (issue 6): their own package in this app, in this namespace.
+    path("", include("targets.dashboard.urls")),
 ]
-
-# The progress dashboards (issue 6) live in their own module of this app.
-try:
-    from .dashboard_urls import urlpatterns as dashboard_urlpatterns
-except ModuleNotFoundError as exc:  # until the dashboards land
-    if exc.name != "targets.dashboard_urls":
-        raise
-    dashboard_urlpatterns = []
-urlpatterns += dashboard_urlpatterns

@@ -21,7 +21,7 @@ from schoolpl.exports import table_response
 from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
-from . import selectors, services
+from . import pscale, selectors, services
 from .forms import (
     AdjustTargetForm,
     AgeRelatedExpectationForm,
@@ -488,6 +488,7 @@ def target_settings(request: HttpRequest) -> HttpResponse:
     access = request.access
     instance = services.target_settings_for(access.school)
     rule = selectors.flag_rule_explained(instance)  # the saved rule, before a form changes the instance
+    rule["pscale"] = _pscale_example(instance)
     subjects = Subject.objects.filter(school=access.school)
     is_are = request.method == "POST" and "are_set" in request.POST
     are_form = AgeRelatedExpectationForm(request.POST if is_are else None, subjects=subjects)
@@ -520,15 +521,22 @@ def target_settings(request: HttpRequest) -> HttpResponse:
         return redirect("targets:settings")
     if request.method == "POST" and form.is_valid():
         try:
-            services.target_settings_update(
-                school=access.school, by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields}
-            )
+            services.target_settings_update(school=access.school, by=request.user, **form.settings_values())
         except ValidationError as exc:
             _errors(form, exc)
         else:
             messages.success(request, "Target settings saved; trajectories are being recomputed.")
             return redirect("targets:settings")
     return render(request, "targets/settings.html", _settings_context(access, form, rule, are_form))
+
+
+def _pscale_example(instance) -> dict:
+    """The saved P-scale rule worked through (the defaults if the saved settings are inconsistent)."""
+    try:
+        policy = instance.pscale_policy()
+    except ValueError:
+        policy = pscale.DEFAULT_PSCALE_POLICY
+    return pscale.worked_example(policy)
 
 
 def _settings_context(access, form, rule, are_form) -> dict:

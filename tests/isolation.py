@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import shutil
+import tempfile
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -39,6 +41,10 @@ _clock.start()
 hypothesis_settings.register_profile("schoolpl", derandomize=True, database=None, deadline=None)
 hypothesis_settings.register_profile("explore", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "schoolpl"))
+
+# Uploads awaiting confirmation go to a folder of this process's own, removed at the end of the session.
+PRIVATE_UPLOAD_ROOT = tempfile.mkdtemp(prefix="schoolpl-test-uploads-")
+os.environ["PRIVATE_UPLOAD_ROOT"] = PRIVATE_UPLOAD_ROOT
 
 REDIS_KEY_PREFIX = f"schoolpl-test-{os.getpid()}-{secrets.token_hex(3)}"
 os.environ["REDIS_KEY_PREFIX"] = REDIS_KEY_PREFIX
@@ -67,6 +73,7 @@ def delete_run_keys(url: str, prefix: str = REDIS_KEY_PREFIX) -> int:
 
 
 def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(PRIVATE_UPLOAD_ROOT, ignore_errors=True)
     from tests.celery_support import TEST_REDIS_URL
 
     if os.environ.get("REDIS_URL") or _used_redis:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assessment import services
+from assessment import judgements
 from assessment.models import FocusJudgement, Judgement
 from pupils.models import Pupil
 from tests.assessment.factories import FocusJudgementFactory, JudgementFactory, pupil_in
@@ -89,7 +89,7 @@ def test_a_colleagues_edit_is_shown_never_overwritten(
     url = cell_url(group, window, reading)
     client.post(url, {"pupil": pupils[0].pk, "grade": "3c", "version": 0})
     # The leader changes it from another browser, having seen version 1.
-    services.judgement_record(
+    judgements.judgement_record(
         access=access_for(leader), group=group, window=window, subject=reading, pupil_id=pupils[0].pk,
         grade="4c", expected_version=1,
     )  # fmt: skip
@@ -109,11 +109,11 @@ def test_a_colleagues_edit_is_shown_never_overwritten(
 def test_two_colleagues_creating_the_same_cell_do_not_both_win(
     teacher, leader, group, window, reading, pupils, access_for
 ):
-    first = services.judgement_record(
+    first = judgements.judgement_record(
         access=access_for(teacher), group=group, window=window, subject=reading, pupil_id=pupils[1].pk,
         grade="2a", expected_version=0,
     )  # fmt: skip
-    second = services.judgement_record(
+    second = judgements.judgement_record(
         access=access_for(leader), group=group, window=window, subject=reading, pupil_id=pupils[1].pk,
         grade="3c", expected_version=0,
     )  # fmt: skip
@@ -214,8 +214,8 @@ def test_teacher_of_another_group_cannot_save(client_as, teacher, school, year, 
 
 def test_every_change_publishes_judgements_changed(monkeypatch, teacher, group, window, reading, pupils, access_for):
     calls = []
-    monkeypatch.setattr(services.events, "publish", lambda event, **kw: calls.append((event, kw)))
-    services.judgement_record(
+    monkeypatch.setattr(judgements.events, "publish", lambda event, **kw: calls.append((event, kw)))
+    judgements.judgement_record(
         access=access_for(teacher), group=group, window=window, subject=reading, pupil_id=pupils[0].pk,
         grade="4b", expected_version=0,
     )  # fmt: skip
@@ -226,9 +226,9 @@ def test_every_change_publishes_judgements_changed(monkeypatch, teacher, group, 
 
 def test_refused_cells_publish_nothing(monkeypatch, teacher, group, window, reading, pupils, access_for):
     calls = []
-    monkeypatch.setattr(services.events, "publish", lambda event, **kw: calls.append(event))
-    with pytest.raises(services.CellRefused):
-        services.judgement_record(
+    monkeypatch.setattr(judgements.events, "publish", lambda event, **kw: calls.append(event))
+    with pytest.raises(judgements.CellRefused):
+        judgements.judgement_record(
             access=access_for(teacher), group=group, window=window, subject=reading, pupil_id=pupils[0].pk,
             grade="Z", expected_version=0,
         )  # fmt: skip

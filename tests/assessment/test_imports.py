@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessment import services
+from assessment import importing
 from assessment.models import Criterion, TransitionalResult
 from pupils.models import CtfStageResult
 
@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def test_criteria_import_adds_every_valid_row(school, subjects):
     before = Criterion.objects.count()
-    added = services.criteria_import_csv(
+    added = importing.criteria_import_csv(
         school=school, text="subject,focus,level,text\nreading,AF2,4,Finds two facts\nWriting,AF8,P7,Writes own name\n"
     )
     assert added == 2 and Criterion.objects.count() == before + 2
     # Importing the same file again changes nothing.
     assert (
-        services.criteria_import_csv(school=school, text="subject,focus,level,text\nreading,AF2,4,Finds two facts\n")
+        importing.criteria_import_csv(school=school, text="subject,focus,level,text\nreading,AF2,4,Finds two facts\n")
         == 0
     )
 
@@ -30,7 +30,7 @@ def test_criteria_import_adds_every_valid_row(school, subjects):
 def test_criteria_import_with_one_bad_row_imports_nothing(school, subjects):
     before = Criterion.objects.count()
     with pytest.raises(ValidationError) as caught:
-        services.criteria_import_csv(
+        importing.criteria_import_csv(
             school=school,
             text="subject,focus,level,text\nreading,AF2,4,Fine\nreading,AF99,4,No such focus\nmaths,Ma2,12,Bad level\n",
         )
@@ -50,14 +50,14 @@ def test_ctf_results_become_transitional_results_and_unmappable_ones_keep_no_poi
     for subject, method, result in (("REA", "TA", "2B"), ("MAT", "TA", "3"), ("WRI", "TA", "EXS"), ("XYZ", "TA", "2")):
         CtfStageResult.objects.create(pupil=pupil, stage="KS1", year="2019", subject=subject, method=method,
                                       component="TA", result=result)  # fmt: skip
-    report = services.transitional_results_from_ctf(school=school)
+    report = importing.transitional_results_from_ctf(school=school)
     assert report.created == 3 and len(report.skipped) == 1
     rows = {r.subject.code: r for r in TransitionalResult.objects.filter(pupil=pupil)}
     assert (rows["reading"].grade, rows["reading"].points) == ("2B", 15)
     assert rows["maths"].points == 21
     assert rows["writing"].points is None and len(report.unmapped) == 1
     # Running it again updates rather than duplicates.
-    again = services.transitional_results_from_ctf(school=school)
+    again = importing.transitional_results_from_ctf(school=school)
     assert again.created == 0 and again.updated == 3
 
 
@@ -65,9 +65,9 @@ def test_transitional_csv_import_is_all_or_nothing(school, subjects, pupils):
     good = f"upn,subject,key_stage,year,method,result\n{pupils[0].upn},reading,KS1,2020,TA,2a\n"
     bad = good + "NOPE,reading,KS1,2020,TA,2a\n"
     with pytest.raises(ValidationError):
-        services.transitional_results_import_csv(school=school, text=bad)
+        importing.transitional_results_import_csv(school=school, text=bad)
     assert not TransitionalResult.objects.exists()
-    report = services.transitional_results_import_csv(school=school, text=good)
+    report = importing.transitional_results_import_csv(school=school, text=good)
     assert report.created == 1
     assert TransitionalResult.objects.get().points == 17
 

@@ -26,6 +26,7 @@ from assessment.scales import (
     nc_full_scale,
     nc_points,
     nc_split,
+    post2014_points,
     pscale_with_points,
     sublevels_between,
     suggest_overall,
@@ -60,7 +61,7 @@ def test_builtin_scales_ascend_strictly_in_order_and_points(scale):
 
 def test_builtin_scales_are_keyed_by_their_code():
     assert set(BUILTIN_SCALES) == {
-        "nc", "pscale", "nc_full", "gcse_letter", "gcse_numeric", "ks2_scaled", "ks2_ta",
+        "nc", "pscale", "nc_full", "gcse_letter", "gcse_numeric", "ks2_scaled", "ks2_ta", "ks2_met",
         "ks2_pscale_nominal",
     }  # fmt: skip
     assert all(code == scale.code for code, scale in BUILTIN_SCALES.items())
@@ -115,11 +116,39 @@ def test_ks2_scaled_scores_are_their_own_points():
     assert scale.kind is ScaleKind.SCALED_SCORE
 
 
-def test_ks2_teacher_assessment_codes_are_ordinal_1_to_8():
+def test_ks2_teacher_assessment_codes_are_ordinal_1_to_7():
+    # HNM ("has not met") is not a teacher-assessment step below BLW (issue 14): it is on ks2_met.
     scale = BUILTIN_SCALES["ks2_ta"]
-    assert scale.labels() == ("HNM", "BLW", "PKF", "PKE", "PKG", "WTS", "EXS", "GDS")
-    assert [g.points for g in scale.grades] == list(range(1, 9))
+    assert scale.labels() == ("BLW", "PKF", "PKE", "PKG", "WTS", "EXS", "GDS")
+    assert [g.points for g in scale.grades] == list(range(1, 8))
     assert scale.kind is ScaleKind.ORDINAL
+    assert not scale.contains("HNM")
+
+
+def test_hnm_orders_only_against_exs():
+    met = BUILTIN_SCALES["ks2_met"]
+    assert met.labels() == ("HNM", "EXS")
+    assert met.points("HNM") < met.points("EXS")
+    assert met.kind is ScaleKind.ORDINAL
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ("104", ("ks2_scaled", 104.0)),
+        ("80", ("ks2_scaled", 80.0)),
+        ("EXS", ("ks2_ta", 6.0)),
+        ("gds", ("ks2_ta", 7.0)),
+        ("PKF", ("ks2_ta", 2.0)),
+        ("BLW", ("ks2_ta", 1.0)),
+        ("HNM", ("ks2_met", 1.0)),
+        ("2b", None),
+        ("P4", None),
+        ("79", None),
+    ],
+)
+def test_post2014_results_get_points_on_their_own_scales(result, expected):
+    assert post2014_points(result) == expected
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from celery import current_app
 from django.core.management import call_command
 
+from partnership.models import ProgressReview, Report
 from schoolpl.demo import DEMO_PASSWORD
-from targets.partnership.models import ProgressReview, Report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -165,7 +165,7 @@ def test_candidates_export_lists_the_reasons(client, senco, school, reading, win
 def test_a_tutors_open_referral_makes_a_candidate_until_it_is_closed(access, school, senco):
     from django.utils import timezone
 
-    from targets.partnership.models import ProgressReview
+    from partnership.models import ProgressReview
 
     pupil = PupilFactory(school=school, legal_forename="Kofi")
     review = ProgressReview.objects.create(
@@ -221,7 +221,7 @@ def test_candidates_are_paged_and_filtered_by_year_subject_class_and_reason(
 
 
 def _this_summer(school):
-    from schoolpl.demo import academic_year_start
+    from schoolpl.calendar import academic_year_start
     from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
 
     start = academic_year_start(dt.date.today())

@@ -3,8 +3,8 @@ over every partnership URL by tests/partnership/test_access_portal.py."""
 
 from __future__ import annotations
 
-from targets.partnership import services
-from targets.partnership.models import Report, ReportRun
+from partnership import services
+from partnership.models import Report, ReportRun
 from tests.access import ALL_PUPILS, PORTAL, PUPIL_READERS, STAFF, page
 from tests.partnership import factories as f
 

@@ -9,12 +9,12 @@ import itertools
 from django.utils import timezone
 
 from assessment.models import Judgement, Subject
+from partnership import services
+from partnership.models import PortalLink, PortalSettings, ProgressReview
 from pupils.models import Contact, GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher, TutorAssignment
 from pupils.upn import make_upn
 from schoolpl.models import AcademicYear, AssessmentWindow, Membership
 from targets.models import CurricularTarget, ProgressStatus, PupilTarget
-from targets.partnership import services
-from targets.partnership.models import PortalLink, PortalSettings, ProgressReview
 from tests.schoolpl.factories import UserFactory
 
 _serial = itertools.count(1)

@@ -10,8 +10,8 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from conftest import sign_in
-from targets.partnership import services
-from targets.partnership.models import Report, ReportRun
+from partnership import services
+from partnership.models import Report, ReportRun
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from targets.partnership import services
-from targets.partnership.models import Invitation, PortalLink
+from partnership import services
+from partnership.models import Invitation, PortalLink
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db

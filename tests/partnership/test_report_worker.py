@@ -5,14 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from targets.partnership import services
-from targets.partnership.models import Report, ReportRun
+from partnership import services
+from partnership.models import Report, ReportRun
 from tests.celery_support import wait_for
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.celery_worker
-
-
 
 
 def _finished(run_pk):

@@ -8,9 +8,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from targets.partnership import reporting, services
-from targets.partnership.models import Report, ReportRun, ReportSend
+from partnership import reporting, services
+from partnership.models import Report, ReportRun, ReportSend
+from tests.interventions.factories import PlaceFactory, ProgrammeFactory, ProvisionFactory
 from tests.partnership import factories as f
 from tests.schoolpl.test_pdf import web_server  # noqa: F401  (a fixture)
 
@@ -68,11 +70,13 @@ def test_report_contents_in_plain_words_for_a_hand_built_pupil(school, year6):
     assert {"name": "Reading", "points": [25, 27]} in content["chart"]["series"]
 
 
-def test_report_lists_extra_support_from_the_coverage_provider(school, year6, monkeypatch):
-    monkeypatch.setattr(
-        reporting, "app_modules", lambda name: [type("M", (), {"provision_for": staticmethod(
-            lambda school, ids: {ids[0]: "Wave 2: reading catch-up, three times a week"})})]
-    )  # fmt: skip
+def test_report_lists_extra_support_from_the_coverage_provider(school, year6):
+    today = timezone.localdate()
+    programme = ProgrammeFactory(school=school, name="reading catch-up, three times a week", wave=2)
+    provision = ProvisionFactory(
+        programme=programme, start_date=today - dt.timedelta(days=7), end_date=today + dt.timedelta(days=30)
+    )
+    PlaceFactory(provision=provision, pupil=year6["pupil"])
     content = reporting.build_contents(school, year6["window"], [year6["pupil"]])[year6["pupil"].pk]
     assert content["support"] == ["Wave 2: reading catch-up, three times a week"]
 
@@ -106,7 +110,7 @@ def test_the_run_records_progress_and_runs_through_the_outbox(
 def test_pdf_renders_an_a4_document_with_the_chart(school, year6):
     import weasyprint
 
-    from targets.partnership.pdf import report_html, report_pdf
+    from partnership.pdf import report_html, report_pdf
 
     services.reports_generate(school=school, window=year6["window"], year_group=6)
     report = Report.objects.get()
@@ -224,7 +228,7 @@ def test_run_page_polls_while_running_and_stops_when_done(client_as, school, lea
 
 
 def test_annex_evidence_counts_reviews_and_reports_read(school, year6, leader):
-    from targets.partnership.evidence import evidence
+    from partnership.evidence import evidence
 
     f.review(year6["pupil"], year6["tutor"], held_on=dt.date(2025, 11, 1), parent_attended=True)
     f.pupil(school)  # not reviewed, no tutor
@@ -250,7 +254,7 @@ def test_pdf_rendering_fetches_nothing_the_report_points_at(
 ):
     """A report's HTML holds pupils' and staff's words: nothing it points at may be fetched (SSRF, local files).
     The chart, inline as a data: URI, is still drawn."""
-    from targets.partnership import pdf
+    from partnership import pdf
     from tests.schoolpl.test_pdf import PNG, hostile_html, images_drawn, objects_in
 
     base, hits = web_server

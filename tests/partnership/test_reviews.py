@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from targets.partnership import selectors
-from targets.partnership.models import ProgressReview
+from interventions import selectors as intervention_selectors
+from partnership.models import ProgressReview
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_tutor_records_a_review_with_the_pupils_view_and_a_senco_referral(school
     review = ProgressReview.objects.get()
     assert (review.tutor, review.pupil_view, review.parent_attended) == (tutor, "I am getting better at reading", True)
     assert list(review.targets_reviewed.all()) == [target]
-    referred = selectors.referred_pupils(school)
+    referred = intervention_selectors.referred_pupils(school)
     assert set(referred) == {pupil.pk}
     assert "Possible hearing difficulty" in referred[pupil.pk]
 
@@ -75,7 +75,7 @@ def test_closed_referrals_leave_the_senco_list(school, senco, client_as):
     client = client_as(senco, school)
     assert "Speech" in client.get(reverse("partnership:referrals")).content.decode()
     client.post(reverse("partnership:referral_close", kwargs={"pk": review.pk}))
-    assert selectors.referred_pupils(school) == {}
+    assert intervention_selectors.referred_pupils(school) == {}
 
 
 def test_a_teacher_who_is_not_the_tutor_cannot_record_a_review(school, teacher, client_as):

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from targets.partnership import wording
+from partnership import wording
 
 
 def test_grades_in_plain_words():

@@ -17,8 +17,8 @@ from django.utils import timezone
 from assessment.models import Criterion, Focus, FocusJudgement, Judgement, Subject
 from conftest import sign_in
 from interventions import services as intervention_services
+from partnership import services as partnership_services
 from targets.models import CurricularTarget, PupilTarget, TargetReview
-from targets.partnership import services as partnership_services
 from tests.interventions.factories import ProgrammeFactory, ProvisionFactory
 from tests.pupils.factories import pupil_in, taught_group
 from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory

@@ -243,7 +243,7 @@ def test_profile_queries_do_not_grow_with_history_or_groups(client_as, leader, s
 
 def test_profile_query_count_without_panels(client_as, leader, school, my_group, monkeypatch,
                                             django_assert_max_num_queries):  # fmt: skip
-    monkeypatch.setattr("pupils.views.panels", lambda *args, **kwargs: [])
+    monkeypatch.setattr("pupils.views.roll.panels", lambda *args, **kwargs: [])
     pupil = pupil_in(my_group)
     client = client_as(leader, school)
     # session, user, memberships; the pupil; their memberships with groups; the groups' teacher links and

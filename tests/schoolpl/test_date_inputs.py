@@ -10,7 +10,7 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-MODULES = ["schoolpl.forms", "pupils.forms", "assessment.forms", "targets.forms", "targets.partnership.forms",
+MODULES = ["schoolpl.forms", "pupils.forms", "assessment.forms", "targets.forms", "partnership.forms",
            "interventions.forms", "selfreview.forms"]  # fmt: skip
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from celery import current_app
 
+from partnership import services as partnership_services
+from partnership.models import Report, ReportRun
+from partnership.tasks import generate_reports
 from targets import tasks as target_tasks
 from targets.models import Notification, ProgressStatus
-from targets.partnership import services as partnership_services
-from targets.partnership.models import Report, ReportRun
-from targets.partnership.tasks import generate_reports
 from tests.partnership import factories as pf
 from tests.targets.conftest import tracked  # noqa: F401
 

@@ -227,7 +227,7 @@ def build_small_school(school, teacher=None) -> dict:
 
 
 def vary_baselines(school, seed: int = 3) -> None:
-    """Give a school made by ``targets.bench_dashboard.generate_school`` (every KS1 result 15 points, teacher
+    """Give a school made by ``targets.dashboard.bench.generate_school`` (every KS1 result 15 points, teacher
     assessment) baselines worth checking levels against: KS1 points from W to level 3, a test result as well
     for some pupils (it wins), and a KS2 result for a few (the later key stage wins)."""
     rng = random.Random(seed)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from schoolpl.demo import academic_year_start
+from schoolpl.calendar import academic_year_start
 from targets import services
 from tests.schoolpl.factories import AcademicYearFactory, AssessmentWindowFactory
 from tests.targets.factories import ProgressStatusFactory, PupilFactory, PupilTargetFactory, SubjectFactory

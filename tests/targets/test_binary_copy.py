@@ -1,4 +1,4 @@
-"""Binary COPY in and out of PostgreSQL through numpy (``targets.selectors``), and its cursor fallback."""
+"""Binary COPY in and out of PostgreSQL through numpy (``schoolpl.pgcopy``), and its cursor fallback."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from django.db import connection
 
-from targets.selectors import parse_binary, read_binary_frame, write_binary
+from schoolpl.pgcopy import parse_binary, read_binary_frame, write_binary
 
 pytestmark = pytest.mark.django_db
 

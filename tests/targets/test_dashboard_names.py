@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from pupils.codes import ethnicity_name
 from pupils.models import TeachingGroup
-from targets.bench_dashboard import generate_school
+from targets.dashboard.bench import generate_school
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from targets.bench_dashboard import generate_school
+from targets.dashboard.bench import generate_school
 
 
 def _count(client, url):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from assessment.models import Judgement
 from schoolpl.models import OutboxMessage
 from targets.models import Notification, ProgressStatus, PupilTarget
-from targets.services import progress_recompute
+from targets.recompute import progress_recompute
 from tests.targets.factories import JudgementFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,8 @@ def _second_school(other_school, thresholds=None):
 
 
 def test_a_batch_of_schools_gives_each_school_what_its_own_run_gives(school, other_school, tracked):
-    from targets.services import progress_recompute_schools, target_settings_update
+    from targets.recompute import progress_recompute_schools
+    from targets.services import target_settings_update
 
     _second_school(other_school)
     # Schools in one batch keep their own settings: here no gap is "behind", and two flat windows are stuck.
@@ -276,7 +277,7 @@ def test_a_schools_first_run_is_a_silent_baseline(school, tracked):
 
 
 def test_school_batches_keep_to_the_pupil_limit(school, other_school, tracked):
-    from targets.services import school_batches
+    from targets.recompute import school_batches
 
     _second_school(other_school)
     assert school_batches([school.pk, other_school.pk], max_pupils=3) == [[school.pk], [other_school.pk]]
@@ -284,7 +285,7 @@ def test_school_batches_keep_to_the_pupil_limit(school, other_school, tracked):
 
 
 def test_the_notices_of_the_latest_window_can_be_replayed_after_the_baseline(school, tracked):
-    from targets.services import progress_notify_latest_slips
+    from targets.recompute import progress_notify_latest_slips
 
     progress_recompute(school_id=school.pk)
     assert progress_notify_latest_slips(school_id=school.pk) == 4  # slipping and flat, to the teacher and SENCO
@@ -296,26 +297,26 @@ def test_the_notices_of_the_latest_window_can_be_replayed_after_the_baseline(sch
     assert Notification.objects.count() == 4
 
 
-def _reading_back(services):
+def _reading_back(store):
     """Record the pupils whose stored statuses a recompute reads back."""
-    read_back, real = [], services._existing
-    services._existing = lambda schools, pupils: read_back.append(sorted(pupils)) or real(schools, pupils)
+    read_back, real = [], store.read_stored_rows
+    store.read_stored_rows = lambda schools, pupils: read_back.append(sorted(pupils)) or real(schools, pupils)
     return read_back, real
 
 
 def test_a_full_run_reads_back_only_the_series_its_latest_rows_cannot_explain(school, tracked):
-    from targets import services
+    from targets.recompute import store
 
     progress_recompute(school_id=school.pk)
     ws = tracked["windows"]
     PupilTarget.objects.filter(pupil=tracked["flat"]).update(status=PupilTarget.Status.REPLACED)  # series gone
     Judgement.objects.filter(pupil=tracked["steady"], window=ws[5]).update(points=15)  # its latest row only
     Judgement.objects.filter(pupil=tracked["slipping"], window=ws[1]).update(points=16)  # an earlier window
-    read_back, real = _reading_back(services)
+    read_back, real = _reading_back(store)
     try:
         result = progress_recompute(school_id=school.pk)
     finally:
-        services._existing = real
+        store.read_stored_rows = real
     assert read_back == [sorted([tracked["flat"].pk, tracked["slipping"].pk])]
     assert result.deleted == 6 and result.written >= 2
     kept = snapshot(school)
@@ -328,7 +329,7 @@ def test_a_full_run_reads_back_only_the_series_its_latest_rows_cannot_explain(sc
 
 def test_a_new_window_is_appended_from_the_latest_rows_alone(school, tracked):
     from schoolpl.models import AssessmentWindow
-    from targets import services
+    from targets.recompute import store
 
     progress_recompute(school_id=school.pk)
     last = tracked["windows"][5]
@@ -340,11 +341,11 @@ def test_a_new_window_is_appended_from_the_latest_rows_alone(school, tracked):
         end_date=last.end_date.replace(month=12, day=15),
     )
     JudgementFactory(pupil=tracked["steady"], subject=tracked["reading"], window=autumn, points=25)
-    read_back, real = _reading_back(services)
+    read_back, real = _reading_back(store)
     try:
         result = progress_recompute(school_id=school.pk)
     finally:
-        services._existing = real
+        store.read_stored_rows = real
     assert read_back == [] and (result.written, result.deleted) == (2, 0)  # the new row and the old latest
     assert latest(tracked["steady"], tracked["reading"]).window_id == autumn.pk
     kept = snapshot(school)
@@ -355,7 +356,8 @@ def test_a_new_window_is_appended_from_the_latest_rows_alone(school, tracked):
 
 def test_a_batch_notifies_each_schools_own_staff_in_one_pass(school, other_school, tracked):
     """Notices for every school of a batch are made together; each goes to that school's staff only."""
-    from targets.services import progress_recompute_schools, target_settings_update
+    from targets.recompute import progress_recompute_schools
+    from targets.services import target_settings_update
     from tests.schoolpl.factories import MembershipFactory, UserFactory
 
     other_pupil = _second_school(other_school)

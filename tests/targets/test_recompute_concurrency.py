@@ -10,9 +10,8 @@ import time
 import pytest
 from django.db import connection
 
-from targets import services
 from targets.models import ProgressStatus
-from targets.services import progress_recompute
+from targets.recompute import classify, progress_recompute
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,13 +50,13 @@ def run_together(*calls):
 @pytest.fixture
 def slow_classify(monkeypatch):
     """Hold each recompute inside its transaction for a moment, so the two certainly overlap."""
-    classify = services._classify
+    real = classify.classify_statuses
 
     def slow(*args, **kwargs):
         time.sleep(0.3)
-        return classify(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_classify", slow)
+    monkeypatch.setattr(classify, "classify_statuses", slow)
 
 
 def test_two_first_recomputes_of_a_school_at_once_both_finish_with_one_result(school, tracked, slow_classify):

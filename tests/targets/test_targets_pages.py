@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from conftest import sign_in
-from targets import services
+from targets import recompute, services
 from targets.models import CurricularTarget, Notification, PupilTarget, TargetReview
 from tests.targets.factories import (
     CurricularTargetFactory,
@@ -159,7 +159,7 @@ def test_notifications_list_and_mark_read(client, school, teacher, django_assert
 def test_teacher_home_lists_their_pupils_off_trajectory(
     client, school, teacher, tracked, django_assert_max_num_queries
 ):
-    services.progress_recompute(school_id=school.pk)
+    recompute.progress_recompute(school_id=school.pk)
     sign_in(client, teacher, school)
     with django_assert_max_num_queries(25):  # every app's panels; ours: notifications, count, off-trajectory list
         page = client.get(reverse("home")).content.decode()
@@ -189,7 +189,7 @@ def test_settings_are_validated_by_the_trajectory_thresholds(client, school, lea
 
 
 def test_api_progress_is_filtered_and_scoped(client, school, teacher, sip, tracked):
-    services.progress_recompute(school_id=school.pk)
+    recompute.progress_recompute(school_id=school.pk)
     sign_in(client, teacher, school)
     data = client.get("/api/v1/progress/", {"status": "behind", "latest": "true"}).json()
     assert [r["pupil"] for r in data["results"]] == [tracked["slipping"].pk]
@@ -220,16 +220,16 @@ def test_group_target_proposed_from_shared_weaknesses(client, school, teacher, t
 def test_weekly_digest_emails_each_teacher_once_a_week(school, teacher, tracked, mailoutbox):
     teacher.email = "teacher@example.org"
     teacher.save()
-    services.progress_recompute(school_id=school.pk)
-    assert services.digest_send_weekly(today=dt.date(2025, 10, 6)) == 1
-    assert services.digest_send_weekly(today=dt.date(2025, 10, 7)) == 0  # same week
+    recompute.progress_recompute(school_id=school.pk)
+    assert recompute.digest_send_weekly(today=dt.date(2025, 10, 6)) == 1
+    assert recompute.digest_send_weekly(today=dt.date(2025, 10, 7)) == 0  # same week
     assert "Flat Pupil" in mailoutbox[0].body
 
 
 def test_evidence_gives_aggregates_only(school, tracked):
     from targets.evidence import evidence
 
-    services.progress_recompute(school_id=school.pk)
+    recompute.progress_recompute(school_id=school.pk)
     items = {(e.item_code, e.label): e.value for e in evidence(school, dt.date(2023, 9, 1), dt.date(2025, 8, 31))}
     # 2 of 3 pupils: a SIP reads the annex, so counts under the school's threshold (5) are hidden.
     assert items[("2b", "Pupils off trajectory in Summer 2025")] == "<5 pupils in all: figures hidden"

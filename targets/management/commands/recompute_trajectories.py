@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from schoolpl.models import School
-from targets.services import progress_recompute_schools, school_batches
+from targets.recompute import progress_recompute_schools, school_batches
 
 
 class Command(BaseCommand):

@@ -1,0 +1,42 @@
+from schoolpl.nav import item
+from schoolpl.roles import Cap
+
+# Where pupil and parent (portal) accounts land when they open the home page (read by ``schoolpl.views.home``).
+PORTAL_HOME = "partnership:portal"
+
+NAV_ITEMS = [
+    item(
+        "Progress reviews",
+        "partnership:reviews",
+        Cap.VIEW_PUPILS_OWN,
+        Cap.VIEW_PUPILS_ALL,
+        description="Half-termly reviews with each pupil's personal tutor: who is due or overdue.",
+        section="Pupils and parents",
+        order=400,
+    ),
+    item(
+        "Reports to parents",
+        "partnership:reports",
+        Cap.VIEW_PUPILS_ALL,
+        description="Write, release and send termly progress reports in plain language.",
+        section="Pupils and parents",
+        order=410,
+    ),
+    item(
+        "Referrals from tutors",
+        "partnership:referrals",
+        Cap.EDIT_INTERVENTIONS,
+        description="Pupils a personal tutor referred to the SENCO after a review.",
+        section="Pupils and parents",
+        order=420,
+        in_menu=False,
+    ),
+    item(
+        "Pupil and parent portal",
+        "partnership:portal_settings",
+        Cap.MANAGE_SCHOOL,
+        description="Let pupils and parents sign in to see their own targets and reports.",
+        section="Administration",
+        order=930,
+    ),
+]
