@@ -11,7 +11,8 @@ from simple_history.utils import bulk_create_with_history
 from assessment import scales
 from assessment.models import Judgement, Subject
 from pupils.models import Pupil
-from schoolpl.demo import DemoContext, academic_year_start
+from schoolpl.calendar import academic_year_start
+from schoolpl.demo import DemoContext
 
 from .models import (
     FollowUp,

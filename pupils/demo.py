@@ -10,7 +10,8 @@ from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
-from schoolpl.demo import DemoContext, academic_year_start
+from schoolpl.calendar import academic_year_start
+from schoolpl.demo import DemoContext
 from schoolpl.demodata.names import BACKGROUND_NAMES, background_surname, child_first_name, short_name
 
 from .models import Contact, GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher

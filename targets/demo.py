@@ -40,7 +40,7 @@ def _second_school(ctx: DemoContext) -> int:
     PupilTarget.objects.filter(school=school, status=PupilTarget.Status.PROPOSED).update(
         status=PupilTarget.Status.ACTIVE, set_by=ctx.users["leader"]
     )
-    return services.progress_recompute(school_id=school.pk).rows  # its first run: a silent baseline
+    return recompute.progress_recompute(school_id=school.pk).rows  # its first run: a silent baseline
 
 
 def build(ctx: DemoContext) -> None:

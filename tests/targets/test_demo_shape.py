@@ -29,7 +29,8 @@ from assessment.models import Judgement, TransitionalResult
 from interventions.demo import YEARS
 from interventions.models import ProvisionPupil
 from pupils.models import Pupil
-from schoolpl.demo import DEMO_URN, academic_year_start
+from schoolpl.calendar import academic_year_start
+from schoolpl.demo import DEMO_URN
 from schoolpl.demodata import names
 from selfreview import demo as selfreview_demo
 from selfreview.models import Rating, Review
