@@ -11,6 +11,7 @@ from simple_history.utils import bulk_create_with_history
 from assessment import scales
 from assessment.models import Judgement, Subject
 from pupils.models import Pupil
+from schoolpl.calendar import academic_year_start
 from schoolpl.demo import DemoContext
 
 from .models import (
@@ -167,6 +168,20 @@ CATALOGUE = [
     ),
 ]
 
+# The year groups each programme was written for (its publisher's guidance): Reading Recovery and Early
+# Literacy Support in Year 1, Every Child Counts' Numbers Count in Year 2, Fischer Family Trust Wave 3 and
+# Talk Boost (KS1) in Key Stage 1, Springboard in Years 3–6, computer-assisted phonics catch-up up to Year 3.
+YEARS = {
+    "Reading Recovery": (1, 1),
+    "Numbers Count": (2, 2),
+    "Fischer Family Trust Wave 3 literacy": (1, 2),
+    "Better Reading Partnership": (2, 6),
+    "Talk Boost": (1, 2),
+    "Springboard maths": (3, 6),
+    "Phonics catch-up (computer-assisted)": (1, 3),
+    "Early Literacy Support": (1, 1),
+}
+
 CHARACTERISTICS = [
     ("Learning skills", "Asks questions, organises work, keeps going without help"),
     ("Attendance", "In school and on time"),
@@ -244,78 +259,102 @@ def _grade(points: float) -> str:
     return f"{level}{sub}"
 
 
-def build(ctx: DemoContext) -> None:
-    rng, school, today = ctx.rng, ctx.school, ctx.today
-    senco = ctx.users["senco"]
-    subjects = _subjects(school)
+def _programmes(ctx: DemoContext, senco) -> list[Programme]:
+    subjects = _subjects(ctx.school)
     programmes = [
         Programme(
-            school=school, name=name, wave=wave, need_area=area, subject=subjects.get(hint) if hint else None,
+            school=ctx.school, name=name, wave=wave, need_area=area, subject=subjects.get(hint) if hint else None,
             group_size=size, sessions_per_week=spw, session_minutes=minutes, length_weeks=weeks, cost_basis=basis,
             unit_cost=cost, description=text,
         )
         for name, wave, area, hint, size, spw, minutes, weeks, basis, cost, text in CATALOGUE
     ]  # fmt: skip
     bulk_create_with_history(programmes, Programme, default_user=senco)
-    programmes = list(Programme.objects.filter(school=school).order_by("pk"))
+    return list(Programme.objects.filter(school=ctx.school).order_by("pk"))
 
-    pupils = list(Pupil.objects.filter(school=school, year_group__gte=1, archived_at__isnull=True).order_by("pk"))
-    if not pupils:
-        return
-    # Pupils with SEN support are likelier to have had provision; the teacher persona's class (6B) gets some.
-    pool = [p for p in pupils if p.sen_provision != "N"] + rng.sample(pupils, min(len(pupils), 60))
-    pool = list(dict.fromkeys(pool))
-    form_6b = [p for p in pupils if p.form == "6B"][:3]
-    staff = ctx.teachers[1:] or ctx.teachers
 
+def _provisions(ctx: DemoContext, programmes: list[Programme], senco) -> tuple[list[Provision], list[int]]:
+    """Most programmes run in each of the last three terms and this one; returns the provisions (saved) and
+    the number of places planned in each."""
+    today = ctx.today
     past = [w for w in ctx.windows if w.end_date < today][-3:]
     current = [w for w in ctx.windows if w.start_date <= today <= w.end_date]
-    terms = past + current
     provisions, plan = [], []
-    for t, window in enumerate(terms):
+    for t, window in enumerate(past + current):
         for i, programme in enumerate(programmes):
             if (i + t) % 3 == 2:
                 continue  # not every programme runs every term
             start = window.start_date + dt.timedelta(days=14)
             end = min(start + dt.timedelta(weeks=programme.length_weeks) - dt.timedelta(days=3), window.end_date)
-            size = programme.group_size if programme.wave == 2 else rng.choice((1, 2))
-            size = min(size, 5)
+            size = programme.group_size if programme.wave == 2 else ctx.rng.choice((1, 2))
             provisions.append(Provision(
-                school=school, programme=programme, name=f"{programme.name}: {window.name} group",
+                school=ctx.school, programme=programme, name=f"{programme.name}: {window.name} group",
                 start_date=start, end_date=max(start, end), created_by=senco,
             ))  # fmt: skip
-            plan.append(size)
+            plan.append(min(size, 5))
     bulk_create_with_history(provisions, Provision, default_user=senco)
-    provisions = list(Provision.objects.filter(school=school).select_related("programme").order_by("pk"))
+    return list(Provision.objects.filter(school=ctx.school).select_related("programme").order_by("pk")), plan
+
+
+def _choose(ctx: DemoContext, provision: Provision, size: int, pool: list, form_6b: list, used_now: set) -> list:
+    """Pupils for a provision: from the pool, of the year groups the programme was made for (their year group
+    when it ran), and not already in provision this term."""
+    is_current = provision.end_date >= ctx.today
+    low_year, high_year = YEARS.get(provision.programme.name, (1, 6))
+    years_ago = academic_year_start(ctx.today) - academic_year_start(provision.start_date)
+    chosen = []
+    if is_current and high_year == 6 and form_6b and not used_now.intersection(p.pk for p in form_6b):
+        chosen = form_6b[:2]
+    eligible = [
+        p for p in pool if low_year <= p.year_group - years_ago <= high_year and not (is_current and p.pk in used_now)
+    ]
+    for pupil in ctx.rng.sample(eligible, min(len(eligible), size)):
+        if len(chosen) < size and pupil not in chosen:
+            chosen.append(pupil)
+    return chosen
+
+
+def _places(ctx: DemoContext, provision: Provision, size: int, chosen: list) -> list[ProvisionPupil]:
+    places = []
+    for k, pupil in enumerate(chosen):
+        joined = provision.start_date + (dt.timedelta(days=14) if k == 1 and size > 3 else dt.timedelta())
+        left = None
+        if k == 2 and size > 3 and provision.end_date < ctx.today:
+            left = joined + dt.timedelta(days=28)  # one pupil left early (moved class / needs met)
+        places.append(
+            ProvisionPupil(
+                provision=provision,
+                pupil=pupil,
+                joined_on=joined,
+                left_on=left,
+                leaving_reason="Moved to a different group" if left else "",
+            )
+        )
+    return places
+
+
+def build(ctx: DemoContext) -> None:
+    rng, school, today = ctx.rng, ctx.school, ctx.today
+    senco = ctx.users["senco"]
+    programmes = _programmes(ctx, senco)
+    pupils = list(Pupil.objects.filter(school=school, year_group__gte=1, archived_at__isnull=True).order_by("pk"))
+    if not pupils:
+        return
+    # Provision goes to pupils with SEN and to the lowest attainers (by the assessment demo's underlying
+    # attainment; a random sample where it did not run); the teacher persona's class (6B) gets some.
+    ability = ctx.extras.get("assessment_ability", {})
+    low = [p for p in pupils if ability.get(p.pk, 0) < -0.6] if ability else rng.sample(pupils, min(len(pupils), 60))
+    pool = list(dict.fromkeys([p for p in pupils if p.sen_provision != "N"] + low))
+    form_6b = [p for p in pupils if p.form == "6B"][:3]
+    staff = ctx.teachers[1:] or ctx.teachers
+    provisions, plan = _provisions(ctx, programmes, senco)
 
     places, staff_links, used_now = [], [], set()
     for n, (provision, size) in enumerate(zip(provisions, plan, strict=True)):
-        is_current = provision.end_date >= today
-        chosen = []
-        if is_current and n == len(provisions) - 1 and form_6b:
-            chosen = form_6b[:2]
-        attempts = 0
-        while len(chosen) < size and attempts < 500:
-            attempts += 1
-            pupil = rng.choice(pool)
-            if pupil not in chosen and not (is_current and pupil.pk in used_now):
-                chosen.append(pupil)
-        for k, pupil in enumerate(chosen):
-            joined = provision.start_date + (dt.timedelta(days=14) if k == 1 and size > 3 else dt.timedelta())
-            left = None
-            if k == 2 and size > 3 and provision.end_date < today:
-                left = joined + dt.timedelta(days=28)  # one pupil left early (moved class / needs met)
-            places.append(
-                ProvisionPupil(
-                    provision=provision,
-                    pupil=pupil,
-                    joined_on=joined,
-                    left_on=left,
-                    leaving_reason="Moved to a different group" if left else "",
-                )
-            )
-            if is_current:
-                used_now.add(pupil.pk)
+        chosen = _choose(ctx, provision, size, pool, form_6b, used_now)
+        places += _places(ctx, provision, size, chosen)
+        if provision.end_date >= today:
+            used_now.update(p.pk for p in chosen)
         staff_links.append(
             ProvisionStaff(
                 provision=provision,

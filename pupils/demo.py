@@ -6,48 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
-from schoolpl.demo import DemoContext, academic_year_start
+from schoolpl.calendar import academic_year_start
+from schoolpl.demo import DemoContext
+from schoolpl.demodata.names import BACKGROUND_NAMES, background_surname, child_first_name, short_name
 
 from .models import Contact, GroupMembership, Pupil, TeachingGroup, TeachingGroupTeacher
 from .upn import make_upn
 
-# Names by broad background, so that names and recorded ethnicity agree.
-NAMES = {
-    "APKN": (
-        ["Ayaan", "Zain", "Hamza", "Musa", "Ibrahim", "Yusuf"],
-        ["Aisha", "Maryam", "Hafsa", "Zainab", "Amina", "Inaya"],
-        ["Khan", "Hussain", "Akhtar", "Iqbal", "Mahmood", "Raza"],
-    ),
-    "ABAN": (
-        ["Arif", "Rayan", "Samir", "Imran"],
-        ["Nusrat", "Tasnim", "Sumaiya", "Ruma"],
-        ["Begum", "Miah", "Uddin", "Rahman", "Ahmed"],
-    ),
-    "AIND": (
-        ["Arjun", "Rohan", "Vihaan", "Dev"],
-        ["Priya", "Anaya", "Diya", "Isha"],
-        ["Patel", "Sharma", "Singh", "Gill", "Kaur"],
-    ),
-    "BAFR": (
-        ["Kwame", "Tobi", "David", "Samuel", "Chidi"],
-        ["Amara", "Blessing", "Zara", "Adaeze", "Grace"],
-        ["Okafor", "Mensah", "Adeyemi", "Osei", "Boateng", "Nwosu"],
-    ),
-    "BCRB": (
-        ["Jayden", "Tyrese", "Marcus"],
-        ["Shanice", "Aaliyah", "Jada"],
-        ["Campbell", "Williams", "Brown", "Grant"],
-    ),
-    "WOTH": (
-        ["Jakub", "Mateusz", "Luca", "Andrei"],
-        ["Zofia", "Julia", "Maria", "Elena"],
-        ["Nowak", "Kowalski", "Popescu", "Rossi", "Horvat"],
-    ),
-    "CHNE": (["Jun", "Hao", "Wei"], ["Mei", "Lin", "Xin"], ["Wong", "Chen", "Li", "Zhang"]),
-}
 ETHNICITY_MIX = [
     ("WBRI", 63),
     ("WOTH", 7),
@@ -82,6 +51,11 @@ SUBJECTS_FOR_ALL = [
     "pshe",
 ]
 CLASS_LETTERS = "ABC"
+LEAVERS = 7  # in the generator: the year group that left last July (stored as Year 6, archived)
+
+
+def _aware(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(16, 0)))
 
 
 def _pick(rng, weighted):
@@ -89,69 +63,73 @@ def _pick(rng, weighted):
 
 
 def _name(rng, faker: Faker, ethnicity: str, gender: str) -> tuple[str, str]:
-    if ethnicity in NAMES:
-        boys, girls, surnames = NAMES[ethnicity]
+    """An adult's name (a parent or carer): any generation's first names will do."""
+    if ethnicity in BACKGROUND_NAMES:
+        boys, girls, surnames = BACKGROUND_NAMES[ethnicity]
         return rng.choice(boys if gender == "M" else girls), rng.choice(surnames)
     first = faker.first_name_male() if gender == "M" else faker.first_name_female()
     return first, faker.last_name()
 
 
-def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
+def _child_name(rng, faker: Faker, ethnicity: str, gender: str, born: dt.date) -> tuple[str, str]:
+    """A child's name: a first name given to children born that year, and a surname that fits the background."""
+    first = child_first_name(rng, gender, born.year, ethnicity)
+    return first, background_surname(rng, ethnicity) or faker.last_name()
+
+
+def _pupil(ctx: DemoContext, faker: Faker, *, year_group: int, form: str, left: dt.date | None, serial: int) -> Pupil:
     rng = ctx.rng
+    entry_year = academic_year_start(ctx.today) - year_group  # the September they joined Reception
+    gender = "F" if rng.random() < 0.49 else "M"
+    ethnicity = _pick(rng, ETHNICITY_MIX)
+    born = dt.date(entry_year - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+    first, last = _child_name(rng, faker, ethnicity, gender, born)
+    sen = "E" if rng.random() < 0.03 else "K" if rng.random() < 0.14 else "N"
+    fsm = rng.random() < 0.24
+    joined = dt.date(entry_year, 9, 1)
+    return Pupil(
+        school=ctx.school,
+        upn=make_upn(801, 2001, entry_year % 100, serial),
+        legal_surname=last,
+        legal_forename=first,
+        preferred_forename=short_name(rng, first) if rng.random() < 0.3 else "",
+        date_of_birth=born,
+        gender=gender,
+        year_group=min(year_group, 6),
+        form=form,
+        leaving_date=left,
+        archived_at=_aware(left) if left else None,
+        admission_date=joined
+        if rng.random() < 0.9
+        else max(joined, (left or ctx.today) - dt.timedelta(days=rng.randrange(60, 700))),
+        sen_provision=sen,
+        primary_need=_pick(rng, NEEDS_E if sen == "E" else NEEDS_K) if sen != "N" else "",
+        eal=rng.random() < EAL_LIKELY.get(ethnicity, 0.02),
+        fsm=fsm,
+        pupil_premium=fsm or rng.random() < 0.04,
+        looked_after=rng.random() < 0.012,
+        gifted=sen == "N" and rng.random() < 0.08,
+        ethnicity=ethnicity,
+    )
+
+
+def _pupils(ctx: DemoContext, faker: Faker) -> list[Pupil]:
     start = academic_year_start(ctx.today)
     per_year = [ctx.pupils // 7 + (1 if i < ctx.pupils % 7 else 0) for i in range(7)]
-    pupils, serial = [], 0
-    for year_group, count in enumerate(per_year):  # Reception = 0 … Year 6 = 6
-        entry_year = start - year_group  # the September they joined Reception
+    pupils = []
+    # Reception = 0 … Year 6 = 6, then last summer's Year 6: leavers, archived, kept for their KS2 results.
+    for year_group, count in enumerate([*per_year, per_year[-1]]):
         forms = 3 if count > 60 else 2 if count > 30 else 1
+        left = dt.date(start, 7, 22) if year_group == LEAVERS else None
         for i in range(count):
-            serial += 1
-            gender = "F" if rng.random() < 0.49 else "M"
-            ethnicity = _pick(rng, ETHNICITY_MIX)
-            first, last = _name(rng, faker, ethnicity, gender)
-            born = dt.date(entry_year - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
-            sen = "E" if rng.random() < 0.03 else "K" if rng.random() < 0.14 else "N"
-            fsm = rng.random() < 0.24
-            pupils.append(
-                Pupil(
-                    school=ctx.school,
-                    upn=make_upn(801, 2001, entry_year % 100, serial),
-                    legal_surname=last,
-                    legal_forename=first,
-                    preferred_forename=(first[:3] if len(first) > 6 and rng.random() < 0.1 else ""),
-                    date_of_birth=born,
-                    gender=gender,
-                    year_group=year_group,
-                    form=f"{year_group if year_group else 'R'}{CLASS_LETTERS[i % forms]}",
-                    admission_date=dt.date(entry_year, 9, 1)
-                    if rng.random() < 0.9
-                    else ctx.today - dt.timedelta(days=rng.randrange(60, 700)),
-                    sen_provision=sen,
-                    primary_need=_pick(rng, NEEDS_E if sen == "E" else NEEDS_K) if sen != "N" else "",
-                    eal=rng.random() < EAL_LIKELY.get(ethnicity, 0.02),
-                    fsm=fsm,
-                    pupil_premium=fsm or rng.random() < 0.04,
-                    looked_after=rng.random() < 0.012,
-                    gifted=sen == "N" and rng.random() < 0.08,
-                    ethnicity=ethnicity,
-                )
-            )
+            form = "" if left else f"{year_group if year_group else 'R'}{CLASS_LETTERS[i % forms]}"
+            pupils.append(_pupil(ctx, faker, year_group=year_group, form=form, left=left, serial=len(pupils) + 1))
     return pupils
 
 
-def build(ctx: DemoContext) -> None:
-    faker = Faker("en_GB")
-    faker.seed_instance(ctx.rng.randrange(1 << 30))
-    pupils = bulk_create_with_history(_pupils(ctx, faker), Pupil, batch_size=1000)
-    pupils = list(Pupil.objects.filter(school=ctx.school).order_by("pk"))
-    year = ctx.current_year
-    forms = sorted({p.form for p in pupils}, key=lambda f: (f[0] != "R", f))
-    teacher_for_form = {}
-    teachers = ctx.teachers[1:]
-    for i, form in enumerate(forms):
-        teacher_for_form[form] = ctx.users["teacher"] if form == "6B" else teachers[i % len(teachers)]
-    groups, links, members = [], [], []
-    year_of = {f: (0 if f.startswith("R") else int(f[0])) for f in forms}
+def _groups(ctx: DemoContext, forms: list[str], year_of: dict[str, int]) -> list[TeachingGroup]:
+    """A class per form and subject (maths set in Years 5 and 6 instead), saved and read back."""
+    groups = []
     for form in forms:
         subjects = SUBJECTS_FOR_ALL + (["languages"] if year_of[form] >= 3 else [])
         for subject in subjects:
@@ -160,7 +138,7 @@ def build(ctx: DemoContext) -> None:
             groups.append(
                 TeachingGroup(
                     school=ctx.school,
-                    academic_year=year,
+                    academic_year=ctx.current_year,
                     name=form,
                     subject=subject,
                     kind=TeachingGroup.Kind.CLASS,
@@ -172,7 +150,7 @@ def build(ctx: DemoContext) -> None:
             groups.append(
                 TeachingGroup(
                     school=ctx.school,
-                    academic_year=year,
+                    academic_year=ctx.current_year,
                     name=f"Y{yg} Maths Set {n}",
                     subject="maths",
                     kind=TeachingGroup.Kind.SET,
@@ -180,31 +158,43 @@ def build(ctx: DemoContext) -> None:
                 )
             )
     bulk_create_with_history(groups, TeachingGroup, batch_size=1000)
-    groups = list(TeachingGroup.objects.filter(school=ctx.school, academic_year=year))
-    by_form = {}
+    return list(TeachingGroup.objects.filter(school=ctx.school, academic_year=ctx.current_year))
+
+
+def _set_teacher(ctx: DemoContext, group: TeachingGroup, forms: list[str], teacher_for_form: dict):
+    n, yg = int(group.name[-1]), group.year_group
+    if (yg, n) == (6, 2):
+        return ctx.users["teacher"]  # the teacher persona (6B) takes Year 6 Set 2
+    forms_of_year = [f for f in forms if f.startswith(str(yg))] or forms
+    teacher = teacher_for_form[forms_of_year[(n - 1) % len(forms_of_year)]]
+    if teacher == ctx.users["teacher"]:
+        teachers = ctx.teachers[1:]
+        teacher = teachers[(n + yg) % len(teachers)]
+    return teacher
+
+
+def _staff_groups(ctx: DemoContext, groups: list[TeachingGroup], forms: list[str]) -> tuple[dict, dict]:
+    """Give every group its teacher; returns (form -> its classes, (year, set number) -> the set)."""
+    teachers = ctx.teachers[1:]
+    teacher_for_form = {
+        form: ctx.users["teacher"] if form == "6B" else teachers[i % len(teachers)] for i, form in enumerate(forms)
+    }
+    by_form, sets, links = {}, {}, []
     for group in groups:
         if group.kind == TeachingGroup.Kind.CLASS:
             by_form.setdefault(group.name, []).append(group)
             links.append(TeachingGroupTeacher(group=group, user=teacher_for_form[group.name]))
-    set_teachers = {5: [f for f in forms if f.startswith("5")], 6: [f for f in forms if f.startswith("6")]}
-    sets = {}
     for group in groups:
         if group.kind == TeachingGroup.Kind.SET:
-            n = int(group.name[-1])
-            yg = group.year_group
-            forms_of_year = set_teachers[yg] or forms
-            # The teacher persona (6B) takes Year 6 Set 2.
-            teacher = (
-                ctx.users["teacher"]
-                if (yg, n) == (6, 2)
-                else teacher_for_form[forms_of_year[(n - 1) % len(forms_of_year)]]
-            )
-            if (yg, n) != (6, 2) and teacher == ctx.users["teacher"]:
-                teacher = teachers[(n + yg) % len(teachers)]
-            links.append(TeachingGroupTeacher(group=group, user=teacher))
-            sets[(yg, n)] = group
+            links.append(TeachingGroupTeacher(group=group, user=_set_teacher(ctx, group, forms, teacher_for_form)))
+            sets[(group.year_group, int(group.name[-1]))] = group
     TeachingGroupTeacher.objects.bulk_create(links)
-    start = year.start_date
+    return by_form, sets
+
+
+def _memberships(ctx: DemoContext, pupils: list[Pupil], by_form: dict, sets: dict) -> None:
+    start = ctx.current_year.start_date
+    members = []
     for pupil in pupils:
         for group in by_form.get(pupil.form, []):
             members.append(GroupMembership(group=group, pupil=pupil, start_date=start))
@@ -222,6 +212,18 @@ def build(ctx: DemoContext) -> None:
             old.save()
             new_set = sets[(6, 1 + (int(old.group.name[-1]) % 3))]
             GroupMembership.objects.create(group=new_set, pupil=pupil, start_date=half_term)
+
+
+def build(ctx: DemoContext) -> None:
+    faker = Faker("en_GB")
+    faker.seed_instance(ctx.rng.randrange(1 << 30))
+    bulk_create_with_history(_pupils(ctx, faker), Pupil, batch_size=1000)
+    pupils = list(Pupil.objects.filter(school=ctx.school, archived_at__isnull=True).order_by("pk"))
+    forms = sorted({p.form for p in pupils}, key=lambda f: (f[0] != "R", f))
+    year_of = {f: (0 if f.startswith("R") else int(f[0])) for f in forms}
+    groups = _groups(ctx, forms, year_of)
+    by_form, sets = _staff_groups(ctx, groups, forms)
+    _memberships(ctx, pupils, by_form, sets)
     _second_school(ctx, faker)
     contacts = _contacts(pupils)
     ctx.say(f"  {len(pupils)} pupils, {len(groups)} teaching groups, {contacts} parents and carers")
@@ -247,7 +249,7 @@ def _contacts(pupils: list[Pupil]) -> int:
         if rng.random() < 0.05:
             people = [("Grandparent", rng.choice("FM"))]
         for priority, (relationship, gender) in enumerate(people, start=1):
-            ethnicity = pupil.ethnicity if pupil.ethnicity in NAMES else "WBRI"
+            ethnicity = pupil.ethnicity if pupil.ethnicity in BACKGROUND_NAMES else "WBRI"
             first, _ = _name(rng, faker, ethnicity, gender)
             surname = pupil.legal_surname if rng.random() < 0.8 else _name(rng, faker, ethnicity, gender)[1]
             contacts.append(
@@ -271,7 +273,8 @@ def _second_school(ctx: DemoContext, faker: Faker) -> None:
     for serial in range(1, 85):
         year_group = serial % 7
         gender = "F" if rng.random() < 0.5 else "M"
-        first, last = _name(rng, faker, "WBRI", gender)
+        born = dt.date(start - year_group - 5, 9, 1) + dt.timedelta(days=rng.randrange(365))
+        first, last = _child_name(rng, faker, "WBRI", gender, born)
         pupils.append(
             Pupil(
                 school=ctx.second_school,
@@ -280,7 +283,7 @@ def _second_school(ctx: DemoContext, faker: Faker) -> None:
                 legal_forename=first,
                 gender=gender,
                 year_group=year_group,
-                date_of_birth=dt.date(start - year_group - 5, 9, 1) + dt.timedelta(days=rng.randrange(365)),
+                date_of_birth=born,
                 form=f"{year_group if year_group else 'R'}R",
                 ethnicity="WBRI",
                 fsm=rng.random() < 0.2,

@@ -1,12 +1,20 @@
 """The demo school's self-review: last year's review complete in all three phases, and this year's with phase 1
-complete and phase 2 partly rated, with notes a leadership team might write."""
+complete and phase 2 partly rated, with notes a leadership team might write.
+
+Where the product has its own evidence for an item on a phase's date (pupils off trajectory, up-to-date
+assessments, follow-ups in class, measured impact, personal tutors …), the demo's rating agrees with it: the
+rating is read from the figure (``EVIDENCE_RULES``) and the note quotes it. Other items are rated as a
+leadership team might, holding or improving a step between phases."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
+
+from schoolpl.evidence import Evidence, collect
 
 from .models import AnnexItem, Rating, Review, ReviewPhase
 
@@ -32,6 +40,28 @@ NOTES = {
         "Little evidence in monitoring; needs a lead and a timeline.",
     ],
 }
+# How a figure of the product's own evidence reads as a rating (1 a strong feature … 4 needs significant
+# development): (item, the evidence's label starts with, higher is better, the figure for 1, 2 and 3). The
+# figure is the last share in the evidence's value ("… 62% (8 of 13) accelerated"), read only where it is a share
+# of at least MIN_BASE (a leadership team does not judge a feature on three pupils).
+EVIDENCE_RULES = [
+    ("2b", "Pupils off trajectory", False, (25, 40, 55)),
+    ("2c", "Pupils off trajectory", False, (25, 40, 55)),
+    ("2c", "Pupils stuck", False, (5, 10, 20)),
+    ("2d", "Active pupil targets agreed", True, (80, 60, 40)),
+    ("2d", "Pupils who reviewed their progress", True, (80, 60, 40)),
+    ("3c", "Pupils with an up-to-date periodic assessment", True, (90, 75, 50)),
+    ("4a", "Intervention learning followed up in class", True, (75, 55, 35)),
+    ("4c", "Intervention places with measured impact", True, (70, 50, 30)),
+    ("9a", "Progress reviews a parent or carer attended", True, (70, 50, 30)),
+    ("9c", "Pupils with a personal tutor", True, (95, 80, 50)),
+]
+_SHARE = re.compile(r"(\d+)% \((\d+) of (\d+)\)")
+MIN_BASE = 10
+# The demo's history before this school year covers assessment and progress only (reviews, tutors and
+# provision start this year), so last year's review is read against those items' figures alone.
+LAST_YEAR_ITEMS = {"2b", "2c", "3c"}
+
 LINKS = [
     "Lesson observation summary (staff shared drive)",
     "Book scrutiny notes, governors' curriculum committee",
@@ -39,13 +69,51 @@ LINKS = [
 ]
 
 
-def _ratings(ctx, review, items, phase, day, by, previous=None, only=None) -> list[Rating]:
+def _rating_from(rule: tuple, evidence: Evidence) -> int | None:
+    found = _SHARE.findall(evidence.value)
+    if not found or int(found[-1][2]) < MIN_BASE:
+        return None  # "no data yet", a count, a share hidden as a small number or one of too few
+    _, _, higher_is_better, cuts = rule
+    figure = int(found[-1][0])
+    for rating, cut in enumerate(cuts, start=1):
+        if (figure >= cut) if higher_is_better else (figure <= cut):
+            return rating
+    return 4
+
+
+def evidenced(school, start: dt.date, day: dt.date, codes=None) -> dict[str, tuple[int, str]]:
+    """Item code -> (the rating the product's own figures for ``start``–``day`` support, a note quoting them)."""
+    by_item = collect(school, start, day)
+    found: dict[str, list[tuple[int, Evidence]]] = {}
+    for rule in EVIDENCE_RULES:
+        code, label = rule[0], rule[1]
+        if codes is not None and code not in codes:
+            continue
+        for item in by_item.get(code, []):
+            rating = _rating_from(rule, item) if item.label.startswith(label) else None
+            if rating is not None:
+                found.setdefault(code, []).append((rating, item))
+    return {
+        code: (
+            round(sum(r for r, _ in rated) / len(rated)),
+            " ".join(f"{item.label}: {item.value}." for _, item in rated),
+        )
+        for code, rated in found.items()
+    }
+
+
+def _ratings(ctx, review, items, phase, day, by, previous=None, only=None, evidence=None) -> list[Rating]:
     rows = []
     when = timezone.make_aware(dt.datetime.combine(day, dt.time(16, 30)))
+    evidence = evidence or {}
     for item in items:
         if only is not None and item.feature.number not in only:
             continue
-        if previous is None:
+        note = None
+        if item.code in evidence:
+            value, figures = evidence[item.code]
+            note = f"Our own figures: {figures}"
+        elif previous is None:
             value = ctx.rng.choices([1, 2, 3, 4], weights=[2, 4, 3, 1])[0]
         else:
             # Most items hold or improve by one step between phases; a few slip.
@@ -56,7 +124,7 @@ def _ratings(ctx, review, items, phase, day, by, previous=None, only=None) -> li
                 item=item,
                 phase=phase,
                 rating=value,
-                notes=ctx.rng.choice(NOTES[value]),
+                notes=note or ctx.rng.choice(NOTES[value]),
                 evidence_links=ctx.rng.choice(LINKS) if ctx.rng.random() < 0.3 else "",
                 version=1,
                 updated_by=by,
@@ -97,14 +165,18 @@ def build(ctx) -> None:
     rows = []
     previous = None
     for phase, day in enumerate(last_dates, start=1):
-        phase_rows = _ratings(ctx, last, items, phase, day, leader, previous)
+        figures = evidenced(ctx.school, last_start, day, codes=LAST_YEAR_ITEMS)
+        phase_rows = _ratings(ctx, last, items, phase, day, leader, previous, evidence=figures)
         previous = {r.item_id: r.rating for r in phase_rows}
         rows += phase_rows
     # This year starts from where last year ended, a little worse after staff changes.
     carried = {k: min(4, v + ctx.rng.choice([0, 0, 1])) for k, v in previous.items()}
-    phase1 = _ratings(ctx, current, items, 1, p1, leader, carried)
+    phase1 = _ratings(ctx, current, items, 1, p1, leader, carried, evidence=evidenced(ctx.school, start, p1))
     rows += phase1
-    rows += _ratings(ctx, current, items, 2, p2, sip, {r.item_id: r.rating for r in phase1}, only={1, 2, 3, 4})
+    rows += _ratings(
+        ctx, current, items, 2, p2, sip, {r.item_id: r.rating for r in phase1}, only={1, 2, 3, 4},
+        evidence=evidenced(ctx.school, start, p2),
+    )  # fmt: skip
     bulk_create_with_history(rows, Rating, batch_size=500)
     ctx.extras["selfreview_review"] = current
     ctx.say(f"Self-review: 2 reviews, {len(rows)} ratings (this year: phase 1 complete, phase 2 in progress).")

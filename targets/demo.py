@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from assessment.models import Subject
+from pupils.models import Pupil, TeachingGroup
 from schoolpl.demo import DemoContext
 
 from . import recompute, services
@@ -20,13 +22,32 @@ PUPIL_WORDS = [
 ]
 
 
-def build(ctx: DemoContext) -> None:
-    from assessment.models import Subject
-    from pupils.models import Pupil, TeachingGroup
+def _second_school(ctx: DemoContext) -> int:
+    """The trust's second school: its own targets (the school's default policy) and progress statuses, so the
+    trust view compares two schools. Returns the number of statuses."""
+    school = ctx.second_school
+    TargetSettings.objects.get_or_create(school=school)
+    subjects = list(Subject.objects.filter(school=school, code__in=["reading", "writing", "maths"]))
+    pupil_ids = list(
+        Pupil.objects.filter(school=school, year_group__gte=2, year_group__lte=6).values_list("pk", flat=True)
+    )
+    if not subjects or not pupil_ids:
+        return 0
+    services.target_propose(
+        school=school, pupil_ids=pupil_ids, subject_ids=[s.pk for s in subjects], by=ctx.users["leader"],
+        today=ctx.today,
+    )  # fmt: skip
+    PupilTarget.objects.filter(school=school, status=PupilTarget.Status.PROPOSED).update(
+        status=PupilTarget.Status.ACTIVE, set_by=ctx.users["leader"]
+    )
+    return recompute.progress_recompute(school_id=school.pk).rows  # its first run: a silent baseline
 
+
+def build(ctx: DemoContext) -> None:
     school = ctx.school
     TargetSettings.objects.get_or_create(school=school, defaults={"policy": TargetSettings.Policy.EXPECTED_PLUS})
-    TargetSettings.objects.get_or_create(school=ctx.second_school)
+    second = _second_school(ctx) if ctx.second_school is not None else 0
+    ctx.say(f"  the trust's second school: {second} progress statuses")
     subjects = list(Subject.objects.filter(school=school, code__in=["reading", "writing", "maths"]))
     if not subjects:
         ctx.say("  targets: no assessment subjects in the demo yet, so no targets")

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_loads_once_and_prints_every_login():
     out = io.StringIO()
     call_command("seed_demo", pupils=70, seed=7, stdout=out)
-    assert Pupil.objects.filter(school__urn="131313").count() == 70
+    assert Pupil.objects.filter(school__urn="131313", archived_at__isnull=True).count() == 70
+    # Last summer's Year 6 left with their KS2 results: archived, never deleted.
+    assert Pupil.objects.filter(school__urn="131313", archived_at__isnull=False, year_group=6).count() == 10
     # Each classroom follow-up names who did it ("Followed up in class by … on …", issue 16).
     from interventions.models import FollowUp
 

@@ -1,0 +1,1 @@
+"""Data the demo school is generated from (name lists and the like). Only demo code imports it."""
