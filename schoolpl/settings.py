@@ -128,6 +128,10 @@ if env_bool("SCHOOLPL_ZEAL", False) and not PRODUCTION:
     INSTALLED_APPS.append("zeal")
     MIDDLEWARE.append("zeal.middleware.zeal_middleware")
     ZEAL_RAISE = True
+    # django-simple-history re-reads the saved row once per many-to-many field it keeps in the history
+    # (simple_history.models.HistoricalRecords.get_instance); a curricular target keeps two (focuses and group
+    # pupils), so saving one reads it twice. That is the library's, once per save, not a query per pupil.
+    ZEAL_ALLOWLIST = [{"model": "targets.CurricularTarget", "field": "get()"}]
 
 ROOT_URLCONF = "schoolpl.urls"
 WSGI_APPLICATION = "schoolpl.wsgi.application"
