@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from pupils.models import GroupMembership, TeachingGroup
 from schoolpl import events
+from schoolpl.history import changed_by
 
 from . import scales
 from .models import Criterion, Focus, FocusJudgement, Judgement, Subject
@@ -115,7 +116,7 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
                 result.attempted = ""
                 return result
             for row in rows:
-                row._history_user = user
+                changed_by(row, user)
                 row.delete()
             status = CellResult(status="cleared")
         elif expected_version == 0:
@@ -128,7 +129,7 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
                 version=1,
                 **key,
             )
-            row._history_user = user
+            changed_by(row, user)
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
@@ -223,7 +224,7 @@ def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list
     if updated != 1:
         return _current(FocusJudgement, pk=judgement.pk)
     judgement.refresh_from_db()
-    judgement._history_user = access.user
+    changed_by(judgement, access.user)
     judgement.criteria_met.set(valid)
     return CellResult(status="saved", pk=judgement.pk, grade=judgement.grade, version=judgement.version)
 

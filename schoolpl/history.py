@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
@@ -35,12 +35,21 @@ from django.utils.text import capfirst
 
 from .discovery import app_modules
 
+if TYPE_CHECKING:
+    from .models import User
+
 PER_PAGE = 50
 
 #: A row of a django-simple-history model, with ``previous_id`` (and ``linked``) annotated on. Those classes are
 #: made when the app loads, so no static type names their fields.
 HistoryRow: TypeAlias = Any
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def changed_by(record: models.Model, user: User | None) -> None:
+    """Name ``user`` in the history row that ``record``'s next save writes (None: a system change)."""
+    # django-simple-history reads this attribute at save; the audited models do not declare it
+    record._history_user = user  # type: ignore[attr-defined]
 
 
 def show(value) -> str:
