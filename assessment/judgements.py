@@ -276,6 +276,7 @@ def focus_assessment_save(
             if wanted:
                 raise CellRefused("Record a judgement for this focus before marking criteria as met.")
             return result
+        assert result.pk is not None  # a judgement with a label is stored (saved now, or unchanged)
         judgement = FocusJudgement.objects.get(pk=result.pk)
         if set(judgement.criteria_met.values_list("pk", flat=True)) != wanted:
             result = focus_criteria_set(
