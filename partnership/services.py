@@ -124,7 +124,7 @@ def invitation_create(
         raise ValidationError("Choose which parent or carer to invite.")
     if contact is not None and contact.pupil_id != pupil.pk:
         raise ValidationError("That contact belongs to another pupil.")
-    if kind == PortalLink.Kind.PARENT and not contact.parental_responsibility:
+    if kind == PortalLink.Kind.PARENT and contact is not None and not contact.parental_responsibility:
         raise ValidationError("Only a contact with parental responsibility can see reports.")
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
