@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -27,10 +28,22 @@ from . import scales
 from .models import Criterion, Focus, FocusJudgement, Judgement, Subject
 from .services import CellRefused, can_record_for, scale_for
 
+if TYPE_CHECKING:
+    from schoolpl.access import SchoolAccess
+    from schoolpl.models import AssessmentWindow
+
 # --- permission and validation of a grid cell -------------------------------------------------
 
 
-def check_cell(*, access, group: TeachingGroup, window, subject: Subject, pupil_id: int, teaches: bool | None = None):
+def check_cell(
+    *,
+    access: SchoolAccess,
+    group: TeachingGroup,
+    window: AssessmentWindow,
+    subject: Subject,
+    pupil_id: int,
+    teaches: bool | None = None,
+) -> None:
     """Refuse a cell that may not be written, with a message a teacher understands. Saves nothing."""
     school_id = access.school.pk
     if group.school_id != school_id or window.school_id != school_id or subject.school_id != school_id:
@@ -173,9 +186,9 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
 
 def judgement_record(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     subject: Subject,
     pupil_id: int,
     grade: str,
@@ -192,9 +205,9 @@ def judgement_record(
 
 def focus_judgement_record(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     focus: Focus,
     pupil_id: int,
     grade: str,
@@ -211,7 +224,9 @@ def focus_judgement_record(
 
 
 @transaction.atomic
-def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list[int], expected_version: int):
+def focus_criteria_set(
+    *, access: SchoolAccess, judgement: FocusJudgement, criterion_ids: list[int], expected_version: int
+) -> CellResult:
     """Mark which criteria statements the teacher judged as met, with the same version check as the grade."""
     valid = set(
         Criterion.objects.filter(focus_id=judgement.focus_id, pk__in=criterion_ids).values_list("pk", flat=True)
@@ -234,9 +249,9 @@ def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list
 
 def focus_assessment_save(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     focus: Focus,
     pupil_id: int,
     grade: str,
