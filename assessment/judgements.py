@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,15 +22,28 @@ from django.utils import timezone
 
 from pupils.models import GroupMembership, TeachingGroup
 from schoolpl import events
+from schoolpl.history import changed_by
 
 from . import scales
 from .models import Criterion, Focus, FocusJudgement, Judgement, Subject
 from .services import CellRefused, can_record_for, scale_for
 
+if TYPE_CHECKING:
+    from schoolpl.access import SchoolAccess
+    from schoolpl.models import AssessmentWindow
+
 # --- permission and validation of a grid cell -------------------------------------------------
 
 
-def check_cell(*, access, group: TeachingGroup, window, subject: Subject, pupil_id: int, teaches: bool | None = None):
+def check_cell(
+    *,
+    access: SchoolAccess,
+    group: TeachingGroup,
+    window: AssessmentWindow,
+    subject: Subject,
+    pupil_id: int,
+    teaches: bool | None = None,
+) -> None:
     """Refuse a cell that may not be written, with a message a teacher understands. Saves nothing."""
     school_id = access.school.pk
     if group.school_id != school_id or window.school_id != school_id or subject.school_id != school_id:
@@ -115,7 +129,7 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
                 result.attempted = ""
                 return result
             for row in rows:
-                row._history_user = user
+                changed_by(row, user)
                 row.delete()
             status = CellResult(status="cleared")
         elif expected_version == 0:
@@ -128,7 +142,7 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
                 version=1,
                 **key,
             )
-            row._history_user = user
+            changed_by(row, user)
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
@@ -172,9 +186,9 @@ def _record(*, model, access, key: dict, grade: str, subject: Subject, expected_
 
 def judgement_record(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     subject: Subject,
     pupil_id: int,
     grade: str,
@@ -191,9 +205,9 @@ def judgement_record(
 
 def focus_judgement_record(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     focus: Focus,
     pupil_id: int,
     grade: str,
@@ -210,7 +224,9 @@ def focus_judgement_record(
 
 
 @transaction.atomic
-def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list[int], expected_version: int):
+def focus_criteria_set(
+    *, access: SchoolAccess, judgement: FocusJudgement, criterion_ids: list[int], expected_version: int
+) -> CellResult:
     """Mark which criteria statements the teacher judged as met, with the same version check as the grade."""
     valid = set(
         Criterion.objects.filter(focus_id=judgement.focus_id, pk__in=criterion_ids).values_list("pk", flat=True)
@@ -223,7 +239,7 @@ def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list
     if updated != 1:
         return _current(FocusJudgement, pk=judgement.pk)
     judgement.refresh_from_db()
-    judgement._history_user = access.user
+    changed_by(judgement, access.user)
     judgement.criteria_met.set(valid)
     return CellResult(status="saved", pk=judgement.pk, grade=judgement.grade, version=judgement.version)
 
@@ -233,9 +249,9 @@ def focus_criteria_set(*, access, judgement: FocusJudgement, criterion_ids: list
 
 def focus_assessment_save(
     *,
-    access,
+    access: SchoolAccess,
     group: TeachingGroup,
-    window,
+    window: AssessmentWindow,
     focus: Focus,
     pupil_id: int,
     grade: str,
@@ -275,6 +291,7 @@ def focus_assessment_save(
             if wanted:
                 raise CellRefused("Record a judgement for this focus before marking criteria as met.")
             return result
+        assert result.pk is not None  # a judgement with a label is stored (saved now, or unchanged)
         judgement = FocusJudgement.objects.get(pk=result.pk)
         if set(judgement.criteria_met.values_list("pk", flat=True)) != wanted:
             result = focus_criteria_set(

@@ -7,6 +7,9 @@ CSV and CTF imports are in :mod:`assessment.importing`.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -25,6 +28,10 @@ from .models import (
     Subject,
     SuccessCriterion,
 )
+
+if TYPE_CHECKING:
+    from schoolpl.access import SchoolAccess
+    from schoolpl.models import School
 
 
 class CellRefused(ValidationError):
@@ -47,7 +54,7 @@ def scale_for(subject: Subject, school_scales: dict[str, scales.Scale] | None = 
 
 
 @transaction.atomic
-def school_scale_save(*, school, code: str, name: str, steps: list[tuple[str, float]]) -> SchoolScale:
+def school_scale_save(*, school: School, code: str, name: str, steps: list[tuple[str, float]]) -> SchoolScale:
     """Create or replace a school's own scale, e.g. working towards / expected / greater depth."""
     try:
         scales.custom_scale(code, name, steps)  # validates order, labels and points
@@ -78,7 +85,7 @@ def _grades_off_scale(subject_ids: list[int], scale: scales.Scale) -> list[str]:
 
 
 @transaction.atomic
-def school_scale_update(*, school, code: str, name: str, steps: list[tuple[str, float]]) -> SchoolScale:
+def school_scale_update(*, school: School, code: str, name: str, steps: list[tuple[str, float]]) -> SchoolScale:
     """:func:`school_scale_save`, refusing a change that would leave recorded judgements off the scale."""
     try:
         scale = scales.custom_scale(code, name, steps)
@@ -95,7 +102,7 @@ def school_scale_update(*, school, code: str, name: str, steps: list[tuple[str, 
 
 
 @transaction.atomic
-def subject_scale_set(*, school, subject: Subject, scale_code: str) -> Subject:
+def subject_scale_set(*, school: School, subject: Subject, scale_code: str) -> Subject:
     """Judge ``subject`` on another scale (built-in or the school's own).
 
     Refused if a judgement already recorded in the subject is not on the new scale with the same points:
@@ -126,7 +133,7 @@ def subject_scale_set(*, school, subject: Subject, scale_code: str) -> Subject:
 # --- who may record for a group --------------------------------------------------------------------
 
 
-def can_record_for(access, group: TeachingGroup) -> bool:
+def can_record_for(access: SchoolAccess, group: TeachingGroup) -> bool:
     """Leaders and admins record for every group; teachers for the groups they teach."""
     if access is None or group.school_id != access.school.pk:
         return False
@@ -153,7 +160,15 @@ def criterion_save(*, focus: Focus, level: str, text: str, criterion: Criterion 
 
 
 @transaction.atomic
-def objective_create(*, access, group: TeachingGroup, title: str, taught_on, criteria: list[str], focus=None):
+def objective_create(
+    *,
+    access: SchoolAccess,
+    group: TeachingGroup,
+    title: str,
+    taught_on: dt.date,
+    criteria: list[str],
+    focus: Focus | None = None,
+) -> LearningObjective:
     if not can_record_for(access, group):
         raise CellRefused("You can add objectives only for groups you teach.")
     texts = [c.strip() for c in criteria if c.strip()]
@@ -174,7 +189,15 @@ def objective_create(*, access, group: TeachingGroup, title: str, taught_on, cri
 
 
 @transaction.atomic
-def criterion_record_save(*, access, objective: LearningObjective, criterion_id: int, pupil_id: int, by: str, rating):
+def criterion_record_save(
+    *,
+    access: SchoolAccess,
+    objective: LearningObjective,
+    criterion_id: int,
+    pupil_id: int,
+    by: str,
+    rating: str | int | None,
+) -> CriterionRecord | None:
     """Record a self-, peer- or teacher rating (1–3) against a success criterion; an empty rating removes it."""
     if not can_record_for(access, objective.group):
         raise CellRefused("You can record only for groups you teach.")
@@ -184,8 +207,8 @@ def criterion_record_save(*, access, objective: LearningObjective, criterion_id:
         raise CellRefused("That success criterion is not part of this objective.")
     if not GroupMembership.objects.current().filter(group=objective.group, pupil_id=pupil_id).exists():
         raise CellRefused(f"That pupil is not currently a member of {objective.group.name}.")
-    key = {"criterion_id": criterion_id, "pupil_id": pupil_id, "by": by}
-    if rating in (None, ""):
+    key: dict[str, Any] = {"criterion_id": criterion_id, "pupil_id": pupil_id, "by": by}
+    if rating is None or rating == "":
         CriterionRecord.objects.filter(**key).delete()
         return None
     try:

@@ -30,26 +30,26 @@ def build_contents(school, window, pupils: list[Pupil]) -> dict[int, dict]:
     """The report content for each of ``pupils`` at ``window``. Six queries whatever the batch size:
     judgements, statuses, numeric targets, curricular targets, tutors, and the pupils' current wave 2/3 provision."""
     ids = [p.pk for p in pupils]
-    judgements = defaultdict(list)
+    judgements: defaultdict[int, list[Judgement]] = defaultdict(list)
     for j in (
         Judgement.objects.filter(pupil_id__in=ids, window__end_date__lte=window.end_date)
         .select_related("subject", "window")
         .order_by("window__start_date", "subject__order", "subject__name")
     ):
         judgements[j.pupil_id].append(j)
-    statuses = defaultdict(dict)
+    statuses: defaultdict[int, dict[int, ProgressStatus]] = defaultdict(dict)
     for s in ProgressStatus.objects.filter(pupil_id__in=ids, window=window):
         statuses[s.pupil_id][s.subject_id] = s
-    numeric = defaultdict(dict)
+    numeric: defaultdict[int, dict[int, PupilTarget]] = defaultdict(dict)
     for t in PupilTarget.objects.filter(pupil_id__in=ids, status=PupilTarget.Status.ACTIVE):
         numeric[t.pupil_id][t.subject_id] = t
-    curricular = defaultdict(list)
-    for t in (
+    curricular: defaultdict[int | None, list[CurricularTarget]] = defaultdict(list)  # a pupil-level target has a pupil
+    for ct in (
         CurricularTarget.objects.filter(pupil_id__in=ids, status=CurricularTarget.Status.ACTIVE)
         .select_related("subject")
         .order_by("review_date", "pk")
     ):
-        curricular[t.pupil_id].append(t)
+        curricular[ct.pupil_id].append(ct)
     tutors = {
         a.pupil_id: a.tutor.display_name
         for a in TutorAssignment.objects.current(window.end_date)
@@ -118,7 +118,9 @@ def _subject_row(j: Judgement, status: ProgressStatus | None, target: PupilTarge
 
 def _target_words(scale_code: str, target: PupilTarget | None) -> str:
     """The numeric target in words with its date; empty without a target on a known step of the scale."""
-    label = _scale_label(scale_code, target.target_points) if target else ""
+    if target is None:
+        return ""
+    label = _scale_label(scale_code, target.target_points)
     if not label:
         return ""
     return f"{wording.grade_in_words(label, target.target_points, scale_code)} by {target.target_date:%B %Y}"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from assessment.models import Judgement
 from pupils.models import Pupil, TutorAssignment
-from schoolpl.access import get_object_for
-from schoolpl.models import AssessmentWindow
+from pupils.querysets import PupilQuerySet
+from schoolpl.access import SchoolAccess, get_object_for
+from schoolpl.models import AssessmentWindow, School
 from schoolpl.roles import Cap
 
 from . import wording
@@ -20,11 +21,11 @@ from .models import PortalLink, PortalSettings, ProgressReview, Report
 # --- staff side ---------------------------------------------------------------------------------------
 
 
-def is_current_tutor(access, pupil) -> bool:
+def is_current_tutor(access: SchoolAccess, pupil: Pupil) -> bool:
     return TutorAssignment.objects.current().filter(tutor=access.user, pupil=pupil).exists()
 
 
-def tutees(access):
+def tutees(access: SchoolAccess) -> PupilQuerySet:
     """A tutor's current tutees; for those who see every pupil, the whole school on roll."""
     pupils = Pupil.objects.visible_to(access).on_roll()
     if access.sees_all_pupils:
@@ -32,12 +33,12 @@ def tutees(access):
     return pupils.filter(Exists(TutorAssignment.objects.current().filter(pupil=OuterRef("pk"), tutor=access.user)))
 
 
-def may_review(access, pupil) -> bool:
+def may_review(access: SchoolAccess, pupil: Pupil) -> bool:
     """A pupil's current personal tutor records their reviews; staff who see every pupil may too."""
     return access.can(Cap.VIEW_PUPILS_ALL) or is_current_tutor(access, pupil)
 
 
-def review_list(access, *, year_group: int | None = None, today: dt.date | None = None) -> list[dict]:
+def review_list(access: SchoolAccess, *, year_group: int | None = None, today: dt.date | None = None) -> list[dict]:
     """Every pupil the user tutors (or, for whole-school staff, every pupil) with their last review and whether
     one is done, due or overdue this half-term. Two queries: the windows, and the pupils annotated with their
     last review date and current tutor."""
@@ -71,15 +72,15 @@ def review_list(access, *, year_group: int | None = None, today: dt.date | None 
     return rows
 
 
-def reviews_visible_to(access):
+def reviews_visible_to(access: SchoolAccess) -> QuerySet[ProgressReview]:
     return ProgressReview.objects.filter(school=access.school, pupil__in=Pupil.objects.visible_to(access))
 
 
-def reports_visible_to(access):
+def reports_visible_to(access: SchoolAccess) -> QuerySet[Report]:
     return Report.objects.filter(school=access.school, pupil__in=Pupil.objects.visible_to(access))
 
 
-def report_sets(school) -> list[dict]:
+def report_sets(school: School) -> list[dict]:
     """Reports grouped by window and year group with counts: drafts, released, read, sent. One query."""
     rows = (
         Report.objects.filter(school=school)
@@ -98,11 +99,11 @@ def report_sets(school) -> list[dict]:
 # --- portal side ----------------------------------------------------------------------------------------
 
 
-def portal_enabled(school) -> PortalSettings:
+def portal_enabled(school: School) -> PortalSettings:
     return PortalSettings.objects.filter(school=school).first() or PortalSettings(school=school)
 
 
-def portal_pupils(access):
+def portal_pupils(access: SchoolAccess | None) -> QuerySet[Pupil]:
     """The pupils a portal account may see: those it is linked to, in this school, while the school has the
     portal turned on for that kind of account."""
     if access is None or not access.is_portal_user:
@@ -115,28 +116,28 @@ def portal_pupils(access):
     return Pupil.objects.filter(school=access.school).filter(Exists(links))
 
 
-def get_portal_pupil(access, pk) -> Pupil:
+def get_portal_pupil(access: SchoolAccess, pk: int) -> Pupil:
     return get_object_for(portal_pupils(access), pk=pk)
 
 
-def portal_kind(access) -> str:
+def portal_kind(access: SchoolAccess) -> str:
     return PortalLink.Kind.PUPIL if "pupil" in access.roles else PortalLink.Kind.PARENT
 
 
-def portal_reports(access):
+def portal_reports(access: SchoolAccess) -> QuerySet[Report]:
     return Report.objects.filter(
         school=access.school, status=Report.Status.RELEASED, pupil__in=portal_pupils(access)
     ).select_related("pupil", "window")
 
 
-def get_portal_report(access, pk) -> Report:
+def get_portal_report(access: SchoolAccess, pk: int) -> Report:
     report = get_object_for(portal_reports(access), pk=pk)
     if not report.is_released:  # belt and braces: the queryset already filters
         raise Http404
     return report
 
 
-def latest_judgements(pupil) -> dict:
+def latest_judgements(pupil: Pupil) -> dict[int, Judgement]:
     """{subject_id: the pupil's latest overall Judgement in that subject} (one query)."""
     latest = {}
     for j in Judgement.objects.filter(pupil=pupil).select_related("subject", "window").order_by("window__start_date"):

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -15,9 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from pupils.models import Contact, Pupil
-from schoolpl.models import Membership, User
+from schoolpl.models import AssessmentWindow, Membership, School, User
 from schoolpl.outbox import enqueue
 from schoolpl.roles import Role
+from targets.models import CurricularTarget
 from targets.services import notifications_to_pupil_teachers
 
 from . import reporting
@@ -41,7 +43,7 @@ BATCH = 100
 
 
 @transaction.atomic
-def review_record(*, pupil: Pupil, tutor, data: dict, targets=()) -> ProgressReview:
+def review_record(*, pupil: Pupil, tutor: User, data: dict, targets: Iterable[CurricularTarget] = ()) -> ProgressReview:
     """Record a progress review meeting. ``targets`` must be the pupil's own curricular targets."""
     if data.get("refer_to_senco") and not (data.get("referral_reason") or "").strip():
         raise ValidationError({"referral_reason": "Say briefly why you are referring this pupil to the SENCO."})
@@ -95,13 +97,13 @@ def contact_save(*, pupil: Pupil, data: dict, contact: Contact | None = None) ->
 # --- portal -------------------------------------------------------------------------------------------------
 
 
-def portal_settings_for(school) -> PortalSettings:
+def portal_settings_for(school: School) -> PortalSettings:
     settings, _ = PortalSettings.objects.get_or_create(school=school)
     return settings
 
 
 @transaction.atomic
-def portal_settings_update(*, school, pupils_enabled: bool, parents_enabled: bool) -> PortalSettings:
+def portal_settings_update(*, school: School, pupils_enabled: bool, parents_enabled: bool) -> PortalSettings:
     settings, _ = PortalSettings.objects.select_for_update().get_or_create(school=school)  # one change at a time
     settings.pupils_enabled, settings.parents_enabled = pupils_enabled, parents_enabled
     settings.save()
@@ -114,7 +116,7 @@ def _hash(token: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, pupil: Pupil, kind: str, invited_by, contact: Contact | None = None, email: str = ""
+    *, pupil: Pupil, kind: str, invited_by: User, contact: Contact | None = None, email: str = ""
 ) -> tuple[Invitation, str]:
     """An invitation to the portal for the pupil themselves or one of their contacts; returns it with the raw
     token (shown once, never stored)."""
@@ -124,7 +126,7 @@ def invitation_create(
         raise ValidationError("Choose which parent or carer to invite.")
     if contact is not None and contact.pupil_id != pupil.pk:
         raise ValidationError("That contact belongs to another pupil.")
-    if kind == PortalLink.Kind.PARENT and not contact.parental_responsibility:
+    if kind == PortalLink.Kind.PARENT and contact is not None and not contact.parental_responsibility:
         raise ValidationError("Only a contact with parental responsibility can see reports.")
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -147,7 +149,7 @@ def invitation_by_token(token: str) -> Invitation | None:
     return invitation
 
 
-def _link(invitation: Invitation, user) -> PortalLink:
+def _link(invitation: Invitation, user: User) -> PortalLink:
     role = Role.PUPIL if invitation.kind == PortalLink.Kind.PUPIL else Role.PARENT
     Membership.objects.get_or_create(user=user, school=invitation.school, role=role)
     link, _ = PortalLink.objects.update_or_create(
@@ -183,7 +185,7 @@ def invitation_accept(*, invitation: Invitation, username: str, password: str, f
 
 
 @transaction.atomic
-def invitation_accept_existing(*, invitation: Invitation, user) -> PortalLink:
+def invitation_accept_existing(*, invitation: Invitation, user: User) -> PortalLink:
     """A parent who already has an account adds another child to it. Staff accounts cannot."""
     roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
     if roles - {Role.PUPIL, Role.PARENT}:
@@ -194,7 +196,7 @@ def invitation_accept_existing(*, invitation: Invitation, user) -> PortalLink:
 
 
 @transaction.atomic
-def pupil_comment_add(*, target, pupil: Pupil, author, text: str) -> PupilTargetComment:
+def pupil_comment_add(*, target: CurricularTarget, pupil: Pupil, author: User, text: str) -> PupilTargetComment:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write your comment first."})
@@ -217,7 +219,7 @@ def pupil_comment_add(*, target, pupil: Pupil, author, text: str) -> PupilTarget
 
 
 @transaction.atomic
-def report_run_start(*, school, window, year_group: int, started_by) -> ReportRun:
+def report_run_start(*, school: School, window: AssessmentWindow, year_group: int, started_by: User) -> ReportRun:
     """Ask the worker to write (or rewrite) a year group's reports for a window."""
     total = reporting.pupils_for_reports(school, year_group).count()
     run = ReportRun.objects.create(
@@ -233,7 +235,9 @@ def report_run_start(*, school, window, year_group: int, started_by) -> ReportRu
     return run
 
 
-def reports_generate(*, school, window, year_group: int, run: ReportRun | None = None) -> dict:
+def reports_generate(
+    *, school: School, window: AssessmentWindow, year_group: int, run: ReportRun | None = None
+) -> dict:
     """Write every on-roll pupil's report in batches (idempotent: one row per pupil and window, drafts are
     rewritten, released reports are left exactly as parents saw them). Updates ``run`` as it goes."""
     pupils = list(reporting.pupils_for_reports(school, year_group))
@@ -280,7 +284,14 @@ def reports_generate(*, school, window, year_group: int, run: ReportRun | None =
 
 
 @transaction.atomic
-def reports_release(*, school, window, year_group: int, released_by, report_ids=None) -> int:
+def reports_release(
+    *,
+    school: School,
+    window: AssessmentWindow,
+    year_group: int,
+    released_by: User,
+    report_ids: Iterable[int] | None = None,
+) -> int:
     """Release draft reports (all of the set, or ``report_ids``): from now on they can be read and sent."""
     drafts = Report.objects.filter(school=school, window=window, year_group=year_group, status=Report.Status.DRAFT)
     if report_ids is not None:
@@ -301,7 +312,7 @@ def report_recipients(report: Report) -> list[Contact]:
     return [c for c in report.pupil.contacts.all() if c.parental_responsibility and c.email]
 
 
-def report_email(*, report: Report, link: str, sent_by, contacts=None) -> int:
+def report_email(*, report: Report, link: str, sent_by: User, contacts: list[Contact] | None = None) -> int:
     """Email each parent or carer with parental responsibility a link to the released report, once each;
     every send is logged. Returns how many emails went."""
     _require_released(report)
@@ -339,7 +350,7 @@ def report_email(*, report: Report, link: str, sent_by, contacts=None) -> int:
 
 
 @transaction.atomic
-def report_mark_printed(*, report: Report, sent_by) -> ReportSend:
+def report_mark_printed(*, report: Report, sent_by: User) -> ReportSend:
     _require_released(report)
     return ReportSend.objects.create(report=report, channel=ReportSend.Channel.PRINT, sent_by=sent_by)
 

@@ -67,8 +67,8 @@ def grade_in_words(grade: str, points: float | None = None, scale_code: str = "n
             if level is not None:
                 match = _NC_LABEL.match(f"{level}{sub}")
         if match:
-            level, sub = match.group(1), match.group(2)
-            return f"working at level {level}, {SUBLEVEL_PLAIN[sub]} ({level}{sub})"
+            shown, sub = match.group(1), match.group(2)
+            return f"working at level {shown}, {SUBLEVEL_PLAIN[sub]} ({shown}{sub})"
         if label.upper() == "W":
             return "working towards level 1"
         if label.upper() == "EP":

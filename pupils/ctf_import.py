@@ -143,7 +143,7 @@ def pupil_import_ctf(*, school, ctf: CtfFile, by=None, confirmed: Collection[str
     outcome = ImportOutcome(problems=list(ctf.problems))
     existing = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=[p.upn for p in ctf.pupils])}
     now = timezone.now()
-    to_create, to_update, fields = [], [], set()
+    to_create, to_update, fields = [], [], set[str]()
     refused: list[str] = []
     for cp in ctf.pupils:
         values = _ctf_values(cp)

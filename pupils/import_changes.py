@@ -11,7 +11,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from django.db.models import Field
 
 from .codes import year_group_label
 from .importing import FIELDS, RowError
@@ -130,7 +132,8 @@ class ImportOutcome:
 def field_label(name: str) -> str:
     if name in _LABELS:
         return _LABELS[name]
-    return Pupil._meta.get_field(name).verbose_name.capitalize()
+    column = cast(Field, Pupil._meta.get_field(name))  # an imported field is one of the pupil's own columns
+    return str(column.verbose_name).capitalize()
 
 
 def show_value(value: Any) -> str:

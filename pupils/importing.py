@@ -318,10 +318,10 @@ def default_mapping(headers: Iterable[str]) -> dict[str, str]:
     used: set[str] = set()
     for import_field in FIELDS:
         for alias in import_field.aliases:
-            header = by_key.get(_squash(alias))
-            if header is not None and header not in used:
-                mapping[import_field.name] = header
-                used.add(header)
+            found = by_key.get(_squash(alias))
+            if found is not None and found not in used:
+                mapping[import_field.name] = found
+                used.add(found)
                 break
     return mapping
 

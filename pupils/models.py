@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from . import codes
 from .querysets import GroupMembershipQuerySet, PupilQuerySet, TeachingGroupQuerySet
+
+if TYPE_CHECKING:
+    from schoolpl.models import User
 
 
 class Pupil(models.Model):
@@ -108,7 +113,7 @@ class TeachingGroup(models.Model):
     subject = models.CharField(max_length=20, choices=Subject.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CLASS)
     year_group = models.SmallIntegerField(choices=codes.YEAR_GROUPS, null=True, blank=True)
-    teachers = models.ManyToManyField(
+    teachers: models.ManyToManyField[User, TeachingGroupTeacher] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeachingGroupTeacher", related_name="teaching_groups"
     )
 

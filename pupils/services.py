@@ -11,10 +11,13 @@ entry point for every write to pupils:
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from schoolpl.history import changed_by
 
 from .ctf_import import CtfPreviewRow, ctf_check_school, ctf_preview, pupil_import_ctf
 from .import_changes import (
@@ -32,6 +35,9 @@ from .import_changes import (
 from .models import GroupMembership, Pupil, TeachingGroup
 from .spreadsheet_import import ImportPlan, pupil_import_commit, pupil_import_plan
 from .upn import InvalidUPN, validate_upn
+
+if TYPE_CHECKING:
+    from schoolpl.models import User
 
 __all__ = [
     "IDENTITY_FIELDS",
@@ -59,7 +65,7 @@ __all__ = [
 
 
 @transaction.atomic
-def pupil_update(*, pupil: Pupil, by=None, **fields) -> Pupil:
+def pupil_update(*, pupil: Pupil, by: User | None = None, **fields) -> Pupil:
     """Change a pupil's details; validated, and recorded in the audit history as ``by``'s change."""
     unknown = set(fields) - {f.name for f in Pupil._meta.concrete_fields}
     if unknown or {"id", "school", "school_id", "created_at", "updated_at"} & set(fields):
@@ -74,13 +80,13 @@ def pupil_update(*, pupil: Pupil, by=None, **fields) -> Pupil:
     if pupil.sen_provision == "N":
         pupil.primary_need = ""
     pupil.full_clean()
-    pupil._history_user = by
+    changed_by(pupil, by)
     pupil.save()
     return pupil
 
 
 @transaction.atomic
-def pupil_archive(*, pupil: Pupil, by=None, leaving_date: dt.date) -> Pupil:
+def pupil_archive(*, pupil: Pupil, by: User | None = None, leaving_date: dt.date) -> Pupil:
     """Record a leaver: set the leaving date and archive the pupil (never deleted; history stays).
     Their group memberships end on the leaving date."""
     if pupil.archived_at is not None:
@@ -89,28 +95,28 @@ def pupil_archive(*, pupil: Pupil, by=None, leaving_date: dt.date) -> Pupil:
         raise ValidationError({"leaving_date": "The leaving date is before the admission date."})
     pupil.leaving_date = leaving_date
     pupil.archived_at = timezone.now()
-    pupil._history_user = by
+    changed_by(pupil, by)
     pupil.save()
     for membership in GroupMembership.objects.filter(pupil=pupil, end_date__isnull=True).select_related(None):
         membership.end_date = max(leaving_date, membership.start_date)
-        membership._history_user = by
+        changed_by(membership, by)
         membership.save()
     return pupil
 
 
 @transaction.atomic
-def pupil_restore(*, pupil: Pupil, by=None) -> Pupil:
+def pupil_restore(*, pupil: Pupil, by: User | None = None) -> Pupil:
     """Put an archived pupil back on roll (a leaver who returns); their history is untouched."""
     pupil.archived_at = None
     pupil.leaving_date = None
-    pupil._history_user = by
+    changed_by(pupil, by)
     pupil.save()
     return pupil
 
 
 @transaction.atomic
 def group_membership_move(
-    *, membership: GroupMembership, to_group: TeachingGroup, on: dt.date, by=None
+    *, membership: GroupMembership, to_group: TeachingGroup, on: dt.date, by: User | None = None
 ) -> GroupMembership:
     """Move a pupil from one class or set to another from ``on``: the old membership ends the day before,
     a new one starts on ``on``, so both stay in the pupil's history."""
@@ -132,10 +138,10 @@ def group_membership_move(
     if errors:
         raise ValidationError(errors)
     membership.end_date = on - dt.timedelta(days=1)
-    membership._history_user = by
+    changed_by(membership, by)
     membership.save()
     new = GroupMembership(group=to_group, pupil_id=membership.pupil_id, start_date=on)
-    new._history_user = by
+    changed_by(new, by)
     new.full_clean()
     new.save()
     return new

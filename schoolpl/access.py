@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -27,6 +27,8 @@ from .roles import PORTAL_ROLES, PUPIL_DATA_CAPS, Cap, Role, capabilities_for
 
 if TYPE_CHECKING:
     from .models import School, User
+
+M = TypeVar("M", bound=Model)
 
 SESSION_SCHOOL_KEY = "schoolpl_school_id"
 SESSION_LOGIN_AT_KEY = "schoolpl_login_at"
@@ -211,11 +213,12 @@ def school_view(*caps: Cap, portal: bool = False) -> Callable:
     return decorator
 
 
-def get_object_for(queryset: QuerySet, **lookup) -> Model:
+def get_object_for(queryset: QuerySet[M], **lookup: object) -> M:
     """Fetch one object from an already-scoped queryset; a 404 alike for missing and not-yours."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    # django-stubs' plugin gives DoesNotExist to concrete models only, not to the bound of a TypeVar
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404("Not found.") from exc
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import make_password
 
 from .calendar import academic_year_start
 from .models import AcademicYear, AssessmentWindow, Membership, School, Trust, User
 from .roles import Role
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 DEMO_PASSWORD = "schoolpl-demo-2026"  # noqa: S105 - printed for the demo; never used in production
 DEMO_URN = "131313"
@@ -70,7 +74,7 @@ class DemoContext:
     rng: random.Random
     pupils: int
     today: dt.date
-    stdout: object = None
+    stdout: SupportsWrite[str] | None = None
     school: School | None = None
     second_school: School | None = None
     users: dict[str, User] = field(default_factory=dict)

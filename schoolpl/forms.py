@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -114,6 +116,7 @@ class AssessmentWindowForm(forms.ModelForm):
 
     def __init__(self, *args, school: School, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["academic_year"].queryset = AcademicYear.objects.filter(school=school)
+        year_field = cast(forms.ModelChoiceField, self.fields["academic_year"])  # the form field of a ForeignKey
+        year_field.queryset = AcademicYear.objects.filter(school=school)
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -25,6 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
@@ -34,8 +35,21 @@ from django.utils.text import capfirst
 
 from .discovery import app_modules
 
+if TYPE_CHECKING:
+    from .models import User
+
 PER_PAGE = 50
+
+#: A row of a django-simple-history model, with ``previous_id`` (and ``linked``) annotated on. Those classes are
+#: made when the app loads, so no static type names their fields.
+HistoryRow: TypeAlias = Any
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def changed_by(record: models.Model, user: User | None) -> None:
+    """Name ``user`` in the history row that ``record``'s next save writes (None: a system change)."""
+    # django-simple-history reads this attribute at save; the audited models do not declare it
+    record._history_user = user  # type: ignore[attr-defined]
 
 
 def show(value) -> str:
@@ -173,7 +187,7 @@ def _keys(sources: Sequence[HistorySource]) -> QuerySet | None:
     return union.order_by("-history_date", "-history_id", "audit_source")
 
 
-def _rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, models.Model]:
+def _rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, HistoryRow]:
     """The page's rows of ``source`` and the row before each, in one query; ``row.previous_id`` says which."""
     model = source.model
     pk = model.instance_type._meta.pk.attname
@@ -199,7 +213,7 @@ def _rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, 
     return by_id
 
 
-def _attach_linked(source: HistorySource, rows: dict[int, models.Model], name: str, spec: Linked) -> None:
+def _attach_linked(source: HistorySource, rows: dict[int, HistoryRow], name: str, spec: Linked) -> None:
     """``row.linked[name]``: the names of the records linked to each row when it was saved (one query)."""
     model = source.model
     through = apps.get_model(model._meta.app_label, f"{model.__name__}_{name}")
@@ -254,7 +268,8 @@ def history_page(access, *, pupils: QuerySet, group=None, page_number=1, per_pag
     ``HistoryEntry`` rows. A constant number of queries (see the module's docstring)."""
     sources = sources_for(access, pupils=pupils, group=group)
     keys = _keys(sources)
-    page = Paginator(keys if keys is not None else [], per_page).get_page(page_number)
+    paged: QuerySet | list[Any] = keys if keys is not None else []
+    page: Page[Any] = Paginator(paged, per_page).get_page(page_number)  # keys, then the entries made from them
     by_source: dict[int, list[int]] = {}
     keys_on_page = list(page.object_list)
     for _, history_id, source in keys_on_page:

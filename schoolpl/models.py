@@ -158,6 +158,7 @@ class OutboxMessage(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    label: str  # not a column: the task in the school's words, set by the outbox page for its rows
 
     class Meta:
         ordering = ["created_at"]

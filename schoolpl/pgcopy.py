@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from django.db import connection
 
@@ -63,7 +64,7 @@ _PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _PGCOPY_HEADER = _PGCOPY_SIGNATURE + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 #: column kind → (PostgreSQL type, big-endian numpy type, native numpy type)
-BINARY_KINDS = {
+BINARY_KINDS: dict[str, tuple[str, str, npt.DTypeLike]] = {
     "int2": ("smallint", ">i2", np.int16),
     "int4": ("integer", ">i4", np.int32),
     "int8": ("bigint", ">i8", np.int64),

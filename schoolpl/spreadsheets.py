@@ -25,6 +25,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from typing import cast
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -176,8 +177,8 @@ def bounded_rows(
             if any(not _is_blank(v) for v in row[max_columns:]):
                 raise SpreadsheetError(f"Row {number} has more than {max_columns:,} columns.")
             del row[max_columns:]
-        try:  # a CSV row is all text: measured in C
-            if max(map(len, row), default=0) <= max_cell_chars:
+        try:  # a CSV row is all text: measured in C (anything else has no len: TypeError)
+            if max(map(len, cast("list[str]", row)), default=0) <= max_cell_chars:
                 yield row
                 continue
         except TypeError:  # an XLSX row holds numbers and dates too

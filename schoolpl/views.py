@@ -26,6 +26,7 @@ from .access import (
     SESSION_LOGIN_AT_KEY,
     SESSION_MFA_PENDING_KEY,
     SESSION_SCHOOL_KEY,
+    SchoolRequest,
     get_object_for,
     school_view,
 )
@@ -80,7 +81,7 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
 
 
 @login_required
-def mfa_setup(request: HttpRequest) -> HttpResponse:
+def mfa_setup(request: SchoolRequest) -> HttpResponse:
     """Pair an authenticator app: show a QR code for a new secret, pair it once a code from the app proves it.
 
     The secret waits in the session, so opening the page writes no device. A user who already has an app must
@@ -147,7 +148,7 @@ def portal_home() -> str | None:
 
 
 @school_view(portal=True)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SchoolRequest) -> HttpResponse:
     if request.access.is_portal_user and (landing := portal_home()):
         return redirect(landing)  # pupils and parents have their own landing page
     context = {"sections": home_sections(request), "home_panels": panels("home_panels", request)}
@@ -156,7 +157,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @school_view()
-def switch_school(request: HttpRequest) -> HttpResponse:
+def switch_school(request: SchoolRequest) -> HttpResponse:
     wanted = request.POST.get("school", "")
     school = next((s for s in request.access.schools if str(s.pk) == wanted), None)
     if school is None:
@@ -168,7 +169,7 @@ def switch_school(request: HttpRequest) -> HttpResponse:
 
 
 @school_view(Cap.MANAGE_SCHOOL)
-def school_settings(request: HttpRequest) -> HttpResponse:
+def school_settings(request: SchoolRequest) -> HttpResponse:
     form = SchoolSettingsForm(request.POST or None, instance=request.access.school)
     if request.method == "POST" and form.is_valid():
         services.school_update(school=request.access.school, by=request.user, **form.cleaned_data)
@@ -178,7 +179,7 @@ def school_settings(request: HttpRequest) -> HttpResponse:
 
 
 @school_view(Cap.MANAGE_SCHOOL)
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: SchoolRequest) -> HttpResponse:
     school = request.access.school
     year_form = AcademicYearForm(prefix="year")
     window_form = AssessmentWindowForm(prefix="window", school=school)
@@ -205,7 +206,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @school_view(Cap.MANAGE_SCHOOL)
-def window_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def window_toggle(request: SchoolRequest, pk: int) -> HttpResponse:
     window = get_object_for(AssessmentWindow.objects.filter(school=request.access.school), pk=pk)
     services.assessment_window_set_open(window=window, is_open=not window.is_open)
     messages.success(request, f"{window.name} is now {'open' if window.is_open else 'closed'} for judgements.")
@@ -255,7 +256,7 @@ def _outbox_page(request: HttpRequest, *, school) -> HttpResponse:
 
 
 @school_view(Cap.MANAGE_SCHOOL)
-def _school_outbox(request: HttpRequest) -> HttpResponse:
+def _school_outbox(request: SchoolRequest) -> HttpResponse:
     return _outbox_page(request, school=request.access.school)
 
 
@@ -268,6 +269,5 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return _school_outbox(request)
 
 
-outbox.required_caps = _school_outbox.required_caps  # for the role × URL matrix, as school_view sets them
-outbox.portal = False
-outbox.school_view = True
+# for the role × URL matrix, as school_view sets them
+vars(outbox).update(required_caps=_school_outbox.required_caps, portal=False, school_view=True)
