@@ -8,12 +8,17 @@ import datetime as dt
 from django.db.models import Count
 from django.utils import timezone
 
+from pupils.models import TeachingGroup
 from schoolpl.evidence import Evidence
 from schoolpl.models import AssessmentWindow
 
 from . import selectors
 from .models import CriterionRecord, LearningObjective
 from .roll import share, years_words
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else ('es' if word.endswith('s') else 's')}"
 
 
 def _app_coverage(school, window: AssessmentWindow, today: dt.date) -> Evidence:
@@ -33,11 +38,14 @@ def _app_coverage(school, window: AssessmentWindow, today: dt.date) -> Evidence:
 
 def _objectives(school, start: dt.date, end: dt.date) -> list[Evidence]:
     """3a: learning objectives taught in the period with success criteria, and the classes using them;
-    3b: self- and peer-assessments against those criteria (2 queries)."""
+    3b: self- and peer-assessments against those criteria (4 queries)."""
     taught = LearningObjective.objects.filter(school=school, taught_on__gte=start, taught_on__lte=end)
     with_criteria = taught.filter(success_criteria__isnull=False).distinct()
     groups = with_criteria.values("group_id").distinct().count()
     objectives = with_criteria.count()
+    all_groups = TeachingGroup.objects.filter(
+        school=school, academic_year__start_date__lte=end, academic_year__end_date__gte=start
+    ).count()
     records = CriterionRecord.objects.filter(
         criterion__objective__school=school,
         criterion__objective__taught_on__gte=start,
@@ -51,17 +59,17 @@ def _objectives(school, start: dt.date, end: dt.date) -> list[Evidence]:
         Evidence(
             "3a",
             "Learning objectives with success criteria taught in the period",
-            f"{objectives} objective{'s' if objectives != 1 else ''} with success criteria, in {groups} "
-            f"class{'es' if groups != 1 else ''} or set{'s' if groups != 1 else ''}",
-            "Learning objectives dated in the period that have at least one success criterion, and the number of "
-            "teaching groups they were taught to.",
+            f"{_plural(objectives, 'objective')} with success criteria, taught in {groups} of the "
+            f"{_plural(all_groups, 'class')} and sets of the year",
+            "Learning objectives dated in the period that have at least one success criterion, and how many of the "
+            "school's teaching groups (classes and sets) of the academic year they were taught to.",
         ),
         Evidence(
             "3b",
             "Self- and peer-assessments against success criteria in the period",
-            f"{by.get(CriterionRecord.By.SELF, 0)} self-assessments and {by.get(CriterionRecord.By.PEER, 0)} "
-            f"peer assessments; {share(self_peer, all_records, school.small_count_threshold, 'ratings recorded')}"
-            " made by pupils",
+            f"{_plural(by.get(CriterionRecord.By.SELF, 0), 'self-assessment')} and "
+            f"{_plural(by.get(CriterionRecord.By.PEER, 0), 'peer assessment')}; "
+            f"{share(self_peer, all_records, school.small_count_threshold, 'ratings recorded')} made by pupils",
             "Ratings against the success criteria of objectives taught in the period, by the pupil themself or a "
             "peer, of all ratings recorded (teachers' included). Counts of ratings, not of pupils.",
         ),
@@ -69,7 +77,7 @@ def _objectives(school, start: dt.date, end: dt.date) -> list[Evidence]:
 
 
 def evidence(school, start: dt.date, end: dt.date) -> list[Evidence]:
-    """Queries: window (1) + roll with judgements (1) + objectives (2) + ratings (1)."""
+    """Queries: window (1) + roll with judgements (1) + objectives and groups (3) + ratings (1)."""
     today = timezone.localdate()
     items = []
     window = (

@@ -114,7 +114,10 @@ def _groups(school, window: AssessmentWindow | None, start: dt.date, end: dt.dat
     items = []
     for label, words, member in GROUPS:
         parts = []
-        for who, group in ((words, [r for r in rows if member(r)]), ("the rest", [r for r in rows if not member(r)])):
+        for who, group in (
+            (words, [r for r in rows if member(r)]),
+            ("other pupils", [r for r in rows if not member(r)]),
+        ):
             tracked = [r for r in group if r.get("tracked")]
             progress = share(sum(not r["off"] for r in tracked), len(tracked), threshold, f"{who} with a trajectory")
             provision = share(sum(r["placed"] for r in group), len(group), threshold, f"{who} on roll")

@@ -116,8 +116,15 @@ def evidence(school, start: dt.date, end: dt.date, *, cutoff: dt.date, weeks: in
     found = response(school, start, end, cutoff, weeks)
     threshold = school.small_count_threshold
     when = " and ".join(found.windows) or "the period"
-    words = f"pupils flagged behind, well behind or stuck in {when} whose {weeks} weeks had run by {cutoff:%-d %B %Y}"
-    value = share(found.acted, found.due, threshold, words) if found.flagged else f"no pupils flagged in {when}"
+    words = (
+        f"pupils flagged behind, well behind or stuck in {when} and acted on, or past {weeks} weeks, "
+        f"by {cutoff:%-d %B %Y}"
+    )
+    value = (
+        share(found.acted, found.due, threshold, words)
+        if found.flagged
+        else f"no pupils flagged behind, well behind or stuck in {when}"
+    )
     if found.pending:
         value += f"; {count(found.pending, threshold)} flagged less than {weeks} weeks before, not yet counted"
     items = [
