@@ -45,28 +45,38 @@ def evidence(school, start: date, end: date) -> list[Evidence]:
         .select_related("provision__programme")
     )
     summary = impact.summarise(i.result for i in selectors.place_impacts(ended))
+    followed = (
+        f"{follow['total']} follow-up note{'s' if follow['total'] != 1 else ''} written in the period; "
+        f"{share(follow['acted'], follow['total'], threshold, 'follow-up notes')} built on in class by its end"
+        if follow["total"]
+        else "no follow-up notes written in the period"
+    )
+    measured = (
+        f"{share(summary.measured, summary.pupils, threshold, 'places ending in the period')} measured; "
+        f"{share(summary.accelerated, summary.measured, threshold, 'measured places')} accelerated"
+        + (f"; £{summary.cost_per_point:.2f} per point gained" if summary.cost_per_point is not None else "")
+        if summary.pupils
+        else "no places in provision ended in the period"
+    )
     items = [
         Evidence(
             "4a",
             "Intervention learning followed up in class",
-            f"{follow['total']} follow-up note{'s' if follow['total'] != 1 else ''} written in the period; "
-            f"{share(follow['acted'], follow['total'], threshold, 'follow-up notes')} built on in class by its end",
+            followed,
             "Follow-up notes written for class teachers in the period, and how many the teacher marked as "
             "followed up in class by the end of the period. Counts of notes, not of pupils.",
         ),
         Evidence(
             "4b",
             "Pupils receiving wave 3 (one-to-one or highly personalised) provision",
-            f"{count(wave3, threshold)} pupil{'s' if wave3 != 1 else ''} on roll in the period",
+            f"{count(wave3, threshold)} pupils in wave 3 provision in the period",
             "Distinct pupils on roll with a place in wave 3 provision at any time in the period.",
             url_name="interventions:impact_summary",
         ),
         Evidence(
             "4c",
             "Intervention places with measured impact",
-            f"{share(summary.measured, summary.pupils, threshold, 'places ending in the period')} measured; "
-            f"{share(summary.accelerated, summary.measured, threshold, 'measured places')} accelerated"
-            + (f"; £{summary.cost_per_point:.2f} per point gained" if summary.cost_per_point is not None else ""),
+            measured,
             "Places ending in the period with entry and exit judgements; accelerated means the pupil's rate of "
             "progress during the provision met or beat the school's expected rate (not merely any gain).",
             url_name="interventions:impact_summary",
