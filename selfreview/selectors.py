@@ -66,14 +66,13 @@ def ratings_by_code(review: Review) -> dict[tuple[str, int], int | None]:
 class EvidencePeriod:
     """The dates the evidence for a phase covers: the assessment window (term) that ended most recently on or
     before the phase date — the last complete term the review looks back on — or, without one, the
-    ``FALLBACK_EVIDENCE_DAYS`` days up to the phase date. ``cutoff`` is the phase date: nothing after it counts
-    (item 2c's actions run up to it)."""
+    ``FALLBACK_EVIDENCE_DAYS`` days up to the phase date. (Item 2c's actions run on to the phase date itself:
+    ``evidence_by_phase`` hands it over in ``selfreview.evidence.PHASE``.)"""
 
     phase: int
     start: datetime.date
     end: datetime.date
     label: str
-    cutoff: datetime.date | None = None
 
 
 def phase_is_future(phase: ReviewPhase, today: datetime.date | None = None) -> bool:
@@ -93,9 +92,9 @@ def evidence_period(
     ended = [w for w in windows if w.end_date <= phase.date and w.end_date <= today]
     if ended:
         window = ended[-1]
-        return EvidencePeriod(phase.phase, window.start_date, window.end_date, window.name, phase.date)
+        return EvidencePeriod(phase.phase, window.start_date, window.end_date, window.name)
     start = phase.date - datetime.timedelta(days=FALLBACK_EVIDENCE_DAYS)
-    return EvidencePeriod(phase.phase, start, phase.date, f"{start:%-d %b %Y} to {phase.date:%-d %b %Y}", phase.date)
+    return EvidencePeriod(phase.phase, start, phase.date, f"{start:%-d %b %Y} to {phase.date:%-d %b %Y}")
 
 
 @dataclass(frozen=True)
