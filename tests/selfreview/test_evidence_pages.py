@@ -103,4 +103,6 @@ def test_page_queries_do_not_grow_with_pupils(w, school, leader, client_as):
         )
     with CaptureQueriesContext(connection) as after:
         _detail(client, review)
-    assert len(after) == len(before)
+    # Reads only: a session or last-seen write may fall in either request depending on the (ticking) clock.
+    reads = [sum(q["sql"].lstrip().upper().startswith("SELECT") for q in c.captured_queries) for c in (before, after)]
+    assert reads[0] == reads[1]
