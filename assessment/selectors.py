@@ -5,14 +5,15 @@ The arithmetic (suggested overall, bands relative to the overall) is delegated t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import IntegerField, Q, Value
+from django.db.models import Exists, IntegerField, OuterRef, Value
 
 from pupils.models import Pupil, TeachingGroup
 from schoolpl.models import AssessmentWindow
 
-from . import scales
+from . import roll, scales
 from .models import Criterion, Focus, FocusJudgement, Judgement, Subject, TransitionalResult
 
 #: Heat-map bands: a focus judgement relative to the pupil's overall judgement, in sub-levels.
@@ -275,11 +276,14 @@ def windows_with_judgements(pupil: Pupil, windows) -> list[AssessmentWindow]:
     return [w for w in windows if w.pk in ids]
 
 
-def judged_share(*, school, window: AssessmentWindow) -> tuple[int, int]:
-    """(pupils with an overall judgement in ``window``, on-roll pupils in Year 1 and above)."""
-    pupils = Pupil.objects.in_school(school).on_roll().filter(year_group__gte=1)
-    judged = pupils.filter(Q(judgements__window=window)).distinct().count()
-    return judged, pupils.count()
+def judged_share(*, school, window: AssessmentWindow, today: dt.date | None = None) -> tuple[int, int, list[int]]:
+    """(pupils with an overall judgement in ``window``, pupils on roll during the window who were in Year 1 or
+    above then, those pupils' year groups then). The year group is the one at the window, not today's: last
+    summer's Reception are today's Year 1 and were not assessed then. One query."""
+    judged = Judgement.objects.filter(window=window, pupil=OuterRef("pk"))
+    rows = roll.roll_at(school, window.start_date, window.end_date, today, judged=Exists(judged))
+    assessed = [r for r in rows if r["year_then"] >= roll.FIRST_ASSESSED_YEAR]
+    return sum(r["judged"] for r in assessed), len(assessed), sorted({r["year_then"] for r in assessed})
 
 
 # --- one pupil's assessment in a subject for a window -----------------------------------------

@@ -117,8 +117,7 @@ FEATURES: tuple[Feature, ...] = (
         title="Focused assessment",
         guidance=(),  # the seed's checklist for this feature has no prompts
         items=_items(
-            "incorporating learning objectives, learning outcomes and success criteria into day to day "
-            "practice",
+            "incorporating learning objectives, learning outcomes and success criteria into day to day practice",
             "supporting pupils in assessing and evaluating their learning through peer and self-assessment",
             "using APP as a central part of periodic assessment",
         ),
@@ -155,8 +154,7 @@ FEATURES: tuple[Feature, ...] = (
         guidance=(
             "Adapting the organisation of the classroom/learning environment to the pupils' learning needs?",
             "Developing the use of learning resources and particularly ICT?",
-            "Ensuring ICT is used to support access for disabled pupils and those with special "
-            "educational needs?",
+            "Ensuring ICT is used to support access for disabled pupils and those with special educational needs?",
             "Making effective use of the 'outdoor classroom'?",
         ),
         items=_items(
@@ -190,15 +188,13 @@ FEATURES: tuple[Feature, ...] = (
         slug="extended-curriculum",
         title="The extended curriculum",
         guidance=(
-            "Offering a full range of 'out of hours' activities which enhance and extend the basic "
-            "curriculum?",
+            "Offering a full range of 'out of hours' activities which enhance and extend the basic curriculum?",
             "Ensuring access for all groups of pupils?",
             "Involving parents and carers, as well as the wider community, in extended provision?",
             "Providing access to other services, including health and social services?",
         ),
         items=_items(
-            "offering a full range of 'out of hours' activities which enhance and extend the basic "
-            "curriculum",
+            "offering a full range of 'out of hours' activities which enhance and extend the basic curriculum",
             "ensuring access for all groups of pupils",
             "involving parents/carers as well as the wider community in extended provision",
             "providing access to other services, including health and social services",

@@ -29,6 +29,9 @@ class PhaseDatesForm(forms.Form):
     phase_1_date = forms.DateField(label="Phase 1 date", required=False, widget=DATE_WIDGET)
     phase_2_date = forms.DateField(label="Phase 2 date", required=False, widget=DATE_WIDGET)
     phase_3_date = forms.DateField(label="Phase 3 date", required=False, widget=DATE_WIDGET)
+    action_weeks = forms.IntegerField(
+        label="Weeks to act on a flag (2c)", min_value=1, max_value=26, required=False, widget=forms.NumberInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

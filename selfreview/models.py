@@ -4,6 +4,7 @@ with three dated phases, and ratings 1–4 per item per phase with notes and evi
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -12,6 +13,7 @@ from .annex import PHASES, RATING_SCALE
 
 PHASE_CHOICES = [(p, f"Phase {p}") for p in PHASES]
 RATING_CHOICES = list(RATING_SCALE)
+DEFAULT_ACTION_WEEKS = 4
 
 
 class Feature(models.Model):
@@ -54,6 +56,13 @@ class Review(models.Model):
     academic_year_label = models.CharField("academic year", max_length=20, help_text="For example 2025/26.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    action_weeks = models.PositiveSmallIntegerField(
+        "weeks to act on a flag",
+        default=DEFAULT_ACTION_WEEKS,
+        validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text="Item 2c counts a pupil flagged behind, well behind or stuck as acted on when a target changed, a "
+        "classroom follow-up or a provision started, or a progress review was held within this many weeks.",
+    )
 
     history = HistoricalRecords()
 

@@ -85,9 +85,7 @@ def validate_phase(value: object) -> int:
     return value
 
 
-def validate_phase_dates(
-    d1: datetime.date | None, d2: datetime.date | None, d3: datetime.date | None
-) -> None:
+def validate_phase_dates(d1: datetime.date | None, d2: datetime.date | None, d3: datetime.date | None) -> None:
     """Check the dates of phases 1, 2 and 3.
 
     Each may be ``None``. The dates given must be plain ``datetime.date`` values and strictly increase

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from schoolpl import evidence as evidence_registry
 from schoolpl.access import SchoolAccess, get_object_for, scoped_to_school
 from schoolpl.models import AssessmentWindow
 
+from . import evidence as own_evidence
 from .annex import PHASES, RATING_SCALE
 from .models import AnnexItem, Feature, Rating, Review, ReviewPhase
 from .priorities import feature_averages, latest_phase, priorities
@@ -19,6 +21,11 @@ from .priorities import feature_averages, latest_phase, priorities
 RATING_LABELS = dict(RATING_SCALE)
 # When the school has no assessment window ending on or before a phase date, evidence looks back this far.
 FALLBACK_EVIDENCE_DAYS = 91
+# Pages an evidence figure may link to: aggregate pages every reader of the self-review may open (a SIP reads
+# figures, never names). ``tests/selfreview/test_evidence_links.py`` opens every link as a SIP.
+AGGREGATE_PAGES = frozenset(
+    {"targets:dashboard", "interventions:impact_summary", "assessment:frameworks", "selfreview:review_list"}
+)
 
 
 def reviews_for(access: SchoolAccess) -> QuerySet[Review]:
@@ -59,7 +66,8 @@ def ratings_by_code(review: Review) -> dict[tuple[str, int], int | None]:
 class EvidencePeriod:
     """The dates the evidence for a phase covers: the assessment window (term) that ended most recently on or
     before the phase date — the last complete term the review looks back on — or, without one, the
-    ``FALLBACK_EVIDENCE_DAYS`` days up to the phase date."""
+    ``FALLBACK_EVIDENCE_DAYS`` days up to the phase date. (Item 2c's actions run on to the phase date itself:
+    ``evidence_by_phase`` hands it over in ``selfreview.evidence.PHASE``.)"""
 
     phase: int
     start: datetime.date
@@ -67,12 +75,21 @@ class EvidencePeriod:
     label: str
 
 
-def evidence_period(school, phase: ReviewPhase, windows: list[AssessmentWindow] | None = None) -> EvidencePeriod | None:
-    if phase.date is None:
+def phase_is_future(phase: ReviewPhase, today: datetime.date | None = None) -> bool:
+    """A phase dated after today: its evidence is "not yet" (an unfinished term has no figures)."""
+    return phase.date is not None and phase.date > (today or timezone.localdate())
+
+
+def evidence_period(
+    school, phase: ReviewPhase, windows: list[AssessmentWindow] | None = None, today: datetime.date | None = None
+) -> EvidencePeriod | None:
+    """None for an undated phase or one dated after today."""
+    today = today or timezone.localdate()
+    if phase.date is None or phase_is_future(phase, today):
         return None
     if windows is None:
         windows = list(AssessmentWindow.objects.filter(school=school).order_by("end_date"))
-    ended = [w for w in windows if w.end_date <= phase.date]
+    ended = [w for w in windows if w.end_date <= phase.date and w.end_date <= today]
     if ended:
         window = ended[-1]
         return EvidencePeriod(phase.phase, window.start_date, window.end_date, window.name)
@@ -90,7 +107,9 @@ class EvidenceRow:
 
 
 def _evidence_url(item) -> str | None:
-    if not item.url_name:
+    """The page behind a figure, only if it is one every reader of the self-review (a SIP included) may open:
+    an aggregate page. A provider's link to a page that names pupils is dropped, never shown as a 403."""
+    if not item.url_name or item.url_name not in AGGREGATE_PAGES:
         return None
     try:
         url = reverse(item.url_name)
@@ -100,19 +119,26 @@ def _evidence_url(item) -> str | None:
 
 
 def evidence_by_phase(review: Review, phases: list[ReviewPhase]) -> dict[tuple[str, int], list[EvidenceRow]]:
-    """``{(item_code, phase): [EvidenceRow]}`` from every app's evidence provider, for each dated phase.
+    """``{(item_code, phase): [EvidenceRow]}`` from every app's evidence provider, for each dated phase up to
+    today (a phase dated later has none yet: ``phase_is_future``).
 
     One query for the windows, then each provider's own constant queries per dated phase. Providers are
     aggregate-only by contract (a SIP reads this).
     """
-    dated = [p for p in phases if p.date is not None]
+    today = timezone.localdate()
+    dated = [p for p in phases if p.date is not None and not phase_is_future(p, today)]
     if not dated:
         return {}
     windows = list(AssessmentWindow.objects.filter(school_id=review.school_id).order_by("end_date"))
     found: dict[tuple[str, int], list[EvidenceRow]] = {}
     for phase in dated:
-        period = evidence_period(review.school, phase, windows)
-        for code, items in evidence_registry.collect(review.school, period.start, period.end).items():
+        period = evidence_period(review.school, phase, windows, today)
+        token = own_evidence.PHASE.set(own_evidence.Phase(min(phase.date, today), review.action_weeks))
+        try:
+            collected = evidence_registry.collect(review.school, period.start, period.end)
+        finally:
+            own_evidence.PHASE.reset(token)
+        for code, items in collected.items():
             for item in items:
                 row = EvidenceRow(item.label, item.value, item.method, _evidence_url(item), period)
                 found.setdefault((code, phase.phase), []).append(row)
@@ -128,6 +154,7 @@ class Cell:
     phase: int
     rating: Rating | None
     evidence: list[EvidenceRow] = field(default_factory=list)
+    not_yet: bool = False  # the phase is dated after today: no figures yet
 
     @property
     def version(self) -> int:
@@ -164,14 +191,18 @@ def review_grid(review: Review, *, with_evidence: bool = True) -> dict:
     phases = phases_of(review)
     ratings = ratings_of(review)
     evidence = evidence_by_phase(review, phases) if with_evidence else {}
+    today = timezone.localdate()
+    future = {p.phase for p in phases if with_evidence and phase_is_future(p, today)}
     blocks = []
     for feature in features:
         rows = []
         for item in feature.items.all():
-            cells = [Cell(item, p, ratings.get((item.pk, p)), evidence.get((item.code, p), [])) for p in PHASES]
+            cells = [
+                Cell(item, p, ratings.get((item.pk, p)), evidence.get((item.code, p), []), p in future) for p in PHASES
+            ]
             rows.append(Row(item, cells))
         blocks.append(FeatureBlock(feature, rows))
-    return {"blocks": blocks, "phases": phases, "ratings": ratings}
+    return {"blocks": blocks, "phases": phases, "ratings": ratings, "future_phases": future}
 
 
 def cell_for(review: Review, item: AnnexItem, phase: int) -> Cell:

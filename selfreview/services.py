@@ -100,6 +100,16 @@ def phases_set_dates(*, review: Review, dates: dict[int, datetime.date | None]) 
     return [phases[p] for p in PHASES]
 
 
+def review_set_action_weeks(*, review: Review, weeks: int) -> Review:
+    """The number of weeks item 2c allows for acting on a flagged pupil (1–26)."""
+    if not 1 <= weeks <= 26:
+        raise ValidationError("The weeks to act on a flag must be between 1 and 26.")
+    if review.action_weeks != weeks:
+        review.action_weeks = weeks
+        review.save(update_fields=["action_weeks"])
+    return review
+
+
 def _clean_cell(phase, rating, notes: str, evidence_links: str) -> tuple[int, int | None, str, str]:
     errors = {}
     try:

@@ -74,7 +74,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.get_review_for(request.access, pk)
     context = _grid_context(request, review)
     if context["can_edit"]:
-        context["dates_form"] = PhaseDatesForm(initial={f"phase_{p.phase}_date": p.date for p in context["phases"]})
+        context["dates_form"] = PhaseDatesForm(
+            initial={
+                **{f"phase_{p.phase}_date": p.date for p in context["phases"]},
+                "action_weeks": review.action_weeks,
+            }
+        )
     return render(request, GRID, context)
 
 
@@ -86,6 +91,8 @@ def review_phases(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.phases_set_dates(review=review, dates=form.dates())
+            if form.cleaned_data["action_weeks"] is not None:
+                services.review_set_action_weeks(review=review, weeks=form.cleaned_data["action_weeks"])
         except ValidationError as exc:
             messages.error(request, f"Phase dates not saved: {_validation_text(exc)}")
         else:

@@ -1,79 +1,83 @@
-"""Annex evidence from targets (aggregates only; a SIP reads these):
-2b/2c — pupils off trajectory in the latest window; 2d — active pupil targets agreed with the pupil."""
+"""Annex evidence from targets (aggregates only; a SIP reads these), true for the period asked about:
+2b — pupils off trajectory, and stuck, at the window that ended in the period, of the pupils on roll then with a
+trajectory; 2d — pupil targets live in the period agreed with the pupil. (2c, what was done about the pupils
+flagged, reads interventions and progress reviews too: ``selfreview.response``.)"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
-from schoolpl import disclosure
+from assessment.roll import on_roll_between, share
 from schoolpl.evidence import Evidence
 from schoolpl.models import AssessmentWindow
 
-from .models import CurricularTarget, ProgressStatus
+from .models import CurricularTarget, ProgressStatus, TargetReview
 
 OFF = ("behind", "stuck", "well_behind")
 
 
-def _pct(part: int, whole: int, threshold: int) -> str:
-    """ "20% (36 of 180)"; a SIP reads these, so a count under the school's threshold is "<5" and no share
-    of it is given (nor a share whose rest is that small: "all but one" names a child too)."""
-    if not whole:
-        return "no data yet"
-    if disclosure.share_hidden(part, whole, threshold):
-        small = disclosure.small(threshold)
-        if whole < threshold:
-            return f"{small} pupils in all: figures hidden"
-        if part < threshold:
-            return f"{small} of {whole}"
-        return f"all but {small} of {whole}"
-    return f"{round(100 * part / whole)}% ({part} of {whole})"
+def _trajectory(school, window: AssessmentWindow, start: date, end: date) -> list[Evidence]:
+    on_roll = on_roll_between(school, start, end).values("pk")
+    figures = ProgressStatus.objects.filter(school=school, window=window, pupil_id__in=on_roll).aggregate(
+        pupils=Count("pupil", distinct=True),
+        off=Count("pupil", distinct=True, filter=Q(status__in=OFF)),
+        stuck=Count("pupil", distinct=True, filter=Q(status="stuck")),
+    )  # 1 query
+    words = f"pupils on roll with a trajectory in {window.name}"
+    threshold = school.small_count_threshold
+    return [
+        Evidence(
+            item_code="2b",
+            label=f"Pupils off trajectory in {window.name}",
+            value=share(figures["off"], figures["pupils"], threshold, words),
+            method="Pupils whose judgement in the window is behind, stuck or well behind the line from their "
+            "baseline to their target in at least one subject, of the pupils on roll then with a trajectory.",
+            url_name="targets:dashboard",
+        ),
+        Evidence(
+            item_code="2b",
+            label=f"Pupils stuck in {window.name}",
+            value=share(figures["stuck"], figures["pupils"], threshold, words),
+            method="Pupils with no measurable progress over the last assessment windows in a subject, of the pupils "
+            "on roll then with a trajectory.",
+            url_name="targets:dashboard",
+        ),
+    ]
+
+
+def _agreed(school, start: date, end: date) -> Evidence:
+    """Pupil targets live at some time in the period: set on or before its end, and still active or reviewed
+    (closed) on or after its start; for pupils on roll then."""
+    reviewed_since = TargetReview.objects.filter(target=OuterRef("pk"), reviewed_on__gte=start)
+    live = CurricularTarget.objects.filter(
+        school=school,
+        level=CurricularTarget.Level.PUPIL,
+        created_at__date__lte=end,
+        pupil_id__in=on_roll_between(school, start, end).values("pk"),
+    ).filter(Q(status=CurricularTarget.Status.ACTIVE) | Q(Exists(reviewed_since)))
+    agreed = live.aggregate(total=Count("pk"), agreed=Count("pk", filter=Q(agreed_with_pupil=True)))  # 1 query
+    return Evidence(
+        item_code="2d",
+        label="Pupil targets agreed with the pupil",
+        value=share(
+            agreed["agreed"], agreed["total"], school.small_count_threshold, "pupil targets live in the period"
+        ),
+        method="Curricular targets at pupil level set by the end of the period and still open at its start, marked "
+        "as agreed with the pupil, of all such targets of pupils on roll then.",
+    )
 
 
 def evidence(school, start: date, end: date) -> list[Evidence]:
+    """Queries: window (1) + trajectories (1) + pupil targets (1)."""
     window = (
-        AssessmentWindow.objects.filter(school=school, end_date__lte=end).order_by("-end_date", "-pk").first()
+        AssessmentWindow.objects.filter(
+            school=school, end_date__gte=start, end_date__lte=min(end, timezone.localdate())
+        )
+        .order_by("-end_date", "-pk")
+        .first()
     )  # 1 query
-    items = []
-    if window is not None:
-        figures = ProgressStatus.objects.filter(
-            school=school, window=window, pupil__archived_at__isnull=True
-        ).aggregate(
-            pupils=Count("pupil", distinct=True),
-            off=Count("pupil", distinct=True, filter=Q(status__in=OFF)),
-            stuck=Count("pupil", distinct=True, filter=Q(status="stuck")),
-        )  # 1 query
-        for code in ("2b", "2c"):
-            items.append(
-                Evidence(
-                    item_code=code,
-                    label=f"Pupils off trajectory in {window.name}",
-                    value=_pct(figures["off"], figures["pupils"], school.small_count_threshold),
-                    method="Pupils whose judgement in the latest window is behind, stuck or well behind the line from "
-                    "their baseline to their target in at least one subject, of pupils with a trajectory.",
-                    url_name=None,
-                )
-            )
-        items.append(
-            Evidence(
-                item_code="2c",
-                label=f"Pupils stuck in {window.name}",
-                value=_pct(figures["stuck"], figures["pupils"], school.small_count_threshold),
-                method="Pupils with no measurable progress over the last two assessment windows in a subject.",
-            )
-        )
-    agreed = CurricularTarget.objects.filter(
-        school=school, level=CurricularTarget.Level.PUPIL, status=CurricularTarget.Status.ACTIVE
-    ).aggregate(total=Count("pk"), agreed=Count("pk", filter=Q(agreed_with_pupil=True)))  # 1 query
-    items.append(
-        Evidence(
-            item_code="2d",
-            label="Active pupil targets agreed with the pupil",
-            value=_pct(agreed["agreed"], agreed["total"], school.small_count_threshold),
-            method="Active curricular targets at pupil level marked as agreed with the pupil, "
-            "of all active pupil targets.",
-            url_name="targets:curricular_list",
-        )
-    )
-    return items
+    items = _trajectory(school, window, start, end) if window is not None else []
+    return [*items, _agreed(school, start, end)]

@@ -196,10 +196,7 @@ def test_all_32_items():
 
 def test_items_match_the_annex_exactly_feature_by_feature():
     expected = parse_annex()
-    actual = [
-        (norm(feature.title), [(item.letter, norm(item.text)) for item in feature.items])
-        for feature in FEATURES
-    ]
+    actual = [(norm(feature.title), [(item.letter, norm(item.text)) for item in feature.items]) for feature in FEATURES]
     assert actual == expected
 
 
@@ -212,9 +209,7 @@ def test_every_item_text_is_found_in_the_annex_in_order():
     position = 0
     for feature, item in all_items():
         found = text.find(f"{item.letter}) {norm(item.text)}", position)
-        assert found != -1, (
-            f"item {item_code(feature, item)} not found (in order) in the annex: {item.text!r}"
-        )
+        assert found != -1, f"item {item_code(feature, item)} not found (in order) in the annex: {item.text!r}"
         position = found + 1
 
 
@@ -333,9 +328,7 @@ def test_dataclasses_are_frozen():
         "items",
     ]
     assert [field.name for field in dataclasses.fields(Item)] == ["letter", "text"]
-    assert all(
-        isinstance(feature.items, tuple) and isinstance(feature.guidance, tuple) for feature in FEATURES
-    )
+    assert all(isinstance(feature.items, tuple) and isinstance(feature.guidance, tuple) for feature in FEATURES)
 
 
 def test_annex_module_does_not_import_django():

@@ -105,8 +105,7 @@ def test_priority_records_carry_the_feature_and_annex_wording():
         ),
     )
     assert groups[-1].items[0].text == (
-        "developing the role of the 'personal tutor' as a first point of contact for parents/carers "
-        "(secondary context)"
+        "developing the role of the 'personal tutor' as a first point of contact for parents/carers (secondary context)"
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 import schoolpl.evidence
@@ -178,7 +179,8 @@ def test_evidence_period_is_the_term_that_ended_last_before_the_phase_date(schoo
         academic_year=year, name="Spring 2026", start_date=dt.date(2026, 1, 5), end_date=dt.date(2026, 3, 31)
     )
     review = ReviewFactory(school=school, phase_dates=(dt.date(2026, 1, 10), dt.date(2026, 4, 1), dt.date(2026, 5, 1)))
-    html = client_as(leader, school).get(_url("review_detail", review)).content.decode()
+    with time_machine.travel(dt.datetime(2026, 6, 1, 12, 0), tick=False):  # every phase past
+        html = client_as(leader, school).get(_url("review_detail", review)).content.decode()
     assert test_evidence == [
         (school.pk, dt.date(2025, 9, 1), dt.date(2025, 12, 19)),
         (school.pk, dt.date(2026, 1, 5), dt.date(2026, 3, 31)),

@@ -232,13 +232,17 @@ def test_evidence_gives_aggregates_only(school, tracked):
     recompute.progress_recompute(school_id=school.pk)
     items = {(e.item_code, e.label): e.value for e in evidence(school, dt.date(2023, 9, 1), dt.date(2025, 8, 31))}
     # 2 of 3 pupils: a SIP reads the annex, so counts under the school's threshold (5) are hidden.
-    assert items[("2b", "Pupils off trajectory in Summer 2025")] == "<5 pupils in all: figures hidden"
+    assert items[("2b", "Pupils off trajectory in Summer 2025")] == (
+        "<5 pupils on roll with a trajectory in Summer 2025: figures hidden"
+    )
     from schoolpl.models import School
 
     School.objects.filter(pk=school.pk).update(small_count_threshold=2)
     school.refresh_from_db()
     items = {(e.item_code, e.label): e.value for e in evidence(school, dt.date(2023, 9, 1), dt.date(2025, 8, 31))}
-    assert items[("2b", "Pupils off trajectory in Summer 2025")] == "all but <2 of 3"
+    assert items[("2b", "Pupils off trajectory in Summer 2025")] == (
+        "all but <2 of 3 pupils on roll with a trajectory in Summer 2025"
+    )
     assert all("Pupil" not in v for v in items.values())
 
 
