@@ -1,5 +1,7 @@
 """Annex evidence: feedback to pupils and parents (2d), communication with parents (9a) and the personal
-tutor's role (9c). Aggregates only, a constant number of queries."""
+tutor's role (9c). Aggregates only, a constant number of queries; a SIP reads them, so each figure names its
+denominator, is true for the period (the roll then, not today's) and hides small counts
+(``assessment.roll``). The pages behind them list pupils, so no figure links to one."""
 
 from __future__ import annotations
 
@@ -7,62 +9,64 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from pupils.models import Pupil, TutorAssignment
+from assessment.roll import count, on_roll_between, share
+from pupils.models import TutorAssignment
 from schoolpl.evidence import Evidence
 
 from .models import ProgressReview, Report
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}% ({part} of {whole})" if whole else "no pupils"
-
-
 def evidence(school, start: date, end: date) -> list[Evidence]:
-    pupils = Pupil.objects.in_school(school).on_roll()
+    threshold = school.small_count_threshold
+    period = f"{start:%-d %b %Y} to {end:%-d %b %Y}"
     reviewed = ProgressReview.objects.filter(pupil=OuterRef("pk"), held_on__gte=start, held_on__lte=end)
     tutored = TutorAssignment.objects.current(end).filter(pupil=OuterRef("pk"))
-    counts = pupils.aggregate(
+    pupils = on_roll_between(school, start, end).aggregate(
         total=Count("pk"),
         reviewed=Count("pk", filter=Q(Exists(reviewed))),
         tutored=Count("pk", filter=Q(Exists(tutored))),
-    )
+    )  # 1 query
     reports = Report.objects.filter(school=school, released_at__date__gte=start, released_at__date__lte=end).aggregate(
         released=Count("pk"), read=Count("pk", filter=Q(first_read_at__isnull=False))
-    )
-    parent_reviews = ProgressReview.objects.filter(school=school, held_on__gte=start, held_on__lte=end).aggregate(
+    )  # 1 query
+    reviews = ProgressReview.objects.filter(school=school, held_on__gte=start, held_on__lte=end).aggregate(
         total=Count("pk"), with_parent=Count("pk", filter=Q(parent_attended=True))
-    )
+    )  # 1 query
+    on_roll = f"pupils on roll from {period}"
     reviewed_item = Evidence(
         "2d",
         "Pupils who reviewed their progress with their personal tutor in the period",
-        _share(counts["reviewed"], counts["total"]),
-        "Pupils on roll with at least one progress review dated in the period, out of all pupils on roll.",
-        url_name="partnership:reviews",
+        share(pupils["reviewed"], pupils["total"], threshold, on_roll),
+        "Pupils on roll at some time in the period with at least one progress review dated in it.",
     )
+    if reports["released"]:
+        read_value = (
+            f"{count(reports['released'], threshold)} released; "
+            f"{share(reports['read'], reports['released'], threshold, 'reports released')} opened online"
+        )
+    else:
+        read_value = "no reports released in the period"
     released_read = Evidence(
         "2d",
-        "Reports to parents released in the period, and read by the family",
-        f"{reports['released']} released; {_share(reports['read'], reports['released'])} read online",
-        "Termly reports released in the period; 'read' means a parent or the pupil opened it in the portal.",
-        url_name="partnership:reports",
+        "Reports to parents released in the period, and opened by the family",
+        read_value,
+        "Termly reports released in the period; 'opened' means a parent or the pupil opened it in the portal.",
     )
     return [
         reviewed_item,
         released_read,
-        Evidence("9a", released_read.label, released_read.value, released_read.method, "partnership:reports"),
+        Evidence("9a", released_read.label, released_read.value, released_read.method),
         Evidence(
             "9a",
             "Progress reviews a parent or carer attended",
-            _share(parent_reviews["with_parent"], parent_reviews["total"]),
-            "Reviews in the period at which a parent or carer was recorded as attending.",
-            url_name="partnership:reviews",
+            share(reviews["with_parent"], reviews["total"], threshold, "progress reviews held in the period"),
+            "Reviews held in the period at which a parent or carer was recorded as attending, of all reviews held.",
         ),
         Evidence(
             "9c",
             "Pupils with a personal tutor",
-            _share(counts["tutored"], counts["total"]),
-            "Pupils on roll with a current personal-tutor assignment at the end of the period.",
-            url_name="partnership:reviews",
+            share(pupils["tutored"], pupils["total"], threshold, on_roll),
+            "Pupils on roll at some time in the period with a personal-tutor assignment current at its end.",
         ),
-        Evidence("9c", reviewed_item.label, reviewed_item.value, reviewed_item.method, "partnership:reviews"),
+        Evidence("9c", reviewed_item.label, reviewed_item.value, reviewed_item.method),
     ]

@@ -236,13 +236,31 @@ def test_annex_evidence_counts_reviews_and_reports_read(school, year6, leader):
     services.reports_release(school=school, window=year6["window"], year_group=6, released_by=leader)
     services.report_mark_read(report=Report.objects.get(pupil=year6["pupil"]))
     today = dt.date.today()
+    school.small_count_threshold = 2  # the smallest the school may set: these hand-built counts stay visible
     items = {(e.item_code, e.label): e.value for e in evidence(school, dt.date(2025, 9, 1), today)}
-    assert items[("2d", "Pupils who reviewed their progress with their personal tutor in the period")] == "50% (1 of 2)"
-    assert items[("2d", "Reports to parents released in the period, and read by the family")] == (
-        "2 released; 50% (1 of 2) read online"
+    on_roll = f"pupils on roll from 1 Sep 2025 to {today:%-d %b %Y}"
+    assert items[("2d", "Pupils who reviewed their progress with their personal tutor in the period")] == (
+        f"<2 of 2 {on_roll}"
     )
-    assert items[("9a", "Progress reviews a parent or carer attended")] == "100% (1 of 1)"
-    assert items[("9c", "Pupils with a personal tutor")] == "50% (1 of 2)"
+    assert items[("2d", "Reports to parents released in the period, and opened by the family")] == (
+        "2 released; <2 of 2 reports released opened online"
+    )
+    assert items[("9a", "Progress reviews a parent or carer attended")] == (
+        "<2 progress reviews held in the period: figures hidden"
+    )
+    assert items[("9c", "Pupils with a personal tutor")] == f"<2 of 2 {on_roll}"
+
+
+def test_annex_evidence_hides_small_counts_and_says_when_there_is_nothing(school, year6):
+    from partnership.evidence import evidence
+
+    today = dt.date.today()
+    items = {(e.item_code, e.label): e.value for e in evidence(school, dt.date(2025, 9, 1), today)}
+    assert items[("2d", "Reports to parents released in the period, and opened by the family")] == (
+        "no reports released in the period"
+    )
+    assert items[("9a", "Progress reviews a parent or carer attended")] == "no progress reviews held in the period"
+    assert all(e.url_name is None for e in evidence(school, dt.date(2025, 9, 1), today))
 
 
 def test_pdf_rendering_fetches_nothing_the_report_points_at(
