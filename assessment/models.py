@@ -39,6 +39,8 @@ class SchoolScale(models.Model):
 class Subject(models.Model):
     """An assessed subject (reading, writing, mathematics, science …) and the scale it is judged on."""
 
+    focus_list: list[Focus]  # not a field: its focuses, when loaded by selectors.subjects_with_focuses
+
     school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="subjects")
     code = models.SlugField(max_length=30)
     name = models.CharField(max_length=60)

@@ -158,12 +158,13 @@ def grid(
             pk, grade, points, version = now.get(key, (None, "", None, 0))
             cells.append(Cell(pupil.pk, focus, pk, grade, points, version, before.get(key, "")))
         suggestion = scales.suggest_overall([c.points for c in cells[:-1]], scale) if scale else None
+        label = scale.label_for(suggestion) if scale is not None and suggestion is not None else ""
         result.rows.append(
             Row(
                 pupil=pupil,
                 cells=cells[:-1],
                 overall=cells[-1],
-                suggestion=scale.label_for(suggestion) if suggestion is not None else "",
+                suggestion=label,
             )
         )
     return result
@@ -171,6 +172,7 @@ def grid(
 
 def cell_state(*, pupil_id: int, subject: Subject, window: AssessmentWindow, focus: Focus | None) -> Cell:
     """One cell as it is now (for "use theirs" and after a save)."""
+    row: Judgement | FocusJudgement | None
     if focus is None:
         row = Judgement.objects.filter(pupil_id=pupil_id, subject=subject, window=window).first()
     else:

@@ -65,7 +65,7 @@ def flags(school, start: dt.date, end: dt.date, cutoff: dt.date) -> tuple[dict[i
         day = min(judged.date(), window_end) if judged else window_end
         first[pupil_id] = min(first.get(pupil_id, day), day)
         windows[name] = window_end
-    return first, sorted(windows, key=windows.get)
+    return first, sorted(windows, key=lambda name: windows[name])
 
 
 def action_dates(pupil_ids, since: dt.date, cutoff: dt.date) -> dict[int, list[dt.date]]:

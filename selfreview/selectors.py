@@ -133,6 +133,7 @@ def evidence_by_phase(review: Review, phases: list[ReviewPhase]) -> dict[tuple[s
     found: dict[tuple[str, int], list[EvidenceRow]] = {}
     for phase in dated:
         period = evidence_period(review.school, phase, windows, today)
+        assert phase.date is not None and period is not None  # dated phases only (above): each has a period
         token = own_evidence.PHASE.set(own_evidence.Phase(min(phase.date, today), review.action_weeks))
         try:
             collected = evidence_registry.collect(review.school, period.start, period.end)
@@ -224,7 +225,7 @@ def priorities_summary(review: Review) -> dict:
                 {
                     "label": f"Phase {p}",
                     "data": [
-                        None if averages[f.number][p] is None else round(averages[f.number][p], 2) for f in features
+                        None if (mean := averages[f.number][p]) is None else round(mean, 2) for f in features
                     ],
                 }
                 for p in PHASES

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from schoolpl.history import changed_by
+
 from .annex import PHASES
 from .models import AnnexItem, Rating, Review, ReviewPhase
 from .priorities import validate_phase, validate_phase_dates, validate_rating
@@ -166,7 +168,7 @@ def rating_save(
                         updated_by=by,
                         updated_at=now,
                     )
-                    created._history_user = by  # save() writes the audit row
+                    changed_by(created, by)  # save() writes the audit row
                     created.save(force_insert=True)
             except IntegrityError:
                 created = None
@@ -186,8 +188,8 @@ def rating_save(
                 _history_update(current, by=by)
                 return RatingSaveResult(saved=True, rating=current)
         # Conflict (or a stale version for a cell that does not exist yet).
-        current = Rating.objects.select_related("updated_by").filter(review=review, item=item, phase=phase).first()
-        if current is None:
+        latest = Rating.objects.select_related("updated_by").filter(review=review, item=item, phase=phase).first()
+        if latest is None:
             # The page named a version of a cell that was never saved: treat it as new.
             return rating_save(
                 review=review,
@@ -199,4 +201,4 @@ def rating_save(
                 expected_version=0,
                 by=by,
             )
-        return RatingSaveResult(saved=False, rating=current)
+        return RatingSaveResult(saved=False, rating=latest)
