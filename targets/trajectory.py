@@ -64,7 +64,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import numpy as np
 import pandas as pd
@@ -212,9 +212,15 @@ class StepRule(Protocol):
     on float arrays of baseline points, baseline day, rate and day; ``position`` maps recorded points
     to a step index."""
 
-    ahead_steps: float
-    behind_steps: float
-    well_behind_steps: float
+    # Read-only (properties), so that a frozen dataclass such as StepLadder satisfies the protocol.
+    @property
+    def ahead_steps(self) -> float: ...
+
+    @property
+    def behind_steps(self) -> float: ...
+
+    @property
+    def well_behind_steps(self) -> float: ...
 
     def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]: ...
 
@@ -224,6 +230,14 @@ class StepRule(Protocol):
 # --------------------------------------------------------------------------------------------
 # Expected points on the line
 # --------------------------------------------------------------------------------------------
+
+
+@overload
+def _days(value: pd.Series | pd.Index) -> np.ndarray: ...
+
+
+@overload
+def _days(value: Any) -> np.ndarray | float: ...
 
 
 def _days(value: Any) -> np.ndarray | float:
@@ -338,7 +352,7 @@ def classify(
     k = thresholds.stuck_windows - 1  # the first of the last stuck_windows windows is k back
     if len(previous_points) >= k:
         then = previous_points[-k]
-        if not _is_missing(then) and actual <= then:
+        if then is not None and not _is_missing(then) and actual <= then:
             status = more_severe(status, STUCK)
     return status
 

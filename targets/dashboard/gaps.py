@@ -73,8 +73,9 @@ def group_means(
         codes, uniques = factorized[group.column]
         known[:, j] = codes >= 0
         member[:, j] = False
+        values = group.values if group.values is not None else ()  # expand_groups: always concrete values
         for i, value in enumerate(uniques):
-            if value in group.values:
+            if value in values:
                 member[:, j] |= codes == i
     rest = known & ~member
     one_hot = (index[:, None] == np.arange(size)).astype(float)  # rows × ``by`` values
@@ -200,7 +201,8 @@ def _group_names(label: str, keys: dict[str, str]) -> tuple[str, str]:
 def _gap_row(frames: Frames, r: dict, kind_group: int, kind_rest: int, keys: dict[str, str]) -> tuple[list, list]:
     """One group's cells in one subject, and its export row."""
     t = frames.threshold
-    n_group, n_rest = int(r["n_group"]), int(r["n_rest"])
+    n_group: int | str = int(r["n_group"])
+    n_rest: int | str = int(r["n_rest"])
     key, shown = _group_names(r["label"], keys)
     drill = {"group": key, "subject": int(r["subject_id"]), "panel": "attainment"} if key else None
     note = SUPPRESSED if min(n_group, n_rest) < MIN_SIZE else ""
