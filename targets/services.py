@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assessment.models import SchoolScale, Subject, TransitionalResult
+from assessment.models import Focus, SchoolScale, Subject, TransitionalResult
+from assessment.scales import Scale
 from assessment.services import CellRefused, scale_for
 from pupils.models import GroupMembership, Pupil, TeachingGroupTeacher
 from schoolpl import events
@@ -39,6 +41,10 @@ from .models import (
 )
 from .selectors import judgement_frame, windows_frame
 
+if TYPE_CHECKING:
+    from pupils.models import TeachingGroup
+    from schoolpl.models import School, User
+
 LEVEL_ORDER = [c for c, _ in CurricularTarget.Level.choices]  # school → year → class → group → pupil
 TERM_ORDER = [c for c, _ in CurricularTarget.Term.choices]  # long → medium → short
 
@@ -47,7 +53,7 @@ TERM_ORDER = [c for c, _ in CurricularTarget.Term.choices]  # long → medium �
 # ------------------------------------------------------------------------------------------------
 
 
-def target_settings_for(school) -> TargetSettings:
+def target_settings_for(school: School) -> TargetSettings:
     settings_obj, _ = TargetSettings.objects.get_or_create(school=school)
     return settings_obj
 
@@ -63,7 +69,7 @@ def policy_for(settings_obj: TargetSettings) -> ambition.AmbitionPolicy:
 
 
 @transaction.atomic
-def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
+def target_settings_update(*, school: School, by: User | None = None, **fields: Any) -> TargetSettings:
     """Change a school's ambition policy and thresholds; validated by the pure modules, then every
     trajectory of the school is recomputed (after commit). The row is locked for the change, so two leaders
     saving at once each see the other's saved values rather than a copy read before the save."""
@@ -88,7 +94,15 @@ def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
 
 
 @transaction.atomic
-def are_set(*, school, year_group: int, term: int, subject=None, points: float, by=None) -> AgeRelatedExpectation:
+def are_set(
+    *,
+    school: School,
+    year_group: int,
+    term: int,
+    subject: Subject | None = None,
+    points: float,
+    by: User | None = None,
+) -> AgeRelatedExpectation:
     """Set the school's own ARE for a year group at a term, in one subject or (``subject=None``) in all;
     replaces the one already set for that key. Audited by simple-history."""
     if subject is not None and subject.school_id != school.pk:
@@ -103,7 +117,7 @@ def are_set(*, school, year_group: int, term: int, subject=None, points: float, 
 
 
 @transaction.atomic
-def are_remove(*, school, pk: int, by=None) -> None:
+def are_remove(*, school: School, pk: int, by: User | None = None) -> None:
     """Remove one of the school's own AREs, so the default line applies again."""
     AgeRelatedExpectation.objects.filter(school=school, pk=pk).delete()
 
@@ -138,7 +152,7 @@ def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFr
     j = j.sort_values(["pupil_id", "subject_id", "ordinal"])
     g = j.groupby(["pupil_id", "subject_id"], sort=False)
     first, last = g.first(), g.last()
-    years = ambition.years_between(first["end_date"], last["end_date"]).to_numpy()
+    years = np.asarray(ambition.years_between(first["end_date"], last["end_date"]), dtype=float)
     history = pd.DataFrame(
         {
             "subject": first.index.get_level_values("subject_id"),
@@ -150,10 +164,10 @@ def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFr
     return history[history["years"] >= 0.9]
 
 
-def _subject_scales(school, subject_ids) -> dict:
+def _subject_scales(school: School, subject_ids: Iterable[int]) -> dict[int, Scale | None]:
     """subject id -> its scale (None where the school's own scale is missing)."""
     own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school=school)}
-    out = {}
+    out: dict[int, Scale | None] = {}
     for subject in Subject.objects.filter(school=school, pk__in=list(subject_ids)):
         try:
             out[subject.pk] = scale_for(subject, own)
@@ -162,14 +176,14 @@ def _subject_scales(school, subject_ids) -> dict:
     return out
 
 
-def target_on_step(points: float, scale) -> float:
+def target_on_step(points: float, scale: Scale | None) -> float:
     """A target lands on a step of the subject's scale: the step at or below (27.12 -> 27 = 4b)."""
     if scale is None or not math.isfinite(points):
         return points
     return float(scale.step_at_or_below(points).points)
 
 
-def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school) -> np.ndarray:
+def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school: School) -> np.ndarray:
     scales_of = _subject_scales(school, pd.unique(subject_ids))
     return np.array(
         [target_on_step(float(p), scales_of.get(int(s))) for p, s in zip(points, subject_ids, strict=True)],
@@ -188,11 +202,11 @@ class ProposalResult:
 @transaction.atomic
 def target_propose(
     *,
-    school,
+    school: School,
     pupil_ids: Iterable[int] | None = None,
     subject_ids: Iterable[int] | None = None,
     horizon: str = "key_stage",
-    by=None,
+    by: User | None = None,
     today: dt.date | None = None,
 ) -> ProposalResult:
     """Propose long-term numeric targets with the school's ambition policy, for every pupil on roll × subject
@@ -239,7 +253,9 @@ def target_propose(
     return result
 
 
-def _baselines(school, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame):
+def _baselines(
+    school: School, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame
+) -> pd.DataFrame:
     """Every pupil × subject with its baseline: points, date, and where it comes from (the latest
     end-of-key-stage result with points, else the earliest judgement; NaN where there is neither)."""
     grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
@@ -290,7 +306,14 @@ _PROPOSAL_FIELDS = (
 )
 
 
-def _save_proposals(school, grid: pd.DataFrame, pupil_ids: list, subject_list: list, by, result) -> set[int]:
+def _save_proposals(
+    school: School,
+    grid: pd.DataFrame,
+    pupil_ids: list,
+    subject_list: list,
+    by: User | None,
+    result: ProposalResult,
+) -> set[int]:
     """Create or refresh the PupilTarget of each proposal in ``grid`` (counting into ``result``); an active
     target is kept. Returns the pupils whose targets changed."""
     current = {
@@ -342,7 +365,7 @@ def _save_proposals(school, grid: pd.DataFrame, pupil_ids: list, subject_list: l
 
 
 @transaction.atomic
-def target_accept(*, target: PupilTarget, by=None) -> PupilTarget:
+def target_accept(*, target: PupilTarget, by: User | None = None) -> PupilTarget:
     """Accept the proposal as it stands (the proposal itself is kept in ``proposed_points``)."""
     target.status = PupilTarget.Status.ACTIVE
     target.set_by = by
@@ -355,7 +378,7 @@ def target_accept(*, target: PupilTarget, by=None) -> PupilTarget:
 
 @transaction.atomic
 def target_adjust(
-    *, target: PupilTarget, target_points: float, target_date: dt.date | None = None, by=None
+    *, target: PupilTarget, target_points: float, target_date: dt.date | None = None, by: User | None = None
 ) -> PupilTarget:
     """Set a different target (and optionally date); ``proposed_points`` keeps what the policy proposed."""
     if target_points is None or not math.isfinite(float(target_points)):
@@ -384,7 +407,7 @@ def target_adjust(
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_level_fields(target: CurricularTarget, group_pupils: Sequence) -> None:
+def _check_level_fields(target: CurricularTarget, group_pupils: Sequence[Pupil]) -> None:
     level = target.level
     errors = {}
     if level == CurricularTarget.Level.YEAR and target.year_group is None:
@@ -418,9 +441,11 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
     # The narrower target must sit inside the wider one.
     year = parent.year_group
     if year is not None:
-        if target.teaching_group_id and target.teaching_group.year_group not in (None, year):
+        group = target.teaching_group if target.teaching_group_id else None
+        if group is not None and group.year_group not in (None, year):
             raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
-        if target.pupil_id and target.pupil.year_group != year:
+        pupil = target.pupil if target.pupil_id else None
+        if pupil is not None and pupil.year_group != year:
             raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
     if parent.level == CurricularTarget.Level.CLASS and parent.teaching_group_id:
         members = set(
@@ -439,7 +464,14 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
         raise ValidationError({"pupil": "That pupil is not in the group of the target above."})
 
 
-def _inherited(parent, level: str, subject, year_group, teaching_group, pupil) -> tuple:
+def _inherited(
+    parent: CurricularTarget | None,
+    level: str,
+    subject: Subject | None,
+    year_group: int | None,
+    teaching_group: TeachingGroup | None,
+    pupil: Pupil | None,
+) -> tuple[Subject | None, int | None, TeachingGroup | None]:
     """(subject, year group, class) of a new target: those given, else taken from its class or pupil (year
     group) and from the target it is derived from (a group or pupil target also takes its class)."""
     if parent is not None and subject is None:
@@ -455,7 +487,7 @@ def _inherited(parent, level: str, subject, year_group, teaching_group, pupil) -
     return subject, year_group, teaching_group
 
 
-def _check_belongs(target: CurricularTarget, group_pupils: list, focuses: list) -> None:
+def _check_belongs(target: CurricularTarget, group_pupils: list[Pupil], focuses: list[Focus]) -> None:
     """Everything a target names is of its school, and its focuses are of its subject."""
     school_id, subject = target.school_id, target.subject
     named = ((subject, "subject"), (target.teaching_group, "teaching_group"), (target.pupil, "pupil"))
@@ -471,18 +503,18 @@ def _check_belongs(target: CurricularTarget, group_pupils: list, focuses: list) 
 @transaction.atomic
 def curricular_target_create(
     *,
-    school,
+    school: School,
     level: str,
     term: str,
     text: str,
-    by=None,
+    by: User | None = None,
     parent: CurricularTarget | None = None,
-    subject=None,
-    focuses: Sequence = (),
+    subject: Subject | None = None,
+    focuses: Sequence[Focus] = (),
     year_group: int | None = None,
-    teaching_group=None,
-    pupil=None,
-    group_pupils: Sequence = (),
+    teaching_group: TeachingGroup | None = None,
+    pupil: Pupil | None = None,
+    group_pupils: Sequence[Pupil] = (),
     pupil_words: str = "",
     agreed_with_pupil: bool = False,
     shared_with_parents: bool = False,
@@ -506,21 +538,21 @@ def curricular_target_create(
         review_date=review_date,
         created_by=by,
     )
-    group_pupils, focuses = list(group_pupils), list(focuses)
-    _check_belongs(target, group_pupils, focuses)
+    pupil_list, focus_list = list(group_pupils), list(focuses)
+    _check_belongs(target, pupil_list, focus_list)
     target.full_clean(exclude=["created_by"])
-    _check_level_fields(target, group_pupils)
+    _check_level_fields(target, pupil_list)
     if parent is not None:
-        _check_parent(target, parent, {p.pk for p in group_pupils})
+        _check_parent(target, parent, {p.pk for p in pupil_list})
     target.save()
-    if focuses:
-        target.focuses.set(focuses)
-    if group_pupils:
-        target.group_pupils.set(group_pupils)
+    if focus_list:
+        target.focuses.set(focus_list)
+    if pupil_list:
+        target.group_pupils.set(pupil_list)
     return target
 
 
-def curricular_target_derive(*, parent: CurricularTarget, by=None, **fields) -> CurricularTarget:
+def curricular_target_derive(*, parent: CurricularTarget, by: User | None = None, **fields: Any) -> CurricularTarget:
     """A narrower target derived from ``parent`` (linked to it, in its subject)."""
     fields.setdefault("term", parent.term)
     return curricular_target_create(school=parent.school, parent=parent, by=by, **fields)
@@ -534,7 +566,7 @@ def target_review_record(
     outcome: str,
     note: str = "",
     pupil_comment: str = "",
-    by=None,
+    by: User | None = None,
 ) -> TargetReview:
     """Record a review; an outcome other than "active" closes the target with that status."""
     if outcome not in CurricularTarget.Status.values:
@@ -559,7 +591,7 @@ def target_review_record(
 
 @transaction.atomic
 def curricular_target_set_pupil_voice(
-    *, target: CurricularTarget, pupil_words: str, agreed_with_pupil: bool, by=None
+    *, target: CurricularTarget, pupil_words: str, agreed_with_pupil: bool, by: User | None = None
 ) -> CurricularTarget:
     if target.level != CurricularTarget.Level.PUPIL:
         raise ValidationError("Only a pupil target records the pupil's own words.")
@@ -569,7 +601,9 @@ def curricular_target_set_pupil_voice(
     return target
 
 
-def notifications_to_pupil_teachers(*, pupil, subject=None, kind: str, message: str, dedupe_key: str) -> int:
+def notifications_to_pupil_teachers(
+    *, pupil: Pupil, subject: Subject | None = None, kind: str, message: str, dedupe_key: str
+) -> int:
     """In-app notices to ``pupil``'s current teachers (of ``subject``'s groups when given, else of every group of
     theirs), each once per ``dedupe_key``. Two queries plus the insert. Returns notices created."""
     groups = GroupMembership.objects.current().filter(pupil=pupil, group__school_id=pupil.school_id)
@@ -592,7 +626,7 @@ def notifications_to_pupil_teachers(*, pupil, subject=None, kind: str, message: 
     return len(Notification.objects.bulk_create(notices, ignore_conflicts=True))
 
 
-def notifications_mark_read(*, user, school, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, user: User, school: School, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, school=school, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

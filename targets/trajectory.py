@@ -64,7 +64,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -230,14 +230,6 @@ class StepRule(Protocol):
 # --------------------------------------------------------------------------------------------
 # Expected points on the line
 # --------------------------------------------------------------------------------------------
-
-
-@overload
-def _days(value: pd.Series | pd.Index) -> np.ndarray: ...
-
-
-@overload
-def _days(value: Any) -> np.ndarray | float: ...
 
 
 def _days(value: Any) -> np.ndarray | float:
@@ -454,7 +446,7 @@ def classify_frame(
         raise ValueError("plans: one plan per pupil_id x subject")
     n_keys = len(pupils) * n_subj
 
-    def by_key(values: np.ndarray) -> np.ndarray:
+    def by_key(values: np.ndarray | float) -> np.ndarray:
         table = np.full(n_keys, np.nan)
         table[plan_key] = values
         return table
