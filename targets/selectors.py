@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,16 +35,16 @@ if TYPE_CHECKING:
     from schoolpl.access import SchoolAccess
 
 
-def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
-    """``AND column IN (…)`` for an optional list of ids (``ANY`` on PostgreSQL)."""
+def in_clause(column: str, values: Collection[int] | None) -> tuple[str, list]:
+    """``AND column IN (…)`` for an optional list (or array) of ids (``ANY`` on PostgreSQL)."""
     if values is None:
         return "", []
-    values = [int(v) for v in values]
-    if not values:
+    ids = [int(v) for v in values]
+    if not ids:
         return " AND 1 = 0", []
     if is_postgres():
-        return f" AND {column} = ANY(%s)", [values]
-    return f" AND {column} IN ({', '.join(['%s'] * len(values))})", values
+        return f" AND {column} = ANY(%s)", [ids]
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 # ------------------------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def windows_frame(school_ids: Sequence[int]) -> pd.DataFrame:
     return frame
 
 
-def judgement_frame(school_ids: Sequence[int], pupil_ids: Sequence[int] | None) -> pd.DataFrame:
+def judgement_frame(school_ids: Sequence[int], pupil_ids: Collection[int] | None) -> pd.DataFrame:
     """Every overall judgement of the schools (or of ``pupil_ids``): pupil_id, subject_id, window_id, points."""
     school_in, school_params = in_clause("school_id", school_ids)
     where, params = in_clause("pupil_id", pupil_ids)

@@ -192,9 +192,10 @@ def _levels_table(cohort: _Cohort) -> Table:
             ]
         )
         lop_export.append([ks, name, bucket, value, share])
-    missing: int | str = c.listed - c.pupils
-    if t is not None and missing < t:  # those without both: a count like any other
-        missing = disclosure.small(t) if missing else 0
+    missing_count = c.listed - c.pupils
+    missing: int | str = missing_count
+    if t is not None and missing_count < t:  # those without both: a count like any other
+        missing = disclosure.small(t) if missing_count else 0
     return Table(
         key=f"levels-{ks}-{c.subject['id']}",
         title=f"Levels of progress, {c.title}",

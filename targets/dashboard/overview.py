@@ -86,9 +86,7 @@ def _status_cell(row: _Row, i: int, status: str, t: int | None, prev_name: str) 
     share = count / n * 100
     share_shown = None if row.small else num(share)
     before = row.before
-    change = (
-        None if row.small or before is None or row.prev_n < MIN_SIZE else num(share - before[i] / row.prev_n * 100)
-    )
+    change = None if row.small or before is None or row.prev_n < MIN_SIZE else num(share - before[i] / row.prev_n * 100)
     drill: dict[str, object] | None
     if t is not None and row.kinds is not None:  # with a threshold, every row has its kinds
         if row.kinds[i + 1] != SHOWN:

@@ -87,7 +87,7 @@ def pct(value: float | None) -> str:
 
 
 def num(value: float | None, places: int = 1) -> float | None:
-    return None if missing(value) else round(float(value), places)
+    return None if value is None or missing(value) else round(float(value), places)
 
 
 def signed(value: float | None, unit: str = "") -> str:
