@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,9 +19,8 @@ import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assessment.models import Focus, SchoolScale, Subject, TransitionalResult
+from assessment.models import Focus, SchoolScale, Subject
 from assessment.scales import Scale
 from assessment.services import CellRefused, scale_for
 from pupils.models import GroupMembership, Pupil, TeachingGroupTeacher
@@ -39,6 +37,7 @@ from .models import (
     TargetReview,
     TargetSettings,
 )
+from .proposals import ProposalResult, baselines, history_frame, save_proposals
 from .selectors import judgement_frame, windows_frame
 
 if TYPE_CHECKING:
@@ -95,13 +94,7 @@ def target_settings_update(*, school: School, by: User | None = None, **fields: 
 
 @transaction.atomic
 def are_set(
-    *,
-    school: School,
-    year_group: int,
-    term: int,
-    subject: Subject | None = None,
-    points: float,
-    by: User | None = None,
+    *, school: School, year_group: int, term: int, subject: Subject | None = None, points: float, by: User | None = None
 ) -> AgeRelatedExpectation:
     """Set the school's own ARE for a year group at a term, in one subject or (``subject=None``) in all;
     replaces the one already set for that key. Audited by simple-history."""
@@ -143,27 +136,6 @@ def target_date_for(year_group: int, today: dt.date, horizon: str = "key_stage")
     return dt.date(academic_year_start(today) + 1 + (end_year - year_group), 7, 15)
 
 
-def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """The school's own history for percentile proposals: each pupil × subject's first and last judgement
-    at least a year apart → baseline, points gained, years."""
-    if judgements.empty:
-        return pd.DataFrame(columns=["subject", "baseline_points", "gained_points", "years"])
-    j = judgements.merge(windows[["window_id", "end_date", "ordinal"]], on="window_id")
-    j = j.sort_values(["pupil_id", "subject_id", "ordinal"])
-    g = j.groupby(["pupil_id", "subject_id"], sort=False)
-    first, last = g.first(), g.last()
-    years = np.asarray(ambition.years_between(first["end_date"], last["end_date"]), dtype=float)
-    history = pd.DataFrame(
-        {
-            "subject": first.index.get_level_values("subject_id"),
-            "baseline_points": first["points"].to_numpy(dtype=float),
-            "gained_points": (last["points"] - first["points"]).to_numpy(dtype=float),
-            "years": years,
-        }
-    )
-    return history[history["years"] >= 0.9]
-
-
 def _subject_scales(school: School, subject_ids: Iterable[int]) -> dict[int, Scale | None]:
     """subject id -> its scale (None where the school's own scale is missing)."""
     own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school=school)}
@@ -189,14 +161,6 @@ def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school: School) -
         [target_on_step(float(p), scales_of.get(int(s))) for p, s in zip(points, subject_ids, strict=True)],
         dtype=float,
     )
-
-
-@dataclass
-class ProposalResult:
-    created: int = 0
-    refreshed: int = 0
-    skipped_active: int = 0
-    no_baseline: int = 0
 
 
 @transaction.atomic
@@ -235,8 +199,8 @@ def target_propose(
     windows = windows_frame([school.pk])
     judgements = judgement_frame([school.pk], None)  # the whole school: it is also the history
     judgements = judgements[judgements["subject_id"].isin(subject_list)]
-    history = _history_frame(judgements, windows)
-    grid = _baselines(school, year_of, subject_list, judgements, windows)
+    history = history_frame(judgements, windows)
+    grid = baselines(school, year_of, subject_list, judgements, windows)
     grid["target_date"] = pd.to_datetime(
         pd.Series([target_date_for(year_of[p], today, horizon) for p in grid["pupil_id"]])
     )
@@ -245,123 +209,12 @@ def target_propose(
     grid["proposed_points"] = _land_on_steps(proposals["proposed_points"].to_numpy(), grid["subject_id"], school)
     grid["basis"] = proposals["basis"].to_numpy()
 
-    changed_pupils = _save_proposals(school, grid, list(year_of), subject_list, by, result)
+    changed_pupils = save_proposals(school, grid, list(year_of), subject_list, by, result)
     if changed_pupils:
         events.publish(
             "targets_changed", school_id=school.pk, pupil_ids=sorted(changed_pupils), subject_ids=subject_list
         )
     return result
-
-
-def _baselines(
-    school: School, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame
-) -> pd.DataFrame:
-    """Every pupil × subject with its baseline: points, date, and where it comes from (the latest
-    end-of-key-stage result with points, else the earliest judgement; NaN where there is neither)."""
-    grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
-        index=False
-    )
-    # Earliest judgement per pupil × subject.
-    mine = judgements[judgements["pupil_id"].isin(year_of)].merge(windows, on="window_id")
-    earliest = (
-        mine.sort_values("ordinal").drop_duplicates(["pupil_id", "subject_id"])[
-            ["pupil_id", "subject_id", "points", "end_date"]
-        ]
-        if not mine.empty
-        else pd.DataFrame(columns=["pupil_id", "subject_id", "points", "end_date"])
-    )
-    # Latest end-of-key-stage result with points.
-    transitional = pd.DataFrame(
-        list(
-            TransitionalResult.objects.filter(
-                school=school, points__isnull=False, pupil_id__in=list(year_of), subject_id__in=subject_list
-            )
-            .order_by("pupil_id", "subject_id", "-year", "key_stage", "method")
-            .values_list("pupil_id", "subject_id", "points", "year", "key_stage")
-        ),
-        columns=["pupil_id", "subject_id", "points", "year", "key_stage"],
-    ).drop_duplicates(["pupil_id", "subject_id"])
-    transitional["end_date"] = [dt.date(int(y), 7, 1) for y in transitional["year"]]
-
-    grid = grid.merge(
-        transitional[["pupil_id", "subject_id", "points", "end_date", "key_stage"]],
-        how="left",
-        on=["pupil_id", "subject_id"],
-    ).merge(earliest, how="left", on=["pupil_id", "subject_id"], suffixes=("_ks", "_first"))
-    use_ks = grid["points_ks"].notna()
-    grid["baseline_points"] = np.where(use_ks, grid["points_ks"], grid["points_first"]).astype(float)
-    grid["baseline_date"] = pd.to_datetime(pd.Series(np.where(use_ks, grid["end_date_ks"], grid["end_date_first"])))
-    grid["baseline_from"] = np.where(use_ks, grid["key_stage"].fillna("") + " result", "earliest judgement")
-    return grid
-
-
-#: What a proposal sets on a PupilTarget (and refreshes on an unaccepted one).
-_PROPOSAL_FIELDS = (
-    "baseline_points",
-    "baseline_date",
-    "target_points",
-    "target_date",
-    "proposed_points",
-    "proposal_basis",
-)
-
-
-def _save_proposals(
-    school: School,
-    grid: pd.DataFrame,
-    pupil_ids: list,
-    subject_list: list,
-    by: User | None,
-    result: ProposalResult,
-) -> set[int]:
-    """Create or refresh the PupilTarget of each proposal in ``grid`` (counting into ``result``); an active
-    target is kept. Returns the pupils whose targets changed."""
-    current = {
-        (t.pupil_id, t.subject_id): t
-        for t in PupilTarget.objects.filter(
-            school=school,
-            pupil_id__in=pupil_ids,
-            subject_id__in=subject_list,
-            status__in=[PupilTarget.Status.PROPOSED, PupilTarget.Status.ACTIVE],
-        )
-    }
-    new, refreshed, changed_pupils = [], [], set()
-    for row in grid.itertuples(index=False):
-        if not math.isfinite(row.proposed_points):
-            result.no_baseline += 1
-            continue
-        fields = {
-            "baseline_points": float(row.baseline_points),
-            "baseline_date": row.baseline_date.date(),
-            "target_points": float(row.proposed_points),
-            "target_date": row.target_date.date(),
-            "proposed_points": float(row.proposed_points),
-            "proposal_basis": f"{row.basis} (baseline: {row.baseline_from})"[:300],
-        }  # the keys are _PROPOSAL_FIELDS
-        existing = current.get((row.pupil_id, row.subject_id))
-        if existing is not None and existing.status == PupilTarget.Status.ACTIVE:
-            result.skipped_active += 1
-            continue
-        if existing is None:
-            new.append(
-                PupilTarget(school=school, pupil_id=row.pupil_id, subject_id=row.subject_id, set_by=by, **fields)
-            )
-        elif any(getattr(existing, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(existing, k, v)
-            existing.set_by = by
-            refreshed.append(existing)
-        else:
-            continue
-        changed_pupils.add(int(row.pupil_id))
-    if new:
-        bulk_create_with_history(new, PupilTarget, batch_size=1000, default_user=by)
-    if refreshed:
-        bulk_update_with_history(
-            refreshed, PupilTarget, [*_PROPOSAL_FIELDS, "set_by"], batch_size=1000, default_user=by
-        )
-    result.created, result.refreshed = len(new), len(refreshed)
-    return changed_pupils
 
 
 @transaction.atomic
@@ -424,6 +277,16 @@ def _check_level_fields(target: CurricularTarget, group_pupils: Sequence[Pupil])
         raise ValidationError(errors)
 
 
+def _check_in_year(target: CurricularTarget, year: int) -> None:
+    """The target's class and pupil (if any) are in ``year``, the year group of the target above."""
+    group = target.teaching_group if target.teaching_group_id else None
+    if group is not None and group.year_group not in (None, year):
+        raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
+    pupil = target.pupil if target.pupil_id else None
+    if pupil is not None and pupil.year_group != year:
+        raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
+
+
 def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupil_ids: set[int]) -> None:
     if parent.school_id != target.school_id:
         raise ValidationError("A target can only be derived from a target of the same school.")
@@ -439,14 +302,8 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
     if parent.subject_id and target.subject_id and parent.subject_id != target.subject_id:
         raise ValidationError({"subject": "A derived target is in the same subject as the one it comes from."})
     # The narrower target must sit inside the wider one.
-    year = parent.year_group
-    if year is not None:
-        group = target.teaching_group if target.teaching_group_id else None
-        if group is not None and group.year_group not in (None, year):
-            raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
-        pupil = target.pupil if target.pupil_id else None
-        if pupil is not None and pupil.year_group != year:
-            raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
+    if parent.year_group is not None:
+        _check_in_year(target, parent.year_group)
     if parent.level == CurricularTarget.Level.CLASS and parent.teaching_group_id:
         members = set(
             GroupMembership.objects.current()
