@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import pandas as pd
 
@@ -46,6 +47,14 @@ def months_between(start: dt.date, end: dt.date) -> float:
 def expected_rate(points_per_year: float | None) -> float:
     """The expected rate in points a month from the school's expected points a year."""
     return (DEFAULT_EXPECTED_PER_YEAR if points_per_year is None else float(points_per_year)) / 12
+
+
+@overload
+def per_term(rate_per_month: float) -> float: ...
+
+
+@overload
+def per_term(rate_per_month: float | None) -> float | None: ...
 
 
 def per_term(rate_per_month: float | None) -> float | None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -15,10 +17,13 @@ from django.utils import timezone
 from assessment import scales
 from assessment.models import Judgement
 from pupils.models import GroupMembership, Pupil
+from pupils.querysets import PupilQuerySet
 from schoolpl.calendar import academic_year_start
 from schoolpl.discovery import app_modules
 from schoolpl.roles import Cap
-from targets.models import ProgressStatus
+from targets import expectations
+from targets import selectors as target_selectors
+from targets.models import ProgressStatus, TargetSettings
 
 from . import impact
 from .models import (
@@ -31,6 +36,12 @@ from .models import (
     ScoreCardRating,
     SuccessCharacteristic,
 )
+
+if TYPE_CHECKING:
+    from assessment.models import Subject
+    from pupils.models import TeachingGroup
+    from schoolpl.access import SchoolAccess
+    from schoolpl.models import School
 
 SUPPORT_WAVES = (2, 3)
 OFF_TRACK = (ProgressStatus.Status.BEHIND, ProgressStatus.Status.WELL_BEHIND, ProgressStatus.Status.STUCK)
@@ -45,26 +56,26 @@ def today() -> dt.date:
 # --- Scoping ---------------------------------------------------------------------------------------------
 
 
-def programmes_for(access) -> QuerySet[Programme]:
+def programmes_for(access: SchoolAccess | None) -> QuerySet[Programme]:
     if access is None:
         return Programme.objects.none()
     return Programme.objects.filter(school=access.school)
 
 
-def sees_all_interventions(access) -> bool:
+def sees_all_interventions(access: SchoolAccess | None) -> bool:
     return (
         access is not None and access.sees_all_pupils and access.can(Cap.READ_INTERVENTIONS_ALL, Cap.EDIT_INTERVENTIONS)
     )
 
 
-def pupils_for(access) -> QuerySet[Pupil]:
+def pupils_for(access: SchoolAccess | None) -> PupilQuerySet:
     """Pupils whose interventions and score cards this user may read by name."""
     if access is None or not access.can(Cap.READ_INTERVENTIONS_ALL, Cap.EDIT_INTERVENTIONS, Cap.READ_INTERVENTIONS_OWN):
         return Pupil.objects.none()
     return Pupil.objects.visible_to(access)
 
 
-def provisions_for(access) -> QuerySet[Provision]:
+def provisions_for(access: SchoolAccess | None) -> QuerySet[Provision]:
     """All the school's provision for those who read all; for a teacher, provision with one of their
     pupils in it."""
     if access is None:
@@ -78,13 +89,13 @@ def provisions_for(access) -> QuerySet[Provision]:
     return mine.none()
 
 
-def places_for(access) -> QuerySet[ProvisionPupil]:
+def places_for(access: SchoolAccess | None) -> QuerySet[ProvisionPupil]:
     if access is None:
         return ProvisionPupil.objects.none()
     return ProvisionPupil.objects.filter(provision__school=access.school, pupil__in=pupils_for(access))
 
 
-def supported_places(school, on: dt.date, waves=SUPPORT_WAVES) -> QuerySet[ProvisionPupil]:
+def supported_places(school: School, on: dt.date, waves: Iterable[int] = SUPPORT_WAVES) -> QuerySet[ProvisionPupil]:
     """Places in wave 2/3 provision that are current or planned on ``on`` (not ended, pupil not left)."""
     return ProvisionPupil.objects.filter(
         provision__school=school, provision__programme__wave__in=waves, provision__end_date__gte=on
@@ -110,7 +121,7 @@ class Referral:
         return f"Referred by {self.referred_by} on {self.referred_on:%-d %b %Y}: {self.reason}"
 
 
-def referred_pupils(school) -> dict[int, str]:
+def referred_pupils(school: School) -> dict[int, str]:
     """Pupils with an open referral to the SENCO: {pupil_id: "Referred by <tutor> on <date>: <reason>"} (the
     latest open referral per pupil). One query per provider."""
     found: dict[int, str] = {}
@@ -122,14 +133,20 @@ def referred_pupils(school) -> dict[int, str]:
 
 
 @dataclass
-class Candidate:
-    pupil: Pupil
+class _Flags:
+    """Why a pupil is a candidate, gathered before the pupil is loaded: :class:`Candidate` but the pupil."""
+
     statuses: list[tuple[str, str]] = field(default_factory=list)  # (subject, status label)
     score_average: float | None = None
     score_date: dt.date | None = None
     referred: bool = False
     referral: str = ""  # a personal tutor's open referral from a progress review
     below_are: list[str] = field(default_factory=list)  # "Reading: below ARE (20 against 21), on track"
+
+
+@dataclass
+class Candidate(_Flags):
+    pupil: Pupil = field(kw_only=True)
 
     @property
     def reasons(self) -> list[str]:
@@ -144,12 +161,12 @@ class Candidate:
 
 
 def candidates(
-    access,
+    access: SchoolAccess,
     on: dt.date | None = None,
-    pupils: QuerySet[Pupil] | None = None,
+    pupils: PupilQuerySet | None = None,
     *,
     below_are: bool = False,
-    subject=None,
+    subject: Subject | None = None,
 ) -> list[Candidate]:
     """Pupils off trajectory in any subject (latest status behind, well behind or stuck) or whose latest
     score card is low or refers them, who have no current or planned wave 2/3 provision. With
@@ -185,34 +202,31 @@ def candidates(
         "card_id", "characteristic_id", "professional", "pupil_view", "parent_view"
     ):
         ratings[card_id].append(row)
-    flagged: dict[int, Candidate] = {}
+    flagged: dict[int, _Flags] = {}
     for pupil_id, rows in statuses.items():
-        flagged[pupil_id] = Candidate(pupil=None, statuses=rows)
+        flagged[pupil_id] = _Flags(statuses=rows)
     for pupil_id, (card_id, taken_on, referred) in latest_card.items():
         _, average = impact.card_averages(ratings.get(card_id, []))
         low = average is not None and average <= impact.LOW_SCORE
         if low or referred or pupil_id in flagged:
-            found = flagged.setdefault(pupil_id, Candidate(pupil=None))
+            found = flagged.setdefault(pupil_id, _Flags())
             found.score_average, found.score_date, found.referred = average, taken_on, referred
     referrals = referred_pupils(school)
     if referrals:
         for pupil_id in pupils.filter(pk__in=list(referrals)).exclude(pk__in=supported).values_list("pk", flat=True):
-            flagged.setdefault(pupil_id, Candidate(pupil=None)).referral = referrals[pupil_id]
+            flagged.setdefault(pupil_id, _Flags()).referral = referrals[pupil_id]
     if below_are:  # + 2 queries: the on-pace statuses, the school's own AREs
         for pupil_id, text in _below_are(school, pupils, supported, subject):
-            flagged.setdefault(pupil_id, Candidate(pupil=None)).below_are.append(text)
-    for pupil in Pupil.objects.filter(pk__in=list(flagged)):
-        flagged[pupil.pk].pupil = pupil
-    return sorted(
-        (c for c in flagged.values() if c.pupil is not None),
-        key=lambda c: (c.pupil.year_group, c.pupil.surname, c.pupil.forename, c.pupil.pk),
-    )
+            flagged.setdefault(pupil_id, _Flags()).below_are.append(text)
+    found_pupils = [
+        Candidate(pupil=pupil, **vars(flagged[pupil.pk])) for pupil in Pupil.objects.filter(pk__in=list(flagged))
+    ]
+    return sorted(found_pupils, key=lambda c: (c.pupil.year_group, c.pupil.surname, c.pupil.forename, c.pupil.pk))
 
 
-def _below_are(school, pupils, supported, subject) -> list[tuple[int, str]]:
-    from targets import expectations
-    from targets import selectors as target_selectors
-
+def _below_are(
+    school: School, pupils: PupilQuerySet, supported: QuerySet, subject: Subject | None
+) -> list[tuple[int, str]]:
     latest = (
         ProgressStatus.objects.filter(school=school, is_latest=True, status__in=ON_PACE, pupil__in=pupils)
         .exclude(pupil_id__in=supported)
@@ -269,7 +283,7 @@ class PlaceImpact:
         return _grade_of(self.result.exit)
 
 
-def _grade_of(point) -> str:
+def _grade_of(point: impact.Point | None) -> str:
     """The NC grade a judgement's points stand for (17 → "2a"), so "17 Jul 2026" is not read as a date."""
     if point is None or point.points is None:
         return ""
@@ -296,7 +310,7 @@ def over_size_warning(programme: Programme, pupils: int) -> str:
     )
 
 
-def group_sizes(provision_ids) -> dict[int, int]:
+def group_sizes(provision_ids: Iterable[int]) -> dict[int, int]:
     return dict(
         ProvisionPupil.objects.filter(provision_id__in=list(provision_ids))
         .values("provision_id")
@@ -305,10 +319,8 @@ def group_sizes(provision_ids) -> dict[int, int]:
     )
 
 
-def expected_per_year(school_ids) -> dict[int, float]:
+def expected_per_year(school_ids: Iterable[int]) -> dict[int, float]:
     """Each school's expected points a year (TargetSettings; the model default where none is kept)."""
-    from targets.models import TargetSettings
-
     return dict(
         TargetSettings.objects.filter(school_id__in=list(school_ids)).values_list(
             "school_id", "expected_points_per_year"
@@ -327,7 +339,7 @@ def place_impacts(places: list[ProvisionPupil]) -> list[PlaceImpact]:
     expected = expected_per_year({p.provision.programme.school_id for p in places})
     pupil_ids = {p.pupil_id for p in places}
     subject_ids = {p.provision.programme.subject_id for p in places} - {None}
-    history: dict[tuple[int, int], list[impact.Point]] = defaultdict(list)
+    history: dict[tuple[int, int | None], list[impact.Point]] = defaultdict(list)
     if subject_ids:
         for pupil_id, subject_id, end_date, points in Judgement.objects.filter(
             pupil_id__in=pupil_ids, subject_id__in=subject_ids
@@ -344,11 +356,11 @@ def place_impacts(places: list[ProvisionPupil]) -> list[PlaceImpact]:
     for place in places:
         provision, programme = place.provision, place.provision.programme
         start, end = impact.place_span(provision.start_date, provision.end_date, place.joined_on, place.left_on)
-        points = history.get((place.pupil_id, programme.subject_id), [])
-        entry, exit_ = impact.pick_entry_exit(points, start, end)
+        judged = history.get((place.pupil_id, programme.subject_id), [])
+        entry, exit_ = impact.pick_entry_exit(judged, start, end)
         entry = recorded.get((place.pk, "entry"), entry)
         exit_ = recorded.get((place.pk, "exit"), exit_)
-        before = impact.rate_before(points, entry.date if entry else start)
+        before = impact.rate_before(judged, entry.date if entry else start)
         _, _, cost = impact.place_figures(
             sessions_per_week=programme.sessions_per_week,
             session_minutes=programme.session_minutes,
@@ -378,13 +390,15 @@ def place_impacts(places: list[ProvisionPupil]) -> list[PlaceImpact]:
     return out
 
 
-def programme_impacts(school, programme_ids=None) -> dict[int, tuple[Programme, impact.ProgrammeSummary]]:
+def programme_impacts(
+    school: School, programme_ids: Iterable[int] | None = None
+) -> dict[int, tuple[Programme, impact.ProgrammeSummary]]:
     """Per programme, the summary over every pupil who has had it. Queries: programmes (1), places (1) and
     the three of :func:`place_impacts`."""
-    programmes = Programme.objects.filter(school=school)
+    chosen = Programme.objects.filter(school=school)
     if programme_ids is not None:
-        programmes = programmes.filter(pk__in=programme_ids)
-    programmes = {p.pk: p for p in programmes}
+        chosen = chosen.filter(pk__in=programme_ids)
+    programmes = {p.pk: p for p in chosen}
     places = list(
         ProvisionPupil.objects.filter(provision__programme_id__in=list(programmes)).select_related(
             "provision__programme"
@@ -418,19 +432,19 @@ class ProvisionMap:
 
 
 def provision_map(
-    school,
+    school: School,
     start: dt.date,
     end: dt.date,
     *,
     need: str = "",
     area: str = "",
-    group=None,
+    group: TeachingGroup | None = None,
     wave: int | None = None,
 ) -> ProvisionMap:
     """Pupils × provision running in a period, by wave, with hours and cost per pupil and in total.
 
     Queries: places with pupils and programmes (1), group sizes (1)."""
-    places = (
+    query = (
         ProvisionPupil.objects.filter(
             provision__school=school,
             provision__start_date__lte=end,
@@ -442,15 +456,15 @@ def provision_map(
         .order_by("pupil__year_group", "pupil__legal_surname", "pupil__legal_forename", "pupil_id", "provision_id")
     )
     if need:
-        places = places.filter(pupil__primary_need=need)
+        query = query.filter(pupil__primary_need=need)
     if area:
-        places = places.filter(provision__programme__need_area=area)
+        query = query.filter(provision__programme__need_area=area)
     if wave:
-        places = places.filter(provision__programme__wave=wave)
+        query = query.filter(provision__programme__wave=wave)
     if group is not None:
         members = GroupMembership.objects.current(end).filter(group=group, pupil=OuterRef("pupil_id"))
-        places = places.filter(Exists(members))
-    places = list(places)
+        query = query.filter(Exists(members))
+    places = list(query)
     sizes = group_sizes({p.provision_id for p in places})
     frame = pd.DataFrame(
         [
@@ -527,12 +541,13 @@ class SummaryRow:
 
     @property
     def change(self) -> float | None:
-        if self.latest.card.pk == self.baseline.card.pk or None in (self.latest.average, self.baseline.average):
+        latest, baseline = self.latest.average, self.baseline.average
+        if self.latest.card.pk == self.baseline.card.pk or latest is None or baseline is None:
             return None
-        return round(self.latest.average - self.baseline.average, 2)
+        return round(latest - baseline, 2)
 
 
-def score_card_summary(access) -> tuple[list[SuccessCharacteristic], list[SummaryRow]]:
+def score_card_summary(access: SchoolAccess) -> tuple[list[SuccessCharacteristic], list[SummaryRow]]:
     """The cohort summary: each pupil's latest card by characteristic, with the change in overall average
     from their baseline (first) card. Queries: characteristics (1), cards with pupils (1), ratings (1)."""
     characteristics = list(SuccessCharacteristic.objects.filter(school=access.school, is_active=True))
@@ -551,7 +566,7 @@ def score_card_summary(access) -> tuple[list[SuccessCharacteristic], list[Summar
     return characteristics, rows
 
 
-def follow_ups_for(access, pending_only: bool = False) -> QuerySet[FollowUp]:
+def follow_ups_for(access: SchoolAccess | None, pending_only: bool = False) -> QuerySet[FollowUp]:
     qs = FollowUp.objects.filter(place__in=places_for(access)).select_related(
         "place__pupil", "place__provision__programme", "recorded_by", "followed_up_by"
     )

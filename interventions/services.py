@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.utils import bulk_create_with_history
 
-from schoolpl.models import Membership
+from schoolpl.models import Membership, School, User
 
 from .impact import validate_rating
 from .models import (
@@ -33,14 +34,18 @@ from .models import (
     SuccessCharacteristic,
 )
 
+if TYPE_CHECKING:
+    from pupils.models import Pupil
+    from targets.models import CurricularTarget
 
-def _same_school(school, objects: Iterable, what: str) -> None:
+
+def _same_school(school: School, objects: Iterable[Any], what: str) -> None:
     for obj in objects:
         if obj.school_id != school.pk:
             raise ValidationError(f"That {what} belongs to another school.")
 
 
-def _check_staff(school, users: Iterable) -> None:
+def _check_staff(school: School, users: Iterable[User]) -> None:
     ids = {u.pk for u in users}
     members = set(
         Membership.objects.filter(school=school, user_id__in=ids, is_active=True).values_list("user_id", flat=True)
@@ -54,7 +59,8 @@ def _check_staff(school, users: Iterable) -> None:
 
 def _check_programme(programme: Programme) -> None:
     """Field-keyed errors (the pages show them on the field; the API answers 400 with them)."""
-    if programme.subject_id and programme.subject.school_id != programme.school_id:
+    subject = programme.subject if programme.subject_id else None
+    if subject is not None and subject.school_id != programme.school_id:
         raise ValidationError({"subject": "That subject belongs to another school."})
     taken = Programme.objects.filter(school_id=programme.school_id, name=programme.name).exclude(pk=programme.pk)
     if taken.exists():
@@ -63,7 +69,7 @@ def _check_programme(programme: Programme) -> None:
 
 
 @transaction.atomic
-def programme_create(*, school, by=None, **fields) -> Programme:
+def programme_create(*, school: School, by: User | None = None, **fields: Any) -> Programme:
     programme = Programme(school=school, **fields)
     _check_programme(programme)
     programme.save()
@@ -71,7 +77,7 @@ def programme_create(*, school, by=None, **fields) -> Programme:
 
 
 @transaction.atomic
-def programme_update(*, programme: Programme, by=None, **fields) -> Programme:
+def programme_update(*, programme: Programme, by: User | None = None, **fields: Any) -> Programme:
     for name, value in fields.items():
         setattr(programme, name, value)
     _check_programme(programme)
@@ -85,16 +91,16 @@ def programme_update(*, programme: Programme, by=None, **fields) -> Programme:
 @transaction.atomic
 def provision_plan(
     *,
-    school,
+    school: School,
     programme: Programme,
     name: str,
     start_date: dt.date,
     end_date: dt.date,
-    pupils: Sequence,
-    staff: Sequence[tuple[object, str]] = (),
-    targets: Sequence = (),
+    pupils: Sequence[Pupil],
+    staff: Sequence[tuple[User, str]] = (),
+    targets: Sequence[CurricularTarget] = (),
     notes: str = "",
-    by=None,
+    by: User | None = None,
 ) -> Provision:
     """Plan a provision for several pupils in one go, with its staff and the targets it serves."""
     if programme.school_id != school.pk:
@@ -133,7 +139,12 @@ def provision_plan(
 
 @transaction.atomic
 def provision_update(
-    *, provision: Provision, staff: Sequence[tuple[object, str]] | None = None, targets=None, by=None, **fields
+    *,
+    provision: Provision,
+    staff: Sequence[tuple[User, str]] | None = None,
+    targets: Sequence[CurricularTarget] | None = None,
+    by: User | None = None,
+    **fields: Any,
 ) -> Provision:
     for name, value in fields.items():
         setattr(provision, name, value)
@@ -160,7 +171,9 @@ def provision_update(
 
 
 @transaction.atomic
-def provision_add_pupil(*, provision: Provision, pupil, joined_on: dt.date, by=None) -> ProvisionPupil:
+def provision_add_pupil(
+    *, provision: Provision, pupil: Pupil, joined_on: dt.date, by: User | None = None
+) -> ProvisionPupil:
     if pupil.school_id != provision.school_id:
         raise ValidationError("That pupil belongs to another school.")
     if not provision.start_date <= joined_on <= provision.end_date:
@@ -174,7 +187,9 @@ def provision_add_pupil(*, provision: Provision, pupil, joined_on: dt.date, by=N
 
 
 @transaction.atomic
-def provision_pupil_leave(*, place: ProvisionPupil, left_on: dt.date, reason: str = "", by=None) -> ProvisionPupil:
+def provision_pupil_leave(
+    *, place: ProvisionPupil, left_on: dt.date, reason: str = "", by: User | None = None
+) -> ProvisionPupil:
     if left_on < place.joined_on:
         raise ValidationError({"left_on": "A pupil cannot leave before they joined."})
     place.left_on = left_on
@@ -193,7 +208,7 @@ def session_log(
     present_pupil_ids: Iterable[int],
     minutes: int | None = None,
     notes: str = "",
-    by=None,
+    by: User | None = None,
 ) -> InterventionSession:
     """Log a session and the attendance of every pupil in the provision on that date."""
     if date > timezone.localdate():
@@ -230,7 +245,13 @@ def session_log(
 
 @transaction.atomic
 def impact_judgement_record(
-    *, place: ProvisionPupil, kind: str, points: float, judged_on: dt.date, grade: str = "", by=None
+    *,
+    place: ProvisionPupil,
+    kind: str,
+    points: float,
+    judged_on: dt.date,
+    grade: str = "",
+    by: User | None = None,
 ) -> ImpactJudgement:
     """Record (or correct) the entry or exit judgement for a pupil's place in a provision."""
     if kind not in ImpactJudgement.Kind.values:
@@ -258,7 +279,7 @@ def place_ages_record(
 
 
 @transaction.atomic
-def follow_up_create(*, place: ProvisionPupil, learned: str, recorded_on: dt.date, by=None) -> FollowUp:
+def follow_up_create(*, place: ProvisionPupil, learned: str, recorded_on: dt.date, by: User | None = None) -> FollowUp:
     if not learned.strip():
         raise ValidationError({"learned": "Say what the pupil learned."})
     follow_up = FollowUp(place=place, learned=learned.strip(), recorded_on=recorded_on, recorded_by=by)
@@ -268,7 +289,7 @@ def follow_up_create(*, place: ProvisionPupil, learned: str, recorded_on: dt.dat
 
 
 @transaction.atomic
-def follow_up_record_class(*, follow_up: FollowUp, note: str, on: dt.date, by=None) -> FollowUp:
+def follow_up_record_class(*, follow_up: FollowUp, note: str, on: dt.date, by: User | None = None) -> FollowUp:
     if not note.strip():
         raise ValidationError({"classroom_note": "Say how it was followed up in class."})
     follow_up.classroom_note, follow_up.followed_up_by, follow_up.followed_up_on = note.strip(), by, on
@@ -280,7 +301,7 @@ def follow_up_record_class(*, follow_up: FollowUp, note: str, on: dt.date, by=No
 
 
 @transaction.atomic
-def characteristic_create(*, school, name: str, description: str = "", order: int = 0) -> SuccessCharacteristic:
+def characteristic_create(*, school: School, name: str, description: str = "", order: int = 0) -> SuccessCharacteristic:
     characteristic = SuccessCharacteristic(school=school, name=name, description=description, order=order)
     characteristic.full_clean()
     characteristic.save()
@@ -288,7 +309,7 @@ def characteristic_create(*, school, name: str, description: str = "", order: in
 
 
 @transaction.atomic
-def journal_question_create(*, school, text: str, order: int = 0) -> JournalQuestion:
+def journal_question_create(*, school: School, text: str, order: int = 0) -> JournalQuestion:
     question = JournalQuestion(school=school, text=text, order=order)
     question.full_clean()
     question.save()
@@ -298,13 +319,13 @@ def journal_question_create(*, school, text: str, order: int = 0) -> JournalQues
 @transaction.atomic
 def score_card_create(
     *,
-    school,
-    pupil,
+    school: School,
+    pupil: Pupil,
     taken_on: dt.date,
     ratings: Mapping[int, tuple[int | None, int | None, int | None]],
     referred: bool = False,
     notes: str = "",
-    by=None,
+    by: User | None = None,
 ) -> ScoreCard:
     """A dated score card: ``ratings`` maps a characteristic id to the (professional, pupil, parent) views,
     each 0–10 or None when not given."""
@@ -338,14 +359,14 @@ def score_card_create(
 @transaction.atomic
 def journal_entries_create(
     *,
-    school,
-    pupil,
+    school: School,
+    pupil: Pupil,
     written_on: dt.date,
     answers: Mapping[int, str],
-    reviewed_by=None,
+    reviewed_by: User | None = None,
     reviewed_on: dt.date | None = None,
     next_steps: str = "",
-    by=None,
+    by: User | None = None,
 ) -> list[JournalEntry]:
     """A pupil's journal for one date: an answer per agreed question, optionally reviewed with a tutor."""
     if pupil.school_id != school.pk:
@@ -381,7 +402,14 @@ def normalise_aim(text: str) -> str:
 
 @transaction.atomic
 def learning_aim_create(
-    *, school, pupil, aim: str, blockers: str = "", enablers: str = "", created_on: dt.date, by=None
+    *,
+    school: School,
+    pupil: Pupil,
+    aim: str,
+    blockers: str = "",
+    enablers: str = "",
+    created_on: dt.date,
+    by: User | None = None,
 ) -> LearningAim:
     if pupil.school_id != school.pk:
         raise ValidationError("That pupil belongs to another school.")

@@ -171,6 +171,12 @@ class PupilTarget(models.Model):
 
     history = HistoricalRecords()
 
+    # Not stored: the points read as grades of the subject's scale, set for display by
+    # ``targets.selectors.label_targets``.
+    target_grade: str
+    baseline_grade: str
+    proposed_grade: str
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from assessment import selectors as assessment_selectors
 from assessment.models import Judgement, SchoolScale
-from assessment.scales import NC_FULL
+from assessment.scales import NC_FULL, Scale
 from assessment.services import CellRefused, scale_for
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
@@ -29,17 +30,21 @@ from schoolpl.pgcopy import is_postgres, read_binary_frame
 from . import expectations, pscale, trajectory
 from .models import AgeRelatedExpectation, ProgressStatus, PupilTarget, TargetSettings
 
+if TYPE_CHECKING:
+    from assessment.models import Subject
+    from schoolpl.access import SchoolAccess
 
-def in_clause(column: str, values: Sequence[int] | None) -> tuple[str, list]:
-    """``AND column IN (…)`` for an optional list of ids (``ANY`` on PostgreSQL)."""
+
+def in_clause(column: str, values: Collection[int] | None) -> tuple[str, list]:
+    """``AND column IN (…)`` for an optional list (or array) of ids (``ANY`` on PostgreSQL)."""
     if values is None:
         return "", []
-    values = [int(v) for v in values]
-    if not values:
+    ids = [int(v) for v in values]
+    if not ids:
         return " AND 1 = 0", []
     if is_postgres():
-        return f" AND {column} = ANY(%s)", [values]
-    return f" AND {column} IN ({', '.join(['%s'] * len(values))})", values
+        return f" AND {column} = ANY(%s)", [ids]
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 # ------------------------------------------------------------------------------------------------
@@ -60,7 +65,7 @@ def windows_frame(school_ids: Sequence[int]) -> pd.DataFrame:
     return frame
 
 
-def judgement_frame(school_ids: Sequence[int], pupil_ids: Sequence[int] | None) -> pd.DataFrame:
+def judgement_frame(school_ids: Sequence[int], pupil_ids: Collection[int] | None) -> pd.DataFrame:
     """Every overall judgement of the schools (or of ``pupil_ids``): pupil_id, subject_id, window_id, points."""
     school_in, school_params = in_clause("school_id", school_ids)
     where, params = in_clause("pupil_id", pupil_ids)
@@ -79,7 +84,7 @@ def judgement_frame(school_ids: Sequence[int], pupil_ids: Sequence[int] | None) 
 OFF_TRAJECTORY = ("behind", "stuck", "well_behind")
 
 
-def _severity_order():
+def _severity_order() -> Case:
 
     return Case(
         *(When(status=s, then=Value(rank)) for s, rank in trajectory.SEVERITY.items()),
@@ -87,7 +92,7 @@ def _severity_order():
     )
 
 
-def off_trajectory_for(access):
+def off_trajectory_for(access: SchoolAccess | None) -> QuerySet[ProgressStatus]:
     """Latest statuses that are behind, stuck or well behind, for pupils on roll this user may see by
     name; most severe first. Three tables joined in one query."""
 
@@ -106,7 +111,9 @@ def off_trajectory_for(access):
     )
 
 
-def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
+def progress_for(
+    access: SchoolAccess | None, *, status: str = "", subject_id: int | None = None, group_id: int | None = None
+) -> QuerySet[ProgressStatus]:
     """Latest ProgressStatus rows the user may see (filterable), for the API and lists."""
 
     if access is None or not access.sees_pupil_names:
@@ -123,7 +130,7 @@ def progress_for(access, *, status: str = "", subject_id=None, group_id=None):
     return qs
 
 
-def grade_label(points, scale) -> str:
+def grade_label(points: float | None, scale: Scale | None) -> str:
     """Points read as a grade of the scale ("4b"), the step at or below; the points where no grade fits."""
     if points is None or (isinstance(points, float) and math.isnan(points)):
         return ""
@@ -135,7 +142,7 @@ def grade_label(points, scale) -> str:
     return f"{float(points):g}"
 
 
-def label_targets(targets, school_id: int) -> None:
+def label_targets(targets: Iterable[PupilTarget], school_id: int) -> None:
     """Give each PupilTarget (subject selected) ``target_grade``, ``baseline_grade`` and ``proposed_grade``
     read on its subject's scale, for display. One query (the school's own scales)."""
 
@@ -150,7 +157,7 @@ def label_targets(targets, school_id: int) -> None:
         t.proposed_grade = grade_label(t.proposed_points, scale)
 
 
-def pupil_trajectories(pupil) -> list[dict]:
+def pupil_trajectories(pupil: Pupil) -> list[dict]:
     """For the pupil profile: per subject with a target, the expected-progress line at every window (the
     line flags use: baseline + the school's expected rate), the actual points, the target, and the status
     history, and where the latest judgement stands against the age-related expectation. Six queries
@@ -222,7 +229,12 @@ def pupil_trajectories(pupil) -> list[dict]:
 
 
 def _line_rows(
-    target, rate: float, wframe: pd.DataFrame, actual: dict, name_of: dict, step_rule=None
+    target: PupilTarget,
+    rate: float,
+    wframe: pd.DataFrame,
+    actual: dict,
+    name_of: dict,
+    step_rule: trajectory.StepRule | None = None,
 ) -> list[dict]:
     """Per window: its name, the expected-progress line (None before the baseline) and the actual points.
     ``step_rule``: a P-scale pupil's line is drawn on the P-scale ladder (``targets.pscale``)."""
@@ -268,7 +280,7 @@ def _trajectory_chart(rows: list[dict], target_points: float) -> dict:
     }
 
 
-def shared_weaknesses(group, window, subject) -> list[dict]:
+def shared_weaknesses(group: TeachingGroup, window: AssessmentWindow, subject: Subject) -> list[dict]:
     """Assessment focuses where many pupils of ``group`` sit below their own overall judgement (most widespread
     first), from ``assessment.selectors.shared_weaknesses``, as dicts: focus, count, share, pupils."""
     return [
@@ -287,7 +299,14 @@ def are_overrides(school_id: int) -> dict[tuple[int, int, int | None], float]:
     }
 
 
-def are_band_for(pupil, subject_id, window, points, overrides, this_year_start: int) -> dict | None:
+def are_band_for(
+    pupil: Pupil,
+    subject_id: int,
+    window: AssessmentWindow | None,
+    points: float | None,
+    overrides: Mapping[tuple[int, int, int | None], float],
+    this_year_start: int,
+) -> dict | None:
     """The pupil's band against the school's ARE at ``window`` (its ``academic_year`` loaded): a dict with
     band, label, are points, year group and term; None without points."""
 
@@ -323,7 +342,7 @@ def are_table(school_id: int) -> dict:
     return {"rows": rows, "own": own, "terms": [label for _, label in expectations.TERM_CHOICES]}
 
 
-def flag_rule_explained(settings_obj) -> dict:
+def flag_rule_explained(settings_obj: TargetSettings) -> dict:
     """The school's flag rule in words, with a worked example computed from its settings on the NC scale
     (baseline 2b in July 2022, judged in July 2026) — for the target settings page."""
 

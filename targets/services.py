@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assessment.models import SchoolScale, Subject, TransitionalResult
+from assessment.models import Focus, SchoolScale, Subject
+from assessment.scales import Scale
 from assessment.services import CellRefused, scale_for
 from pupils.models import GroupMembership, Pupil, TeachingGroupTeacher
 from schoolpl import events
@@ -37,7 +37,12 @@ from .models import (
     TargetReview,
     TargetSettings,
 )
+from .proposals import ProposalResult, baselines, history_frame, save_proposals
 from .selectors import judgement_frame, windows_frame
+
+if TYPE_CHECKING:
+    from pupils.models import TeachingGroup
+    from schoolpl.models import School, User
 
 LEVEL_ORDER = [c for c, _ in CurricularTarget.Level.choices]  # school → year → class → group → pupil
 TERM_ORDER = [c for c, _ in CurricularTarget.Term.choices]  # long → medium → short
@@ -47,7 +52,7 @@ TERM_ORDER = [c for c, _ in CurricularTarget.Term.choices]  # long → medium �
 # ------------------------------------------------------------------------------------------------
 
 
-def target_settings_for(school) -> TargetSettings:
+def target_settings_for(school: School) -> TargetSettings:
     settings_obj, _ = TargetSettings.objects.get_or_create(school=school)
     return settings_obj
 
@@ -63,7 +68,7 @@ def policy_for(settings_obj: TargetSettings) -> ambition.AmbitionPolicy:
 
 
 @transaction.atomic
-def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
+def target_settings_update(*, school: School, by: User | None = None, **fields: Any) -> TargetSettings:
     """Change a school's ambition policy and thresholds; validated by the pure modules, then every
     trajectory of the school is recomputed (after commit). The row is locked for the change, so two leaders
     saving at once each see the other's saved values rather than a copy read before the save."""
@@ -88,7 +93,9 @@ def target_settings_update(*, school, by=None, **fields) -> TargetSettings:
 
 
 @transaction.atomic
-def are_set(*, school, year_group: int, term: int, subject=None, points: float, by=None) -> AgeRelatedExpectation:
+def are_set(
+    *, school: School, year_group: int, term: int, subject: Subject | None = None, points: float, by: User | None = None
+) -> AgeRelatedExpectation:
     """Set the school's own ARE for a year group at a term, in one subject or (``subject=None``) in all;
     replaces the one already set for that key. Audited by simple-history."""
     if subject is not None and subject.school_id != school.pk:
@@ -103,7 +110,7 @@ def are_set(*, school, year_group: int, term: int, subject=None, points: float, 
 
 
 @transaction.atomic
-def are_remove(*, school, pk: int, by=None) -> None:
+def are_remove(*, school: School, pk: int, by: User | None = None) -> None:
     """Remove one of the school's own AREs, so the default line applies again."""
     AgeRelatedExpectation.objects.filter(school=school, pk=pk).delete()
 
@@ -129,31 +136,10 @@ def target_date_for(year_group: int, today: dt.date, horizon: str = "key_stage")
     return dt.date(academic_year_start(today) + 1 + (end_year - year_group), 7, 15)
 
 
-def _history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """The school's own history for percentile proposals: each pupil × subject's first and last judgement
-    at least a year apart → baseline, points gained, years."""
-    if judgements.empty:
-        return pd.DataFrame(columns=["subject", "baseline_points", "gained_points", "years"])
-    j = judgements.merge(windows[["window_id", "end_date", "ordinal"]], on="window_id")
-    j = j.sort_values(["pupil_id", "subject_id", "ordinal"])
-    g = j.groupby(["pupil_id", "subject_id"], sort=False)
-    first, last = g.first(), g.last()
-    years = ambition.years_between(first["end_date"], last["end_date"]).to_numpy()
-    history = pd.DataFrame(
-        {
-            "subject": first.index.get_level_values("subject_id"),
-            "baseline_points": first["points"].to_numpy(dtype=float),
-            "gained_points": (last["points"] - first["points"]).to_numpy(dtype=float),
-            "years": years,
-        }
-    )
-    return history[history["years"] >= 0.9]
-
-
-def _subject_scales(school, subject_ids) -> dict:
+def _subject_scales(school: School, subject_ids: Iterable[int]) -> dict[int, Scale | None]:
     """subject id -> its scale (None where the school's own scale is missing)."""
     own = {row.code: row.as_scale() for row in SchoolScale.objects.filter(school=school)}
-    out = {}
+    out: dict[int, Scale | None] = {}
     for subject in Subject.objects.filter(school=school, pk__in=list(subject_ids)):
         try:
             out[subject.pk] = scale_for(subject, own)
@@ -162,14 +148,14 @@ def _subject_scales(school, subject_ids) -> dict:
     return out
 
 
-def target_on_step(points: float, scale) -> float:
+def target_on_step(points: float, scale: Scale | None) -> float:
     """A target lands on a step of the subject's scale: the step at or below (27.12 -> 27 = 4b)."""
     if scale is None or not math.isfinite(points):
         return points
     return float(scale.step_at_or_below(points).points)
 
 
-def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school) -> np.ndarray:
+def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school: School) -> np.ndarray:
     scales_of = _subject_scales(school, pd.unique(subject_ids))
     return np.array(
         [target_on_step(float(p), scales_of.get(int(s))) for p, s in zip(points, subject_ids, strict=True)],
@@ -177,22 +163,14 @@ def _land_on_steps(points: np.ndarray, subject_ids: pd.Series, school) -> np.nda
     )
 
 
-@dataclass
-class ProposalResult:
-    created: int = 0
-    refreshed: int = 0
-    skipped_active: int = 0
-    no_baseline: int = 0
-
-
 @transaction.atomic
 def target_propose(
     *,
-    school,
+    school: School,
     pupil_ids: Iterable[int] | None = None,
     subject_ids: Iterable[int] | None = None,
     horizon: str = "key_stage",
-    by=None,
+    by: User | None = None,
     today: dt.date | None = None,
 ) -> ProposalResult:
     """Propose long-term numeric targets with the school's ambition policy, for every pupil on roll × subject
@@ -221,8 +199,8 @@ def target_propose(
     windows = windows_frame([school.pk])
     judgements = judgement_frame([school.pk], None)  # the whole school: it is also the history
     judgements = judgements[judgements["subject_id"].isin(subject_list)]
-    history = _history_frame(judgements, windows)
-    grid = _baselines(school, year_of, subject_list, judgements, windows)
+    history = history_frame(judgements, windows)
+    grid = baselines(school, year_of, subject_list, judgements, windows)
     grid["target_date"] = pd.to_datetime(
         pd.Series([target_date_for(year_of[p], today, horizon) for p in grid["pupil_id"]])
     )
@@ -231,7 +209,7 @@ def target_propose(
     grid["proposed_points"] = _land_on_steps(proposals["proposed_points"].to_numpy(), grid["subject_id"], school)
     grid["basis"] = proposals["basis"].to_numpy()
 
-    changed_pupils = _save_proposals(school, grid, list(year_of), subject_list, by, result)
+    changed_pupils = save_proposals(school, grid, list(year_of), subject_list, by, result)
     if changed_pupils:
         events.publish(
             "targets_changed", school_id=school.pk, pupil_ids=sorted(changed_pupils), subject_ids=subject_list
@@ -239,110 +217,8 @@ def target_propose(
     return result
 
 
-def _baselines(school, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame):
-    """Every pupil × subject with its baseline: points, date, and where it comes from (the latest
-    end-of-key-stage result with points, else the earliest judgement; NaN where there is neither)."""
-    grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
-        index=False
-    )
-    # Earliest judgement per pupil × subject.
-    mine = judgements[judgements["pupil_id"].isin(year_of)].merge(windows, on="window_id")
-    earliest = (
-        mine.sort_values("ordinal").drop_duplicates(["pupil_id", "subject_id"])[
-            ["pupil_id", "subject_id", "points", "end_date"]
-        ]
-        if not mine.empty
-        else pd.DataFrame(columns=["pupil_id", "subject_id", "points", "end_date"])
-    )
-    # Latest end-of-key-stage result with points.
-    transitional = pd.DataFrame(
-        list(
-            TransitionalResult.objects.filter(
-                school=school, points__isnull=False, pupil_id__in=list(year_of), subject_id__in=subject_list
-            )
-            .order_by("pupil_id", "subject_id", "-year", "key_stage", "method")
-            .values_list("pupil_id", "subject_id", "points", "year", "key_stage")
-        ),
-        columns=["pupil_id", "subject_id", "points", "year", "key_stage"],
-    ).drop_duplicates(["pupil_id", "subject_id"])
-    transitional["end_date"] = [dt.date(int(y), 7, 1) for y in transitional["year"]]
-
-    grid = grid.merge(
-        transitional[["pupil_id", "subject_id", "points", "end_date", "key_stage"]],
-        how="left",
-        on=["pupil_id", "subject_id"],
-    ).merge(earliest, how="left", on=["pupil_id", "subject_id"], suffixes=("_ks", "_first"))
-    use_ks = grid["points_ks"].notna()
-    grid["baseline_points"] = np.where(use_ks, grid["points_ks"], grid["points_first"]).astype(float)
-    grid["baseline_date"] = pd.to_datetime(pd.Series(np.where(use_ks, grid["end_date_ks"], grid["end_date_first"])))
-    grid["baseline_from"] = np.where(use_ks, grid["key_stage"].fillna("") + " result", "earliest judgement")
-    return grid
-
-
-#: What a proposal sets on a PupilTarget (and refreshes on an unaccepted one).
-_PROPOSAL_FIELDS = (
-    "baseline_points",
-    "baseline_date",
-    "target_points",
-    "target_date",
-    "proposed_points",
-    "proposal_basis",
-)
-
-
-def _save_proposals(school, grid: pd.DataFrame, pupil_ids: list, subject_list: list, by, result) -> set[int]:
-    """Create or refresh the PupilTarget of each proposal in ``grid`` (counting into ``result``); an active
-    target is kept. Returns the pupils whose targets changed."""
-    current = {
-        (t.pupil_id, t.subject_id): t
-        for t in PupilTarget.objects.filter(
-            school=school,
-            pupil_id__in=pupil_ids,
-            subject_id__in=subject_list,
-            status__in=[PupilTarget.Status.PROPOSED, PupilTarget.Status.ACTIVE],
-        )
-    }
-    new, refreshed, changed_pupils = [], [], set()
-    for row in grid.itertuples(index=False):
-        if not math.isfinite(row.proposed_points):
-            result.no_baseline += 1
-            continue
-        fields = {
-            "baseline_points": float(row.baseline_points),
-            "baseline_date": row.baseline_date.date(),
-            "target_points": float(row.proposed_points),
-            "target_date": row.target_date.date(),
-            "proposed_points": float(row.proposed_points),
-            "proposal_basis": f"{row.basis} (baseline: {row.baseline_from})"[:300],
-        }  # the keys are _PROPOSAL_FIELDS
-        existing = current.get((row.pupil_id, row.subject_id))
-        if existing is not None and existing.status == PupilTarget.Status.ACTIVE:
-            result.skipped_active += 1
-            continue
-        if existing is None:
-            new.append(
-                PupilTarget(school=school, pupil_id=row.pupil_id, subject_id=row.subject_id, set_by=by, **fields)
-            )
-        elif any(getattr(existing, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(existing, k, v)
-            existing.set_by = by
-            refreshed.append(existing)
-        else:
-            continue
-        changed_pupils.add(int(row.pupil_id))
-    if new:
-        bulk_create_with_history(new, PupilTarget, batch_size=1000, default_user=by)
-    if refreshed:
-        bulk_update_with_history(
-            refreshed, PupilTarget, [*_PROPOSAL_FIELDS, "set_by"], batch_size=1000, default_user=by
-        )
-    result.created, result.refreshed = len(new), len(refreshed)
-    return changed_pupils
-
-
 @transaction.atomic
-def target_accept(*, target: PupilTarget, by=None) -> PupilTarget:
+def target_accept(*, target: PupilTarget, by: User | None = None) -> PupilTarget:
     """Accept the proposal as it stands (the proposal itself is kept in ``proposed_points``)."""
     target.status = PupilTarget.Status.ACTIVE
     target.set_by = by
@@ -355,7 +231,7 @@ def target_accept(*, target: PupilTarget, by=None) -> PupilTarget:
 
 @transaction.atomic
 def target_adjust(
-    *, target: PupilTarget, target_points: float, target_date: dt.date | None = None, by=None
+    *, target: PupilTarget, target_points: float, target_date: dt.date | None = None, by: User | None = None
 ) -> PupilTarget:
     """Set a different target (and optionally date); ``proposed_points`` keeps what the policy proposed."""
     if target_points is None or not math.isfinite(float(target_points)):
@@ -384,7 +260,7 @@ def target_adjust(
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_level_fields(target: CurricularTarget, group_pupils: Sequence) -> None:
+def _check_level_fields(target: CurricularTarget, group_pupils: Sequence[Pupil]) -> None:
     level = target.level
     errors = {}
     if level == CurricularTarget.Level.YEAR and target.year_group is None:
@@ -399,6 +275,16 @@ def _check_level_fields(target: CurricularTarget, group_pupils: Sequence) -> Non
         errors["pupil_words"] = "Only a pupil target records the pupil's own words."
     if errors:
         raise ValidationError(errors)
+
+
+def _check_in_year(target: CurricularTarget, year: int) -> None:
+    """The target's class and pupil (if any) are in ``year``, the year group of the target above."""
+    group = target.teaching_group if target.teaching_group_id else None
+    if group is not None and group.year_group not in (None, year):
+        raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
+    pupil = target.pupil if target.pupil_id else None
+    if pupil is not None and pupil.year_group != year:
+        raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
 
 
 def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupil_ids: set[int]) -> None:
@@ -416,12 +302,8 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
     if parent.subject_id and target.subject_id and parent.subject_id != target.subject_id:
         raise ValidationError({"subject": "A derived target is in the same subject as the one it comes from."})
     # The narrower target must sit inside the wider one.
-    year = parent.year_group
-    if year is not None:
-        if target.teaching_group_id and target.teaching_group.year_group not in (None, year):
-            raise ValidationError({"teaching_group": "That class is not in the year group of the target above."})
-        if target.pupil_id and target.pupil.year_group != year:
-            raise ValidationError({"pupil": "That pupil is not in the year group of the target above."})
+    if parent.year_group is not None:
+        _check_in_year(target, parent.year_group)
     if parent.level == CurricularTarget.Level.CLASS and parent.teaching_group_id:
         members = set(
             GroupMembership.objects.current()
@@ -439,7 +321,14 @@ def _check_parent(target: CurricularTarget, parent: CurricularTarget, group_pupi
         raise ValidationError({"pupil": "That pupil is not in the group of the target above."})
 
 
-def _inherited(parent, level: str, subject, year_group, teaching_group, pupil) -> tuple:
+def _inherited(
+    parent: CurricularTarget | None,
+    level: str,
+    subject: Subject | None,
+    year_group: int | None,
+    teaching_group: TeachingGroup | None,
+    pupil: Pupil | None,
+) -> tuple[Subject | None, int | None, TeachingGroup | None]:
     """(subject, year group, class) of a new target: those given, else taken from its class or pupil (year
     group) and from the target it is derived from (a group or pupil target also takes its class)."""
     if parent is not None and subject is None:
@@ -455,7 +344,7 @@ def _inherited(parent, level: str, subject, year_group, teaching_group, pupil) -
     return subject, year_group, teaching_group
 
 
-def _check_belongs(target: CurricularTarget, group_pupils: list, focuses: list) -> None:
+def _check_belongs(target: CurricularTarget, group_pupils: list[Pupil], focuses: list[Focus]) -> None:
     """Everything a target names is of its school, and its focuses are of its subject."""
     school_id, subject = target.school_id, target.subject
     named = ((subject, "subject"), (target.teaching_group, "teaching_group"), (target.pupil, "pupil"))
@@ -471,18 +360,18 @@ def _check_belongs(target: CurricularTarget, group_pupils: list, focuses: list) 
 @transaction.atomic
 def curricular_target_create(
     *,
-    school,
+    school: School,
     level: str,
     term: str,
     text: str,
-    by=None,
+    by: User | None = None,
     parent: CurricularTarget | None = None,
-    subject=None,
-    focuses: Sequence = (),
+    subject: Subject | None = None,
+    focuses: Sequence[Focus] = (),
     year_group: int | None = None,
-    teaching_group=None,
-    pupil=None,
-    group_pupils: Sequence = (),
+    teaching_group: TeachingGroup | None = None,
+    pupil: Pupil | None = None,
+    group_pupils: Sequence[Pupil] = (),
     pupil_words: str = "",
     agreed_with_pupil: bool = False,
     shared_with_parents: bool = False,
@@ -506,21 +395,21 @@ def curricular_target_create(
         review_date=review_date,
         created_by=by,
     )
-    group_pupils, focuses = list(group_pupils), list(focuses)
-    _check_belongs(target, group_pupils, focuses)
+    pupil_list, focus_list = list(group_pupils), list(focuses)
+    _check_belongs(target, pupil_list, focus_list)
     target.full_clean(exclude=["created_by"])
-    _check_level_fields(target, group_pupils)
+    _check_level_fields(target, pupil_list)
     if parent is not None:
-        _check_parent(target, parent, {p.pk for p in group_pupils})
+        _check_parent(target, parent, {p.pk for p in pupil_list})
     target.save()
-    if focuses:
-        target.focuses.set(focuses)
-    if group_pupils:
-        target.group_pupils.set(group_pupils)
+    if focus_list:
+        target.focuses.set(focus_list)
+    if pupil_list:
+        target.group_pupils.set(pupil_list)
     return target
 
 
-def curricular_target_derive(*, parent: CurricularTarget, by=None, **fields) -> CurricularTarget:
+def curricular_target_derive(*, parent: CurricularTarget, by: User | None = None, **fields: Any) -> CurricularTarget:
     """A narrower target derived from ``parent`` (linked to it, in its subject)."""
     fields.setdefault("term", parent.term)
     return curricular_target_create(school=parent.school, parent=parent, by=by, **fields)
@@ -534,7 +423,7 @@ def target_review_record(
     outcome: str,
     note: str = "",
     pupil_comment: str = "",
-    by=None,
+    by: User | None = None,
 ) -> TargetReview:
     """Record a review; an outcome other than "active" closes the target with that status."""
     if outcome not in CurricularTarget.Status.values:
@@ -559,7 +448,7 @@ def target_review_record(
 
 @transaction.atomic
 def curricular_target_set_pupil_voice(
-    *, target: CurricularTarget, pupil_words: str, agreed_with_pupil: bool, by=None
+    *, target: CurricularTarget, pupil_words: str, agreed_with_pupil: bool, by: User | None = None
 ) -> CurricularTarget:
     if target.level != CurricularTarget.Level.PUPIL:
         raise ValidationError("Only a pupil target records the pupil's own words.")
@@ -569,7 +458,9 @@ def curricular_target_set_pupil_voice(
     return target
 
 
-def notifications_to_pupil_teachers(*, pupil, subject=None, kind: str, message: str, dedupe_key: str) -> int:
+def notifications_to_pupil_teachers(
+    *, pupil: Pupil, subject: Subject | None = None, kind: str, message: str, dedupe_key: str
+) -> int:
     """In-app notices to ``pupil``'s current teachers (of ``subject``'s groups when given, else of every group of
     theirs), each once per ``dedupe_key``. Two queries plus the insert. Returns notices created."""
     groups = GroupMembership.objects.current().filter(pupil=pupil, group__school_id=pupil.school_id)
@@ -592,7 +483,7 @@ def notifications_to_pupil_teachers(*, pupil, subject=None, kind: str, message: 
     return len(Notification.objects.bulk_create(notices, ignore_conflicts=True))
 
 
-def notifications_mark_read(*, user, school, ids: Iterable[int] | None = None) -> int:
+def notifications_mark_read(*, user: User, school: School, ids: Iterable[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, school=school, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

@@ -212,9 +212,15 @@ class StepRule(Protocol):
     on float arrays of baseline points, baseline day, rate and day; ``position`` maps recorded points
     to a step index."""
 
-    ahead_steps: float
-    behind_steps: float
-    well_behind_steps: float
+    # Read-only (properties), so that a frozen dataclass such as StepLadder satisfies the protocol.
+    @property
+    def ahead_steps(self) -> float: ...
+
+    @property
+    def behind_steps(self) -> float: ...
+
+    @property
+    def well_behind_steps(self) -> float: ...
 
     def line_at(self, b_pts, b_day, rate, at_day) -> tuple[np.ndarray, np.ndarray]: ...
 
@@ -338,7 +344,7 @@ def classify(
     k = thresholds.stuck_windows - 1  # the first of the last stuck_windows windows is k back
     if len(previous_points) >= k:
         then = previous_points[-k]
-        if not _is_missing(then) and actual <= then:
+        if then is not None and not _is_missing(then) and actual <= then:
             status = more_severe(status, STUCK)
     return status
 
@@ -440,7 +446,7 @@ def classify_frame(
         raise ValueError("plans: one plan per pupil_id x subject")
     n_keys = len(pupils) * n_subj
 
-    def by_key(values: np.ndarray) -> np.ndarray:
+    def by_key(values: np.ndarray | float) -> np.ndarray:
         table = np.full(n_keys, np.nan)
         table[plan_key] = values
         return table

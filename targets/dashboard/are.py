@@ -66,7 +66,8 @@ def are_by_year(frames: Frames) -> Table:
     counts = _counts(frames)
     rows, export_rows = [], []
     for year in sorted({y for y, _s in counts}):
-        row, export = [Cell(year_label(year), header=True)], [year_label(year)]
+        row = [Cell(year_label(year), header=True)]
+        export: list[object] = [year_label(year)]
         for subject_id, _name in subjects:
             n, at = counts.get((year, subject_id), (0, 0))
             row.append(_cell(n, at, frames.threshold))

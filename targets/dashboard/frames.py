@@ -89,9 +89,9 @@ class Filters:
     group: str = ""
     teaching_group_id: int | None = None
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, int | str]:
         """GET parameters that reproduce these filters (for drill-down and export links)."""
-        out = {}
+        out: dict[str, int | str] = {}
         if self.window_id is not None:
             out["window"] = self.window_id
         if self.year_group is not None:

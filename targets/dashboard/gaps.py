@@ -73,8 +73,9 @@ def group_means(
         codes, uniques = factorized[group.column]
         known[:, j] = codes >= 0
         member[:, j] = False
+        values = group.values if group.values is not None else ()  # expand_groups: always concrete values
         for i, value in enumerate(uniques):
-            if value in group.values:
+            if value in values:
                 member[:, j] |= codes == i
     rest = known & ~member
     one_hot = (index[:, None] == np.arange(size)).astype(float)  # rows × ``by`` values
@@ -200,10 +201,12 @@ def _group_names(label: str, keys: dict[str, str]) -> tuple[str, str]:
 def _gap_row(frames: Frames, r: dict, kind_group: int, kind_rest: int, keys: dict[str, str]) -> tuple[list, list]:
     """One group's cells in one subject, and its export row."""
     t = frames.threshold
-    n_group, n_rest = int(r["n_group"]), int(r["n_rest"])
+    count_group, count_rest = int(r["n_group"]), int(r["n_rest"])
+    n_group: int | str = count_group  # as shown: "<5" or "x" when hidden
+    n_rest: int | str = count_rest
     key, shown = _group_names(r["label"], keys)
     drill = {"group": key, "subject": int(r["subject_id"]), "panel": "attainment"} if key else None
-    note = SUPPRESSED if min(n_group, n_rest) < MIN_SIZE else ""
+    note = SUPPRESSED if min(count_group, count_rest) < MIN_SIZE else ""
     figures = [
         num(r[f"{part}_{col}"])
         for col in ("points", "progress", "on_track")
@@ -214,9 +217,9 @@ def _gap_row(frames: Frames, r: dict, kind_group: int, kind_rest: int, keys: dic
         figures = _gap_figures_shown(figures, r, kind_group, kind_rest, t)
         hidden = kind_group != SHOWN or kind_rest != SHOWN
         if kind_group != SHOWN:
-            n_group = disclosure.text(n_group, kind_group, t)
+            n_group = disclosure.text(count_group, kind_group, t)
         if kind_rest != SHOWN:
-            n_rest = disclosure.text(n_rest, kind_rest, t)
+            n_rest = disclosure.text(count_rest, kind_rest, t)
         drill, note = None, SUPPRESSED if hidden else ""
     cells = [
         Cell(shown, header=True),

@@ -71,16 +71,18 @@ def _levels_in_range(levels: np.ndarray, scale_code: str) -> dict[int, str]:
     return {level: label for level, label in whole_level_labels(scale_code).items() if low <= level <= high}
 
 
-def _crosstab(rows: np.ndarray, columns: np.ndarray, row_levels: Sequence[int], column_levels: Sequence[int]):
+def _crosstab(
+    rows: np.ndarray, columns: np.ndarray, row_levels: Sequence[int], column_levels: Sequence[int]
+) -> np.ndarray:
     """Counts of (row, column) pairs over the given levels, as a matrix (pairs off those levels are left
     out, as ``pd.crosstab(…).reindex(…)`` would)."""
-    row_levels, column_levels = np.asarray(row_levels, dtype=int), np.asarray(column_levels, dtype=int)
-    matrix = np.zeros((len(row_levels), len(column_levels)), dtype=int)
-    if not len(row_levels) or not len(column_levels):
+    row_array, column_array = np.asarray(row_levels, dtype=int), np.asarray(column_levels, dtype=int)
+    matrix = np.zeros((len(row_array), len(column_array)), dtype=int)
+    if not len(row_array) or not len(column_array):
         return matrix
-    r = np.searchsorted(row_levels, rows).clip(0, len(row_levels) - 1)
-    c = np.searchsorted(column_levels, columns).clip(0, len(column_levels) - 1)
-    on = (row_levels[r] == rows) & (column_levels[c] == columns)
+    r = np.searchsorted(row_array, rows).clip(0, len(row_array) - 1)
+    c = np.searchsorted(column_array, columns).clip(0, len(column_array) - 1)
+    on = (row_array[r] == rows) & (column_array[c] == columns)
     np.add.at(matrix, (r[on], c[on]), 1)
     return matrix
 
@@ -102,7 +104,7 @@ def _levels_shown(pupils: int, buckets: np.ndarray, matrix: np.ndarray, starts: 
     if int(matrix.sum()) == pupils:
         lines.append(disclosure.Line(tuple(range(total, total + n_rows)), 0))
         band = (np.subtract.outer(ends, starts).T.clip(-1, 4) + 1).ravel() if n_rows and n_columns else np.array([])
-        diagonal = [tuple(cell + i for i in np.flatnonzero(band == b)) for b in range(len(buckets))]
+        diagonal = [tuple(cell + int(i) for i in np.flatnonzero(band == b)) for b in range(len(buckets))]
         if all(sum(values[i] for i in d) == buckets[b] for b, d in enumerate(diagonal)):
             lines += [disclosure.Line(d, 1 + b) for b, d in enumerate(diagonal) if d]
     kinds = disclosure.suppress(values, threshold, lines).tolist()
@@ -178,7 +180,7 @@ def _levels_table(cohort: _Cohort) -> Table:
     for b, (bucket, count) in enumerate(zip(PROGRESS_BUCKETS, c.counts.tolist(), strict=True)):
         hidden = c.hidden_bucket(b)
         share = None if c.small or hidden else num(count / c.pupils * 100)
-        value = disclosure.text(count, c.shown["buckets"][b], t) if hidden else count
+        value = disclosure.text(count, c.shown["buckets"][b], t) if hidden and t is not None else count
         label = f"{bucket} level{'s' if bucket != '1' else ''}"
         lop_rows.append(
             [
@@ -190,9 +192,10 @@ def _levels_table(cohort: _Cohort) -> Table:
             ]
         )
         lop_export.append([ks, name, bucket, value, share])
-    missing = c.listed - c.pupils
-    if t is not None and missing < t:  # those without both: a count like any other
-        missing = disclosure.small(t) if missing else 0
+    missing_count = c.listed - c.pupils
+    missing: int | str = missing_count
+    if t is not None and missing_count < t:  # those without both: a count like any other
+        missing = disclosure.small(t) if missing_count else 0
     return Table(
         key=f"levels-{ks}-{c.subject['id']}",
         title=f"Levels of progress, {c.title}",
@@ -232,7 +235,7 @@ def _matrix_table(cohort: _Cohort) -> Table:
     m_rows, m_export = [], []
     for r, (start_label, counts_now) in enumerate(zip(c.starts.values(), c.matrix.tolist(), strict=True)):
         values = [
-            disclosure.text(count, kind, t) if kind != SHOWN else count
+            disclosure.text(count, kind, t) if kind != SHOWN and t is not None else count
             for count, kind in zip([*counts_now, sum(counts_now)], c.shown["matrix"][r], strict=True)
         ]
         row = [Cell(start_label, header=True)]
@@ -259,7 +262,7 @@ def levels_panels(frames: Frames) -> list[dict]:
     :func:`assessment.analytics.levels_of_progress_table` and :func:`~assessment.analytics.transition_matrix`,
     over the levels computed once for every subject."""
     frame = levels_frame(frames)
-    panels = []
+    panels: list[dict] = []
     if frame.empty:
         return panels
     subject_ids, key_stages = frame["subject_id"].to_numpy(), frame["key_stage"].to_numpy()

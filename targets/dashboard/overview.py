@@ -85,8 +85,10 @@ def _status_cell(row: _Row, i: int, status: str, t: int | None, prev_name: str) 
     count, n = row.counts[i], row.n
     share = count / n * 100
     share_shown = None if row.small else num(share)
-    change = None if row.small or row.prev_n < MIN_SIZE else num(share - row.before[i] / row.prev_n * 100)
-    if t is not None:
+    before = row.before
+    change = None if row.small or before is None or row.prev_n < MIN_SIZE else num(share - before[i] / row.prev_n * 100)
+    drill: dict[str, object] | None
+    if t is not None and row.kinds is not None:  # with a threshold, every row has its kinds
         if row.kinds[i + 1] != SHOWN:
             share_shown = None
         if share_shown is None or not row.change_shown(i):
@@ -107,7 +109,7 @@ def _row_cells(frames: Frames, row: _Row, t: int | None, prev_name: str) -> tupl
     """A row's cells, its export values and the shares its chart bars plot."""
     year_text, subject_name = year_label(row.year), frames.subject_name(row.subject_id)
     n = row.n
-    if t is None:
+    if t is None or row.kinds is None:  # with a threshold, every row has its kinds
         cells = [Cell(year_text, header=True), Cell(subject_name), Cell(n, note=SUPPRESSED if row.small else "")]
         export = [year_text, subject_name, n]
     else:  # a hidden count's text is its value too, so nothing downstream shows the number

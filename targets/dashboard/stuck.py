@@ -84,8 +84,10 @@ def stuck_list(frames: Frames, provision: dict | None = None, limit: int | None 
     # With one subject, its rows add up to the pupils stuck or well behind (no pupil is in two rows).
     one_subject = len({r["subject_id"] for r in records}) == 1
     lines = [disclosure.Line(tuple(range(len(records))), len(records))] if one_subject else []
-    kinds = disclosure.suppress(values, t, lines).tolist() if t is not None else [SHOWN] * len(values)
-    shown = [v if k == SHOWN else disclosure.text(v, k, t) for v, k in zip(values, kinds, strict=True)]
+    shown: list[int | str] = list(values)  # without a threshold every count is shown
+    if t is not None:
+        kinds = disclosure.suppress(values, t, lines).tolist()
+        shown = [v if k == SHOWN else disclosure.text(v, k, t) for v, k in zip(values, kinds, strict=True)]
     for r, n in zip(records, shown, strict=False):
         values = [
             frames.subject_name(r["subject_id"]),

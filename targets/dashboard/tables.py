@@ -82,12 +82,12 @@ def missing(value) -> bool:
     return bool(pd.isna(value))
 
 
-def pct(value: float) -> str:
+def pct(value: float | None) -> str:
     return "" if missing(value) else f"{value:.0f}%"
 
 
-def num(value: float, places: int = 1) -> float | None:
-    return None if missing(value) else round(float(value), places)
+def num(value: float | None, places: int = 1) -> float | None:
+    return None if value is None or missing(value) else round(float(value), places)
 
 
 def signed(value: float | None, unit: str = "") -> str:

@@ -6,7 +6,7 @@ window, each latest row carrying its series fingerprint (:mod:`.fingerprints`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ from .fingerprints import series_fingerprints
 log = logging.getLogger(__name__)
 
 
-def classify_statuses(school_ids: Sequence[int], pupil_ids, thresholds: trajectory.Thresholds) -> pd.DataFrame:
+def classify_statuses(
+    school_ids: Sequence[int], pupil_ids: Collection[int] | None, thresholds: trajectory.Thresholds
+) -> pd.DataFrame:
     """Every status of the schools (or of ``pupil_ids``), sorted by pupil, subject and window, with the
     pupil's ``school_id``."""
     windows = windows_frame(school_ids)
@@ -52,7 +54,7 @@ def classify_statuses(school_ids: Sequence[int], pupil_ids, thresholds: trajecto
     return _mark_latest_rows(new)
 
 
-def _plans_frame(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
+def _plans_frame(school_ids: Sequence[int], pupil_ids: Collection[int] | None) -> pd.DataFrame:
     """Every live target (proposed or active) of the schools (or of ``pupil_ids``): the pupil's baseline, the
     school's expected rate from it, the target and the date statuses start from."""
     school_in, school_params = in_clause("school_id", school_ids)

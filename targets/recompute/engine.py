@@ -222,7 +222,9 @@ def school_batches(school_ids: Iterable[int] | None = None, max_pupils: int = 20
         .annotate(n=Count("*"))
         .values_list("school_id", "n")
     )
-    batches, current, pupils = [], [], 0
+    batches: list[list[int]] = []
+    current: list[int] = []
+    pupils = 0
     for school_id in ids:
         size = sizes.get(school_id, 0)
         if current and pupils + size > max_pupils:

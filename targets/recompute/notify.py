@@ -106,11 +106,12 @@ def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
     }
     if not pupils:
         return Counter()
-    subjects = Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject")
-    subjects = {s.pk: s for s in subjects}
+    subjects = {
+        s.pk: s for s in Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject")
+    }
     windows = dict(AssessmentWindow.objects.filter(school_id__in=school_ids).values_list("pk", "name"))
     audience = _audience(school_ids, pupils)
-    notices = []
+    notices: list[Notification] = []
     for row in flagged.itertuples(index=False):
         pupil_id = int(row.pupil_id)
         pupil = pupils.get(pupil_id)

@@ -9,7 +9,7 @@ stored text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,7 @@ def read_latest_rows(school_ids: Sequence[int]) -> pd.DataFrame:
     return latest
 
 
-def read_stored_rows(school_ids: Sequence[int], pupil_ids) -> pd.DataFrame:
+def read_stored_rows(school_ids: Sequence[int], pupil_ids: Collection[int] | None) -> pd.DataFrame:
     """Every stored row of the schools (or of ``pupil_ids`` only), with ``is_latest`` and ``series``."""
     where, params = in_clause("pupil_id", pupil_ids)
     school_in, school_params = in_clause("school_id", school_ids)
