@@ -128,28 +128,31 @@ class Served:
     via: CurricularTarget
 
 
+def _group_members(targets: list[CurricularTarget]) -> dict[tuple[int, int], CurricularTarget]:
+    """``{(pupil_id, subject_id): group target}`` for the group targets with a subject. One query (none if none)."""
+    groups = {t.pk: t for t in targets if t.level == CurricularTarget.Level.GROUP and t.subject_id}
+    if not groups:
+        return {}
+    through = CurricularTarget.group_pupils.through.objects.filter(curriculartarget_id__in=list(groups))
+    members: dict[tuple[int, int], CurricularTarget] = {}
+    for target_id, pupil_id in through.values_list("curriculartarget_id", "pupil_id"):
+        members.setdefault((pupil_id, groups[target_id].subject_id), groups[target_id])
+    return members
+
+
 def served_by(targets: Iterable[CurricularTarget], pupils) -> list[Served]:
     """The numeric targets that ``targets`` (a provision's curricular targets) serve, for pupils in the
     ``pupils`` queryset only (the caller's ``visible_to``): a pupil target's own link, and each group pupil's
     current target in the group target's subject. Three queries (group members, numeric targets, scales)."""
     targets = list(targets)
     own = {t.serves_id: t for t in targets if t.level == CurricularTarget.Level.PUPIL and t.serves_id}
-    groups = {t.pk: t for t in targets if t.level == CurricularTarget.Level.GROUP and t.subject_id}
-    members: dict[tuple[int, int], CurricularTarget] = {}
-    if groups:
-        through = CurricularTarget.group_pupils.through.objects.filter(curriculartarget_id__in=list(groups))
-        for target_id, pupil_id in through.values_list("curriculartarget_id", "pupil_id"):
-            members.setdefault((pupil_id, groups[target_id].subject_id), groups[target_id])
+    members = _group_members(targets)
     if not own and not members:
         return []
     wanted = Q(pk__in=list(own))
     if members:
-        wanted |= Q(
-            status__in=CURRENT,
-            pupil_id__in={p for p, _ in members},
-            subject_id__in={s for _, s in members},
-        )
-    rows = list(
+        wanted |= Q(status__in=CURRENT, pupil_id__in={p for p, _ in members}, subject_id__in={s for _, s in members})
+    rows = (
         PupilTarget.objects.filter(wanted, pupil__in=pupils.values("pk"))
         .select_related("pupil", "subject")
         .order_by("pupil__legal_surname", "pupil__legal_forename", "subject__order")
