@@ -129,11 +129,14 @@ HOOKS: dict[str, Hook] = _registry(
     ),
     Hook(
         kind="coverage",
-        provides=("provision_for",),
+        provides=("provision_for", "provisions_serving"),
         signature="def provision_for(school, pupil_ids, on: date | None = None) -> dict[int, str]"
-        ' ({pupil_id: "Wave 2: Reading catch-up"}, one query)',
-        purpose="The wave 2/3 provision running for pupils, shown beside them on the progress dashboard.",
-        consumers=("targets.dashboard.views._provision",),
+        ' ({pupil_id: "Wave 2: Reading catch-up"}, one query);'
+        " def provisions_serving(school, target_ids) -> dict[int, list[str]]"
+        ' ({curricular_target_id: ["Wave 2: Reading catch-up"]}, one query)',
+        purpose="The wave 2/3 provision running for pupils, shown beside them on the progress dashboard; the"
+        " provision serving each curricular target, at the end of the chain from a pupil's number to their words.",
+        consumers=("targets.dashboard.views._provision", "targets.chain.provisions_serving"),
         why="One provider (interventions.coverage), but its consumer the dashboard is in targets, which sits"
         " below interventions and may not import it; without interventions the column is simply left out."
         " (Partnership sits above interventions and imports interventions.coverage directly.)",

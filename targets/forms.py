@@ -12,7 +12,7 @@ from pupils import codes
 from schoolpl.forms import DateInput
 
 from . import expectations, pscale, trajectory
-from .models import CurricularTarget, TargetSettings
+from .models import CurricularTarget, PupilTarget, TargetSettings
 
 
 def _helper() -> FormHelper:
@@ -148,12 +148,26 @@ class PupilTargetForm(forms.Form):
     shared_with_parents = forms.BooleanField(label="Shared with parents or carers", required=False)
     term = forms.ChoiceField(label="Term", choices=CurricularTarget.Term.choices, initial=CurricularTarget.Term.SHORT)
     subject = forms.ModelChoiceField(label="Subject", queryset=None, required=False)
+    serves = forms.ModelChoiceField(
+        label="Serves the numeric target",
+        queryset=None,
+        required=False,
+        help_text="The pupil's long-term target this one helps them reach (same subject).",
+    )
     parent = forms.ModelChoiceField(label="Derived from", queryset=None, required=False)
     review_date = forms.DateField(label="Review by", widget=DateInput(), required=False)
 
-    def __init__(self, *args, subjects=None, parents=None, **kwargs):
+    def __init__(self, *args, subjects=None, parents=None, numeric=None, **kwargs):
+        """``numeric``: the pupil's current numeric targets (a queryset), given ``target_grade`` by
+        ``selectors.label_targets`` on the ``labelled`` list passed with it when there is one."""
+        labelled = kwargs.pop("labelled", ())
         super().__init__(*args, **kwargs)
         self.fields["subject"].queryset = subjects
+        self.fields["serves"].queryset = numeric if numeric is not None else PupilTarget.objects.none()
+        grades = {t.pk: getattr(t, "target_grade", "") for t in labelled}
+        self.fields["serves"].label_from_instance = lambda t: (
+            f"{t.subject.name}: target {grades.get(t.pk) or f'{t.target_points:g} points'} by {t.target_date:%b %Y}"
+        )
         self.fields["parent"].queryset = parents
         self.fields["parent"].label_from_instance = lambda t: f"{t.get_level_display()}: {t.text}"
         self.helper = _helper()
@@ -162,6 +176,11 @@ class PupilTargetForm(forms.Form):
         data = super().clean()
         if data.get("agreed_with_pupil") and not (data.get("pupil_words") or "").strip():
             self.add_error("pupil_words", "Write down what the pupil said before marking it agreed.")
+        serves, subject = data.get("serves"), data.get("subject")
+        if serves is not None and subject is None:
+            data["subject"] = serves.subject
+        elif serves is not None and serves.subject_id != subject.pk:
+            self.add_error("serves", f"That numeric target is in {serves.subject.name}: choose the same subject.")
         return data
 
 

@@ -306,6 +306,17 @@ class CurricularTarget(models.Model):
         "pupils.Pupil", blank=True, related_name="group_curricular_targets", help_text="For a group target."
     )
     pupil_words = models.TextField("in the pupil's own words", blank=True)
+    # The chain from the number to the pupil's words (see ``targets.chain``): a pupil's target names the
+    # numeric target it serves, chosen by the teacher; a group target serves its pupils' numeric targets in
+    # its subject, read from the group (no field: one target, many pupils' numbers).
+    serves = models.ForeignKey(
+        PupilTarget,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="curricular_targets",
+        help_text="For a pupil's target: the pupil's numeric target in the subject that it serves.",
+    )
     agreed_with_pupil = models.BooleanField(default=False)
     shared_with_parents = models.BooleanField(default=False)
     review_date = models.DateField(null=True, blank=True)

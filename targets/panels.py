@@ -6,10 +6,11 @@ from __future__ import annotations
 from schoolpl.nav import Panel
 from schoolpl.roles import Cap
 
-from . import selectors
+from . import chain, selectors
 from .models import CurricularTarget, Notification
 
 READ = (Cap.EDIT_TARGETS_OWN, Cap.EDIT_TARGETS_ALL, Cap.READ_TARGETS_ALL)
+EDIT = (Cap.EDIT_TARGETS_OWN, Cap.EDIT_TARGETS_ALL)
 
 
 def pupil_panels(request, pupil=None, **kwargs) -> list[Panel]:
@@ -26,7 +27,13 @@ def pupil_panels(request, pupil=None, **kwargs) -> list[Panel]:
         Panel(
             title="Targets and trajectory",
             template="targets/panels/pupil.html",
-            context={"pupil": pupil, "trajectories": trajectories, "targets": targets},
+            context={
+                "pupil": pupil,
+                "trajectories": trajectories,
+                "targets": targets,
+                "chains": chain.chain_for_pupil(pupil),  # 4 queries (numeric, scales, curricular, provision)
+                "can_edit": access.can(*EDIT),
+            },
             order=40,
         )
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +22,7 @@ from schoolpl.exports import table_response
 from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
-from . import pscale, selectors, services
+from . import chain, pscale, selectors, services
 from .forms import (
     AdjustTargetForm,
     AgeRelatedExpectationForm,
@@ -89,6 +90,7 @@ def pupil_targets(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.label_targets([*numeric, *(tr["target"] for tr in trajectories)], pupil.school_id)
     context = {
         "pupil": pupil,
+        "chains": chain.chain_for_pupil(pupil),  # number ← curricular targets ← provision: 4 queries
         "numeric": numeric,
         "curricular": curricular,
         "trajectories": trajectories,
@@ -139,33 +141,44 @@ def numeric_adjust(request: HttpRequest, pk: int) -> HttpResponse:
 def pupil_target_new(request: HttpRequest, pk: int) -> HttpResponse:
     access = request.access
     pupil = get_object_for(Pupil.objects.visible_to(access), pk=pk)
+    numeric = PupilTarget.objects.filter(pupil=pupil, status__in=chain.CURRENT).select_related("subject")
+    labelled = list(numeric)
+    selectors.label_targets(labelled, pupil.school_id)
+    subject_id = _int(request.GET.get("subject", ""))  # "Add a target serving it" from the chain: pre-filled
+    serving = next((t for t in labelled if t.subject_id == subject_id), None)
     form = PupilTargetForm(
         request.POST or None,
+        initial={"subject": subject_id or None, "serves": serving.pk if serving else None},
         subjects=Subject.objects.filter(school=access.school),
         parents=_pupil_parents(access, pupil),
+        numeric=numeric,
+        labelled=labelled,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.curricular_target_create(
-                school=access.school,
-                level=CurricularTarget.Level.PUPIL,
-                pupil=pupil,
-                by=request.user,
-                **{
-                    k: data[k]
-                    for k in (
-                        "text",
-                        "pupil_words",
-                        "agreed_with_pupil",
-                        "shared_with_parents",
-                        "term",
-                        "subject",
-                        "parent",
-                        "review_date",
-                    )
-                },
-            )
+            with transaction.atomic():
+                target = services.curricular_target_create(
+                    school=access.school,
+                    level=CurricularTarget.Level.PUPIL,
+                    pupil=pupil,
+                    by=request.user,
+                    **{
+                        k: data[k]
+                        for k in (
+                            "text",
+                            "pupil_words",
+                            "agreed_with_pupil",
+                            "shared_with_parents",
+                            "term",
+                            "subject",
+                            "parent",
+                            "review_date",
+                        )
+                    },
+                )
+                if data.get("serves") is not None:
+                    chain.curricular_target_serve(target=target, numeric=data["serves"])
         except ValidationError as exc:
             _errors(form, exc)
         else:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from schoolpl.access import get_object_for, school_view
 from schoolpl.roles import Cap
+from targets import chain
 
 from .. import forms, selectors, services
 from ..impact import summarise
@@ -94,6 +95,7 @@ def provision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sessions = _sessions(provision, visible_ids)
     can_edit = access.can(EDIT)
     impacts = selectors.place_impacts(places)
+    targets = list(provision.targets.all())
     context = {
         "provision": provision,
         "places": places,
@@ -101,7 +103,9 @@ def provision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": summarise(i.result for i in impacts),
         "sessions": sessions,
         "staff": provision.staff.select_related("user"),
-        "targets": provision.targets.all(),
+        "targets": targets,
+        # The numbers its targets serve, for pupils the user may see: 3 queries (targets.chain.served_by)
+        "served": chain.served_by(targets, selectors.pupils_for(access)) if access.sees_pupil_names else [],
         "can_edit": can_edit,
         "can_follow_up": access.can(EDIT, Cap.ADD_FOLLOW_UP),
         "add_form": forms.AddPupilForm(

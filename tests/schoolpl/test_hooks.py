@@ -28,6 +28,7 @@ CALLS = {
     "build": (("ctx",), {}),
     "run": (("bench",), {}),
     "provision_for": (("school", "pupil_ids"), {}),
+    "provisions_serving": (("school", "target_ids"), {}),
     "open_referrals": (("school",), {}),
     **{event: ((), {"school_id": 1, "pupil_ids": [1], "subject_ids": [1]}) for event in EVENTS},
 }
