@@ -189,11 +189,23 @@ def transitional_results_from_ctf(*, school, user=None, pupil_ids: list[int] | N
         else:
             report.updated += 1
         if row.points is None:
-            report.unmapped.append(
-                f"{ctf.pupil.display_name}: {ctf.stage} {subject.name} {ctf.result} is not on the "
-                f"{scale_for(subject).name} scale, so it is kept without points."
-            )
+            report.unmapped.append(_unmapped_ctf_result(ctf, subject))
     return report
+
+
+def _unmapped_ctf_result(ctf: CtfStageResult, subject: Subject) -> str:
+    """Why a CTF result is kept without points. A post-2014 result (EXS, a scaled score) has points on its own
+    scale (:func:`scales.post2014_points`), but a transitional result's points are on the subject's scale and
+    it has no place to say which scale they are on, so they are named here and not stored."""
+    where = f"{ctf.pupil.display_name}: {ctf.stage} {subject.name} {ctf.result}"
+    own = scales.post2014_points(ctf.result.strip())
+    if own is None:
+        return f"{where} is not on the {scale_for(subject).name} scale, so it is kept without points."
+    code, points = own
+    return (
+        f"{where} is a post-2014 result ({points:g} on the {scales.BUILTIN_SCALES[code].name} scale), not on the "
+        f"{scale_for(subject).name} scale, so it is kept without points."
+    )
 
 
 TRANSITION_CSV_COLUMNS = ("upn", "subject", "key_stage", "year", "method", "result")

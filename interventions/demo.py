@@ -14,6 +14,7 @@ from pupils.models import Pupil
 from schoolpl.calendar import academic_year_start
 from schoolpl.demo import DemoContext
 
+from .journal import is_scale_question, split_scale_answer
 from .models import (
     FollowUp,
     ImpactJudgement,
@@ -479,7 +480,9 @@ def _needs(ctx, pupils, supported_now, senco) -> None:
     ]
     bulk_create_with_history(traits, SuccessCharacteristic, default_user=senco)
     traits = list(SuccessCharacteristic.objects.filter(school=school).order_by("order"))
-    questions = [JournalQuestion(school=school, text=q, order=i) for i, q in enumerate(QUESTIONS)]
+    questions = [
+        JournalQuestion(school=school, text=q, order=i, scale=is_scale_question(q)) for i, q in enumerate(QUESTIONS)
+    ]
     bulk_create_with_history(questions, JournalQuestion, default_user=senco)
     questions = list(JournalQuestion.objects.filter(school=school).order_by("order"))
 
@@ -533,13 +536,15 @@ def _needs(ctx, pupils, supported_now, senco) -> None:
     for n, pupil in enumerate(rated[:4]):
         written = today - dt.timedelta(days=40 - n)
         for question, answer in zip(questions, answers[n], strict=True):
+            score, note = split_scale_answer(answer) if question.scale else (None, answer)
             entries.append(
                 JournalEntry(
                     school=school,
                     pupil=pupil,
                     question=question,
                     written_on=written,
-                    answer=answer,
+                    score=score,
+                    answer=note,
                     reviewed_by=senco,
                     reviewed_on=written + dt.timedelta(days=2),
                     next_steps="Agreed one small step to try before the next review",

@@ -184,6 +184,14 @@ class CharacteristicForm(forms.Form):
 
 class QuestionForm(forms.Form):
     text = forms.CharField(label="Question", max_length=200)
+    scale = forms.BooleanField(
+        label="Answered with a number from 0 to 10",
+        required=False,
+        help_text="Left unticked, a question that asks “from 0 to 10” is still answered with a number.",
+    )
+
+    def clean_scale(self) -> bool | None:
+        return True if self.cleaned_data.get("scale") else None  # None: decided from the question's words
 
 
 class ScoreCardForm(forms.Form):
@@ -227,11 +235,16 @@ class JournalForm(forms.Form):
         self.questions = list(questions)
         self.fields["reviewed_with"].queryset = school_staff(school)
         for q in self.questions:
-            self.fields[f"q{q.pk}"] = forms.CharField(
-                label=q.text, required=False, widget=forms.Textarea(attrs={"rows": 2})
-            )
+            if q.scale:  # a 0–10 question: a whole number, validated here
+                self.fields[f"q{q.pk}"] = forms.IntegerField(
+                    label=q.text, required=False, min_value=0, max_value=10, help_text="A number from 0 to 10."
+                )
+            else:
+                self.fields[f"q{q.pk}"] = forms.CharField(
+                    label=q.text, required=False, widget=forms.Textarea(attrs={"rows": 2})
+                )
 
-    def answers(self) -> dict[int, str]:
+    def answers(self) -> dict[int, str | int | None]:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}", "") for q in self.questions}
 
 

@@ -333,6 +333,9 @@ class JournalQuestion(models.Model):
     text = models.CharField(max_length=200)
     order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    scale = models.BooleanField(
+        "answered from 0 to 10", default=False, help_text="Answered with a whole number from 0 to 10."
+    )
 
     history = HistoricalRecords()
 
@@ -350,7 +353,10 @@ class JournalEntry(models.Model):
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="journal_entries")
     question = models.ForeignKey(JournalQuestion, on_delete=models.PROTECT, related_name="entries")
     written_on = models.DateField()
-    answer = models.TextField()
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The answer to a 0–10 question (JournalQuestion.scale)."
+    )
+    answer = models.TextField(blank=True, help_text="The answer; for a 0–10 question, a note beside the score.")
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -362,6 +368,7 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["pupil", "-written_on", "question__order"]
         verbose_name_plural = "journal entries"
+        constraints = [models.CheckConstraint(condition=_zero_to_ten("score"), name="journal_score_0_10")]
 
     def __str__(self) -> str:
         return f"{self.pupil_id} {self.written_on}: {self.question_id}"

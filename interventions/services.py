@@ -17,6 +17,7 @@ from simple_history.utils import bulk_create_with_history
 from schoolpl.models import Membership, School, User
 
 from .impact import validate_rating
+from .journal import is_scale_question, parse_scale_answer
 from .models import (
     FollowUp,
     ImpactJudgement,
@@ -309,8 +310,12 @@ def characteristic_create(*, school: School, name: str, description: str = "", o
 
 
 @transaction.atomic
-def journal_question_create(*, school: School, text: str, order: int = 0) -> JournalQuestion:
-    question = JournalQuestion(school=school, text=text, order=order)
+def journal_question_create(
+    *, school: School, text: str, order: int = 0, scale: bool | None = None
+) -> JournalQuestion:
+    """An agreed journal question; ``scale`` (answered 0–10) defaults to whether the text asks "from 0 to 10"."""
+    scale = is_scale_question(text) if scale is None else scale
+    question = JournalQuestion(school=school, text=text, order=order, scale=scale)
     question.full_clean()
     question.save()
     return question
@@ -362,35 +367,52 @@ def journal_entries_create(
     school: School,
     pupil: Pupil,
     written_on: dt.date,
-    answers: Mapping[int, str],
+    answers: Mapping[int, str | int | None],
     reviewed_by: User | None = None,
     reviewed_on: dt.date | None = None,
     next_steps: str = "",
     by: User | None = None,
 ) -> list[JournalEntry]:
-    """A pupil's journal for one date: an answer per agreed question, optionally reviewed with a tutor."""
+    """A pupil's journal for one date: an answer per agreed question, optionally reviewed with a tutor. A 0–10
+    question's answer is a whole number 0–10 (or text that is only such a number); anything else is refused."""
     if pupil.school_id != school.pk:
         raise ValidationError("That pupil belongs to another school.")
-    questions = set(JournalQuestion.objects.filter(school=school, pk__in=list(answers)).values_list("pk", flat=True))
-    if set(answers) - questions:
+    questions = {q.pk: q for q in JournalQuestion.objects.filter(school=school, pk__in=list(answers))}
+    if set(answers) - set(questions):
         raise ValidationError("Answer only this school's journal questions.")
-    entries = [
-        JournalEntry(
-            school=school,
-            pupil=pupil,
-            question_id=qid,
-            written_on=written_on,
-            answer=text.strip(),
-            reviewed_by=reviewed_by,
-            reviewed_on=reviewed_on,
-            next_steps=next_steps,
+    entries = []
+    for qid, given in answers.items():
+        score, text = _journal_answer(questions[qid], given)
+        if score is None and not text:
+            continue
+        entries.append(
+            JournalEntry(
+                school=school,
+                pupil=pupil,
+                question_id=qid,
+                written_on=written_on,
+                score=score,
+                answer=text,
+                reviewed_by=reviewed_by,
+                reviewed_on=reviewed_on,
+                next_steps=next_steps,
+            )
         )
-        for qid, text in answers.items()
-        if text and text.strip()
-    ]
     if not entries:
         raise ValidationError("Write at least one answer.")
     return bulk_create_with_history(entries, JournalEntry, default_user=by)
+
+
+def _journal_answer(question: JournalQuestion, given: str | int | None) -> tuple[int | None, str]:
+    """(score, text) of one answer; a 0–10 question takes a number only."""
+    if not question.scale:
+        return None, str(given or "").strip()
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return None, ""
+    score = given if isinstance(given, int) and not isinstance(given, bool) else parse_scale_answer(str(given))
+    if score is None or not 0 <= score <= 10:
+        raise ValidationError({"answers": f"“{question.text}” takes a whole number from 0 to 10."})
+    return score, ""
 
 
 def normalise_aim(text: str) -> str:

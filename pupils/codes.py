@@ -14,6 +14,7 @@ import re
 
 __all__ = [
     "ETHNICITY",
+    "EXTENDED_ETHNICITY",
     "GENDER",
     "LEGACY_PRIMARY_NEED",
     "LEGACY_SEN_PROVISION",
@@ -24,6 +25,7 @@ __all__ = [
     "eal_from_language",
     "is_sen_provision_code",
     "label_for",
+    "main_ethnicity",
     "normalise_ethnicity",
     "normalise_gender",
     "normalise_primary_need",
@@ -103,6 +105,103 @@ ETHNICITY: Choices = (
     ("REFU", "Refused"),
     ("NOBT", "Information not yet obtained"),
 )
+
+# The DfE's extended ethnic categories (school census / CTF): each extended code with its label and the
+# main census code it rolls up to. A school may record the extended code; the census, and this product,
+# count the main one. The main codes WIRI, WIRT, MWBC, MWBA, AIND, ABAN, BCRB, BOTH, REFU and NOBT have
+# no extended codes.
+EXTENDED_ETHNICITY: tuple[tuple[str, str, str], ...] = (
+    # White British (WBRI)
+    ("WCOR", "White - Cornish", "WBRI"),
+    ("WENG", "White - English", "WBRI"),
+    ("WSCO", "White - Scottish", "WBRI"),
+    ("WWEL", "White - Welsh", "WBRI"),
+    ("WOWB", "Other White British", "WBRI"),
+    # Any other White background (WOTH)
+    ("WALB", "Albanian", "WOTH"),
+    ("WBOS", "Bosnian-Herzegovinian", "WOTH"),
+    ("WCRO", "Croatian", "WOTH"),
+    ("WGRE", "Greek/Greek Cypriot", "WOTH"),
+    ("WGRK", "Greek", "WOTH"),
+    ("WGRC", "Greek Cypriot", "WOTH"),
+    ("WITA", "Italian", "WOTH"),
+    ("WKOS", "Kosovan", "WOTH"),
+    ("WPOR", "Portuguese", "WOTH"),
+    ("WSER", "Serbian", "WOTH"),
+    ("WTUR", "Turkish/Turkish Cypriot", "WOTH"),
+    ("WTUK", "Turkish", "WOTH"),
+    ("WTUC", "Turkish Cypriot", "WOTH"),
+    ("WEUR", "White European", "WOTH"),
+    ("WEEU", "White Eastern European", "WOTH"),
+    ("WWEU", "White Western European", "WOTH"),
+    ("WOTW", "White other", "WOTH"),
+    # Gypsy / Roma (WROM)
+    ("WROG", "Gypsy", "WROM"),
+    ("WROR", "Roma", "WROM"),
+    ("WROO", "Other Gypsy/Roma", "WROM"),
+    # White and Asian (MWAS)
+    ("MWAP", "White and Pakistani", "MWAS"),
+    ("MWAI", "White and Indian", "MWAS"),
+    ("MWAO", "White and any other Asian background", "MWAS"),
+    # Any other mixed background (MOTH)
+    ("MAOE", "Asian and any other ethnic group", "MOTH"),
+    ("MABL", "Asian and Black", "MOTH"),
+    ("MACH", "Asian and Chinese", "MOTH"),
+    ("MBOE", "Black and any other ethnic group", "MOTH"),
+    ("MBCH", "Black and Chinese", "MOTH"),
+    ("MCOE", "Chinese and any other ethnic group", "MOTH"),
+    ("MWOE", "White and any other ethnic group", "MOTH"),
+    ("MWCH", "White and Chinese", "MOTH"),
+    ("MOTM", "Other mixed background", "MOTH"),
+    # Pakistani (APKN)
+    ("AKPA", "Kashmiri Pakistani", "APKN"),
+    ("AMPK", "Mirpuri Pakistani", "APKN"),
+    ("AOPK", "Other Pakistani", "APKN"),
+    # Any other Asian background (AOTH)
+    ("AAFG", "Afghan", "AOTH"),
+    ("ANEP", "Nepali", "AOTH"),
+    ("ASLT", "Sri Lankan Tamil", "AOTH"),
+    ("ASNL", "Sri Lankan Sinhalese", "AOTH"),
+    ("ASRO", "Sri Lankan other", "AOTH"),
+    ("AOTA", "Other Asian", "AOTH"),
+    # Black African (BAFR)
+    ("BANN", "Angolan", "BAFR"),
+    ("BCON", "Congolese", "BAFR"),
+    ("BGHA", "Ghanaian", "BAFR"),
+    ("BNGN", "Nigerian", "BAFR"),
+    ("BSLN", "Sierra Leonean", "BAFR"),
+    ("BSOM", "Somali", "BAFR"),
+    ("BSUD", "Sudanese", "BAFR"),
+    ("BAOF", "Other Black African", "BAFR"),
+    # Chinese (CHNE)
+    ("CHKC", "Hong Kong Chinese", "CHNE"),
+    ("CMAL", "Malaysian Chinese", "CHNE"),
+    ("CSNG", "Singaporean Chinese", "CHNE"),
+    ("CTWN", "Taiwanese", "CHNE"),
+    ("COCH", "Other Chinese", "CHNE"),
+    # Any other ethnic group (OOTH)
+    ("OAFG", "Afghan", "OOTH"),
+    ("OARA", "Arab other", "OOTH"),
+    ("OEGY", "Egyptian", "OOTH"),
+    ("OFIL", "Filipino", "OOTH"),
+    ("OIRN", "Iranian", "OOTH"),
+    ("OIRQ", "Iraqi", "OOTH"),
+    ("OJPN", "Japanese", "OOTH"),
+    ("OKOR", "Korean", "OOTH"),
+    ("OKRD", "Kurdish", "OOTH"),
+    ("OLAM", "Latin/South/Central American", "OOTH"),
+    ("OLEB", "Lebanese", "OOTH"),
+    ("OLIB", "Libyan", "OOTH"),
+    ("OMAL", "Malay", "OOTH"),
+    ("OMRC", "Moroccan", "OOTH"),
+    ("OPOL", "Polynesian", "OOTH"),
+    ("OTHA", "Thai", "OOTH"),
+    ("OVIE", "Vietnamese", "OOTH"),
+    ("OYEM", "Yemeni", "OOTH"),
+    ("OOEG", "Other ethnic group", "OOTH"),
+)
+_EXTENDED_TO_MAIN = {code: main for code, _, main in EXTENDED_ETHNICITY}
+_EXTENDED_BY_LABEL = {re.sub(r"[\W_]+", "", label).casefold(): code for code, label, _ in EXTENDED_ETHNICITY}
 
 GENDER: Choices = (("M", "Male"), ("F", "Female"))
 _GENDER_ALIASES = {"boy": "M", "girl": "F"}
@@ -194,10 +293,23 @@ def normalise_primary_need(value: object) -> str:
     return _LEGACY_PRIMARY_NEED_MAP.get(code, code)
 
 
+def main_ethnicity(code: str) -> str | None:
+    """The main census code of a main or extended ethnicity code, as written (upper case): "BSOM" → "BAFR",
+    "WSCO" → "WBRI", "WIRT" → "WIRT"; None for a code on neither list."""
+    if code in dict(ETHNICITY):
+        return code
+    return _EXTENDED_TO_MAIN.get(code)
+
+
 def normalise_ethnicity(value: object) -> str:
-    """A main census ethnicity code (WBRI, …, NOBT)."""
+    """A main census ethnicity code (WBRI, …, NOBT), from a main or an extended code (or its label): an
+    extended code is counted as its main one, "BSOM" (Somali) → "BAFR", "WSCO" (Scottish) → "WBRI"."""
     _blank_check(value, "ethnicity")
     code = _lookup(ETHNICITY, value)
+    if code is None:
+        key = _squash(value)
+        extended = key.upper() if key.upper() in _EXTENDED_TO_MAIN else _EXTENDED_BY_LABEL.get(key)
+        code = _EXTENDED_TO_MAIN.get(extended or "")
     if code is None:
         raise ValueError(f"unknown ethnicity code {str(value).strip()!r}")
     return code

@@ -5,6 +5,7 @@ key stage result stored for the assessment app — all or nothing, audited by si
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import premium
 from .ctf import CtfError, CtfFile, CtfPupil, check_destination
 from .import_changes import (
     NEW_PUPIL_DEFAULTS,
@@ -50,8 +52,10 @@ class CtfPreviewRow:
         return self.conflict.described() if self.conflict else []
 
 
-def _ctf_values(pupil: CtfPupil) -> dict[str, Any]:
-    """The Pupil fields a CTF pupil sets; a value the file does not carry is left out (kept as it is)."""
+def _ctf_values(pupil: CtfPupil, today: dt.date) -> dict[str, Any]:
+    """The Pupil fields a CTF pupil sets; a value the file does not carry is left out (kept as it is).
+    Pupil premium is set when the file shows FSM in the six years to ``today`` (Ever 6) or that the pupil
+    is looked after (:mod:`pupils.premium`)."""
     values: dict[str, Any] = {
         "legal_surname": pupil.surname[:100],
         "legal_forename": pupil.forename[:100],
@@ -74,6 +78,19 @@ def _ctf_values(pupil: CtfPupil) -> dict[str, Any]:
         values["looked_after"] = pupil.in_care
     if pupil.fsm_history:
         values["fsm"] = pupil.fsm_current
+        # Ended periods only: an open one is "fsm" now, and would move the date on every day's import.
+        ended = ((f.start_date, f.end_date) for f in pupil.fsm_history if f.end_date is not None)
+        last = premium.fsm_last_recorded(ended, today)
+        if last is not None:
+            values["fsm_last_recorded"] = last
+    basis = premium.pupil_premium_basis(
+        fsm=values.get("fsm", False),
+        fsm_last=values.get("fsm_last_recorded"),
+        looked_after=values.get("looked_after", False),
+        today=today,
+    )
+    if basis:
+        values["pupil_premium"] = True  # derived (Ever 6 FSM, looked after); never cleared here
     if pupil.sen_provision is not None:
         values["sen_provision"] = pupil.sen_provision
         values["primary_need"] = (pupil.primary_need or "") if pupil.sen_provision != "N" else ""
@@ -109,10 +126,11 @@ def ctf_preview(*, ctf: CtfFile, school, confirmed: Collection[str] = ()) -> lis
     legal names, date of birth or year group the file contradicts is a "conflict" (see :func:`pupil_import_ctf`)."""
     existing = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=[p.upn for p in ctf.pupils])}
     rows = []
+    today = timezone.localdate()
     for cp in ctf.pupils:
         name = f"{cp.preferred_forename or cp.forename} {cp.preferred_surname or cp.surname}"
         current = existing.get(cp.upn)
-        values = _ctf_values(cp)
+        values = _ctf_values(cp, today)
         changes: dict[str, tuple[Any, Any]] = {}
         conflict = None
         if current is None:
@@ -143,10 +161,11 @@ def pupil_import_ctf(*, school, ctf: CtfFile, by=None, confirmed: Collection[str
     outcome = ImportOutcome(problems=list(ctf.problems))
     existing = {p.upn: p for p in Pupil.objects.filter(school=school, upn__in=[p.upn for p in ctf.pupils])}
     now = timezone.now()
+    today = timezone.localdate()
     to_create, to_update, fields = [], [], set[str]()
     refused: list[str] = []
     for cp in ctf.pupils:
-        values = _ctf_values(cp)
+        values = _ctf_values(cp, today)
         current = existing.get(cp.upn)
         if current is None:
             if cp.year_group is None:

@@ -31,6 +31,7 @@ NEW_PUPIL_DEFAULTS: dict[str, Any] = {
     "primary_need": "",
     "eal": False,
     "fsm": False,
+    "fsm_last_recorded": None,
     "pupil_premium": False,
     "looked_after": False,
     "gifted": False,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import codes
+from . import codes, premium
 from .querysets import GroupMembershipQuerySet, PupilQuerySet, TeachingGroupQuerySet
 
 if TYPE_CHECKING:
@@ -34,6 +36,12 @@ class Pupil(models.Model):
     primary_need = models.CharField(max_length=4, choices=codes.PRIMARY_NEED, blank=True)
     eal = models.BooleanField("EAL", default=False)
     fsm = models.BooleanField("FSM", default=False)
+    fsm_last_recorded = models.DateField(
+        "FSM last recorded",
+        null=True,
+        blank=True,
+        help_text="The last day the pupil was recorded eligible for free school meals (from a CTF's FSM history).",
+    )
     pupil_premium = models.BooleanField(default=False)
     looked_after = models.BooleanField(default=False)
     gifted = models.BooleanField("gifted and talented", default=False)
@@ -79,6 +87,19 @@ class Pupil(models.Model):
     @property
     def year_label(self) -> str:
         return codes.year_group_label(self.year_group)
+
+    def pupil_premium_reason(self, today: dt.date | None = None) -> str:
+        """Why the pupil has pupil premium, in words ("FSM in the last six years (Ever 6)", "looked after",
+        "recorded by the school"); "" when they have none. Shown only where FSM may be seen."""
+        if not self.pupil_premium:
+            return ""
+        basis = premium.pupil_premium_basis(
+            fsm=self.fsm,
+            fsm_last=self.fsm_last_recorded,
+            looked_after=self.looked_after,
+            today=today or timezone.localdate(),
+        )
+        return basis or premium.RECORDED
 
     @property
     def has_sen(self) -> bool:

@@ -34,7 +34,7 @@ from .models import Pupil
 
 _TEXT_FIELDS = frozenset({f.name for f in FIELDS if f.kind == "text"} | {"primary_need", "ethnicity"})
 _FLAGS = frozenset({"fsm", "pupil_premium", "looked_after", "gifted"})
-_PUPIL_COLUMNS = ("id", "school_id", "upn", *IMPORT_FIELDS, "archived_at", "created_at")
+_PUPIL_COLUMNS = ("id", "school_id", "upn", *IMPORT_FIELDS, "fsm_last_recorded", "archived_at", "created_at")
 
 
 @dataclass
@@ -78,13 +78,22 @@ def pupil_import_plan(
     record_rows = list(record_rows) if record_rows is not None else [i + 2 for i in range(len(records))]
     existing = {row["upn"]: row for row in Pupil.objects.filter(school=school).values(*_PUPIL_COLUMNS).order_by()}
     plan = ImportPlan()
-    for row, record in zip(record_rows, records, strict=True):
+    for row, given in zip(record_rows, records, strict=True):
+        record = _with_derived_premium(given)
         current = existing.get(record["upn"])
         if current is None:
             plan.create.append(_new_pupil(school, record))
         else:
             _plan_update(plan, row, current, record, columns, confirmed)
     return plan
+
+
+def _with_derived_premium(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record, with pupil premium set where the file shows FSM or a looked-after pupil (Ever 6: FSM now
+    is FSM in the last six years). A "no" in the file's own pupil premium column does not clear it."""
+    if record.get("fsm") or record.get("looked_after"):
+        return {**record, "pupil_premium": True}
+    return dict(record)
 
 
 def _new_pupil(school, record: Mapping[str, Any]) -> dict[str, Any]:

@@ -108,7 +108,8 @@ class CtfPupil:
     preferred_forename: str | None = None
     middle_names: str | None = None
     year_group: int | None = None  # -2 N1, -1 N2, 0 R, 1..13 (codes.YEAR_GROUPS)
-    ethnicity: str | None = None  # codes.ETHNICITY
+    ethnicity: str | None = None  # the main census code (codes.ETHNICITY), an extended code mapped to it
+    ethnicity_extended: str | None = None  # the DfE extended code the file gave (codes.EXTENDED_ETHNICITY)
     languages: tuple[CtfLanguage, ...] = ()
     in_care: bool | None = None
     care_authority: str | None = None

@@ -76,8 +76,12 @@ def _known(code_check, what: str):
     return convert
 
 
-def _is_ethnicity(code: str) -> bool:
-    return code in dict(codes.ETHNICITY)
+def _ethnicity_as_written(text: str) -> str:
+    """The code as written (main or DfE extended), upper case; an unknown code is a problem."""
+    code = text.strip().upper()
+    if codes.main_ethnicity(code) is None:
+        raise ValueError(f"unknown ethnicity code {text!r}")
+    return code
 
 
 def _is_need(code: str) -> bool:
@@ -181,12 +185,20 @@ def _basic_details(basic: etree._Element | None, p: _Problems) -> dict:
     return {
         "former_upn": p.value(basic, "FormerUPN", validate_upn),
         "year_group": p.value(basic, "NCyearActual", codes.parse_year_group),
-        "ethnicity": p.value(basic, "Ethnicity", _known(_is_ethnicity, "ethnicity code")),
+        **_ethnicity(p.value(basic, "Ethnicity", _ethnicity_as_written)),
         "languages": _languages(basic, p),
         "preferred_surname": text_of(basic, "PreferredSurname"),
         "preferred_forename": text_of(basic, "PreferredForename"),
         "middle_names": text_of(basic, "MiddleNames"),
     }
+
+
+def _ethnicity(written: str | None) -> dict:
+    """The main census code, and the extended code when the file gave one (BSOM → BAFR, extended BSOM)."""
+    if written is None:
+        return {"ethnicity": None, "ethnicity_extended": None}
+    main = codes.main_ethnicity(written)
+    return {"ethnicity": main, "ethnicity_extended": written if written != main else None}
 
 
 def _looked_after(looked_after: etree._Element | None, p: _Problems) -> dict:

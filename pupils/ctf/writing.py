@@ -43,7 +43,7 @@ def _write_basic_details(element: etree._Element, pupil: CtfPupil) -> None:
     _add(basic, "MiddleNames", pupil.middle_names)
     if pupil.year_group is not None:
         _add(basic, "NCyearActual", codes.year_group_code(pupil.year_group))
-    _add(basic, "Ethnicity", pupil.ethnicity)
+    _add(basic, "Ethnicity", pupil.ethnicity_extended or pupil.ethnicity)
     if pupil.languages:
         languages = etree.SubElement(basic, "Languages")
         for language in pupil.languages:

@@ -70,7 +70,8 @@ def test_a_changed_file_updates_matching_pupils_by_upn_and_reports_the_change(sc
     assert (outcome.created, outcome.updated, outcome.unchanged) == (1, 1, 1)
     [change] = outcome.changes
     assert change.upn == upn(1)
-    assert change.changes == {"fsm": (False, True)}
+    # FSM now is FSM in the last six years: pupil premium is derived with it (pupils.premium).
+    assert change.changes == {"fsm": (False, True), "pupil_premium": (False, True)}
     assert "FSM: no → yes" in change.described()
     latest = Pupil.objects.get(upn=upn(1)).history.first()
     assert latest.history_user == school_admin and latest.fsm is True
