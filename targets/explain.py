@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from assessment.scales import BUILTIN_SCALES, Scale
 
@@ -41,10 +42,21 @@ class Judged:
     actual: float
 
 
+class StatusRow(NamedTuple):
+    """The fields of a ProgressStatus row :func:`explain_latest` reads (e.g. from ``values_list``)."""
+
+    status: str
+    expected: float
+    actual: float
+    window_id: int
+    since_window_id: int
+
+
 def scale_of(subject, own: dict[str, Scale] | None = None) -> Scale | None:
     """The subject's scale without a query: a built-in one, or one of ``own`` (the school's scales, if the
-    caller has loaded them); None otherwise (points are then shown as points)."""
-    code = getattr(subject, "scale_code", None)
+    caller has loaded them); None otherwise (points are then shown as points). ``subject``: a Subject or its
+    scale code."""
+    code = subject if isinstance(subject, str) else getattr(subject, "scale_code", None)
     return BUILTIN_SCALES.get(code) or (own or {}).get(code)
 
 

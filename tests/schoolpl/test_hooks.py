@@ -29,6 +29,7 @@ CALLS = {
     "run": (("bench",), {}),
     "provision_for": (("school", "pupil_ids"), {}),
     "open_referrals": (("school",), {}),
+    "flags_for": (("school", "subject", "window", "pupil_ids"), {}),
     **{event: ((), {"school_id": 1, "pupil_ids": [1], "subject_ids": [1]}) for event in EVENTS},
 }
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from assessment.scales import BUILTIN_SCALES, NC
 from targets import trajectory
 from targets.explain import Judged, explain, gap_words, scale_of
+from targets.flags import flags_for
+from tests.targets.factories import ProgressStatusFactory, PupilFactory, SubjectFactory, windows
 
 
 def test_behind_one_sub_level_below_since_an_earlier_window():
@@ -39,13 +43,23 @@ def test_ahead_counts_steps_above():
 
 def test_stuck_names_the_flat_windows():
     # 2a (17) in Summer 2025, Autumn 2025 and Spring 1 2026 after 2b (15) in Summer 2024; line 19.4 (3c)
-    history = [Judged("Summer 2024", 15), Judged("Summer 2025", 17), Judged("Autumn 2025", 17), Judged("Spring 1 2026", 17)]
+    history = [
+        Judged("Summer 2024", 15),
+        Judged("Summer 2025", 17),
+        Judged("Autumn 2025", 17),
+        Judged("Spring 1 2026", 17),
+    ]
     text = explain(
-        trajectory.STUCK, expected=19.4, actual=17, window="Spring 1 2026", since="Spring 1 2026", scale=NC, history=history
+        trajectory.STUCK,
+        expected=19.4,
+        actual=17,
+        window="Spring 1 2026",
+        since="Spring 1 2026",
+        scale=NC,
+        history=history,
     )
     assert text == (
-        "Stuck: no gain over the last 3 assessments: 2a since Summer 2025; "
-        "one sub-level below the expected line (3c)."
+        "Stuck: no gain over the last 3 assessments: 2a since Summer 2025; one sub-level below the expected line (3c)."
     )
 
 
@@ -75,3 +89,24 @@ def test_scale_of_reads_builtin_and_own_scales_without_a_query():
     own = {"wt": object()}
     assert scale_of(SimpleNamespace(scale_code="wt"), own) is own["wt"]
     assert scale_of(SimpleNamespace(scale_code="unknown")) is None
+
+
+@pytest.mark.django_db
+def test_flags_for_explains_the_classs_flags_at_a_window_in_one_query(school, django_assert_num_queries):
+    reading = SubjectFactory(school=school, code="reading", name="Reading")
+    w = windows(school, count=4)  # Autumn 2023, Spring 2024, Summer 2024, Autumn 2024
+    flat, fine = PupilFactory(school=school), PupilFactory(school=school)
+    for window, status in zip(w[1:], ["on_track", "on_track", "stuck"], strict=True):
+        ProgressStatusFactory(
+            pupil=flat, subject=reading, window=window, expected=17, actual=17, status=status, is_latest=False
+        )
+    ProgressStatusFactory(pupil=fine, subject=reading, window=w[3], expected=17, actual=17, status="on_track")
+    with django_assert_num_queries(1):
+        found = flags_for(school, reading, w[3], [flat.pk, fine.pk])
+    assert found == {
+        flat.pk: (
+            "stuck",
+            "Stuck: no gain over the last 3 assessments: 2a since Spring 2024; on the expected line (2a).",
+        )
+    }
+    assert flags_for(school, reading, w[2], [flat.pk, fine.pk]) == {}  # on track then
