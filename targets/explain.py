@@ -98,12 +98,11 @@ def gap_words(expected: float, actual: float, scale: Scale | None) -> str:
 
 
 def _no_gain(history: Sequence[Judged], scale: Scale | None) -> str:
-    """ "no gain over the last 3 assessments: 2a since Summer 2025": back from the latest window while the
-    points then were at least the points now."""
+    """ "no gain over the last 3 assessments: 2a since Summer 2025": from the earliest window whose points were
+    at least the points now and never bettered since (a dip in between does not break the run)."""
+    points = [h.actual + 1e-6 for h in history]
     now = history[-1].actual
-    start = len(history) - 1
-    while start > 0 and history[start - 1].actual >= now - 1e-6:
-        start -= 1
+    start = min(i for i, p in enumerate(points) if p >= now and max(h.actual for h in history[i:]) <= p)
     first = history[start]
     then, latest = _grade(first.actual, scale), _grade(now, scale)
     held = f"{then} since {first.window}" if then == latest else f"{then} in {first.window}, {latest} now"

@@ -69,6 +69,13 @@ def test_stuck_after_a_fall_names_both_grades():
     assert text == "Stuck: no gain over the last 3 assessments: 3c in Summer 2025, 2a now; on the expected line (2a)."
 
 
+def test_stuck_through_a_dip_counts_from_the_same_points_before_it():
+    # 2a, 2b, 2a: the rule compares the window two back (2a) with now (2a): no gain over three windows
+    history = [Judged("Autumn 2025", 17), Judged("Spring 2026", 15), Judged("Summer 2026", 17)]
+    text = explain(trajectory.STUCK, expected=17, actual=17, window="Summer 2026", scale=NC, history=history)
+    assert text == "Stuck: no gain over the last 3 assessments: 2a since Autumn 2025; on the expected line (2a)."
+
+
 def test_p_scale_steps_are_steps_not_sub_levels():
     pscale = BUILTIN_SCALES["pscale"]
     low, high = pscale.grades[3], pscale.grades[5]
