@@ -142,6 +142,16 @@ HOOKS: dict[str, Hook] = _registry(
         " (Partnership sits above interventions and imports interventions.coverage directly.)",
     ),
     Hook(
+        kind="flags",
+        provides=("flags_for",),
+        signature="def flags_for(school, subject, window, pupil_ids) -> dict[int, tuple[str, str]]"
+        ' ({pupil_id: ("behind", "Behind: judged 3c in Spring 1 2026, …")}, one query)',
+        purpose="Why each pupil of a class is flagged off trajectory at a window, beside them on the assessment grid.",
+        consumers=("assessment.views.grid.grid",),
+        why="One provider (targets.flags), but its consumer the grid is in assessment, which sits below targets"
+        " and may not import it; without targets the grid simply shows no flags.",
+    ),
+    Hook(
         kind="referrals",
         provides=("open_referrals",),
         signature="def open_referrals(school) -> Iterable[interventions.selectors.Referral]"

@@ -27,7 +27,7 @@ from schoolpl.calendar import academic_year_start
 from schoolpl.models import AssessmentWindow
 from schoolpl.pgcopy import is_postgres, read_binary_frame
 
-from . import expectations, pscale, trajectory
+from . import expectations, explain, pscale, trajectory
 from .models import AgeRelatedExpectation, ProgressStatus, PupilTarget, TargetSettings
 
 if TYPE_CHECKING:
@@ -223,6 +223,7 @@ def pupil_trajectories(pupil: Pupil) -> list[dict]:
                 "chart": _trajectory_chart(rows, target.target_points),
                 "chart_id": f"chart-{target.pk}",
                 "latest": history[-1] if history else None,
+                "why": explain.explain_latest(subject_statuses, name_of, explain.scale_of(target.subject)),
             }
         )
     return out

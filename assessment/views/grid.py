@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from pupils.models import Pupil, TeachingGroup
 from schoolpl.access import get_object_for, school_view
+from schoolpl.discovery import app_modules
 from schoolpl.exports import table_response
 from schoolpl.models import AssessmentWindow
 
@@ -95,7 +96,20 @@ def grid(request: HttpRequest) -> HttpResponse:
         fmt = request.GET.get("format")
         if fmt in {"csv", "xlsx"}:
             return _grid_export(fmt, chosen, data)
+        context["flags"] = _flags(request.access.school, chosen, data.rows)
     return render(request, "assessment/grid.html", context)
+
+
+def _flags(school, chosen: dict, rows) -> bool:
+    """Set each row's ``flag`` ((status, why) or None) from the ``flags`` hook (targets: one query); whether
+    any app provides flags."""
+    providers = [m.flags_for for m in app_modules("flags")]
+    found: dict[int, tuple[str, str]] = {}
+    for provider in providers:
+        found.update(provider(school, chosen["subject"], chosen["window"], [r.pupil.pk for r in rows]))
+    for row in rows:
+        row.flag = found.get(row.pupil.pk)
+    return bool(providers)
 
 
 def _cell_url(group, window, subject) -> str:

@@ -9,7 +9,7 @@ twice. Flags are advice to a teacher, who decides (DESIGN §4).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,7 @@ from schoolpl.access import SchoolAccess
 from schoolpl.models import AssessmentWindow, Membership
 from schoolpl.roles import Role
 
-from .. import trajectory
+from .. import explain, trajectory
 from ..models import Notification, ProgressStatus
 from ..selectors import off_trajectory_for
 from .store import STATUS_NAMES
@@ -90,6 +90,33 @@ def _audience(school_ids: list[int], pupils: dict) -> _Audience:
     return audience
 
 
+_StatusRow = namedtuple("_StatusRow", "pupil_id subject_id window_id status expected actual since_window_id")
+
+
+def _histories(pupils: dict) -> dict[tuple[int, int], list[_StatusRow]]:
+    """(pupil, subject) → the pupil's stored status rows, oldest first (one query), for the notices' text."""
+    histories: dict[tuple[int, int], list[_StatusRow]] = defaultdict(list)
+    rows = (
+        ProgressStatus.objects.filter(pupil_id__in=list(pupils))
+        .order_by("pupil_id", "subject_id", "window__end_date", "window_id")
+        .values_list(*_StatusRow._fields)
+    )
+    for row in rows:
+        found = _StatusRow(*row)
+        histories[(found.pupil_id, found.subject_id)].append(found)
+    return histories
+
+
+def _why(history: list[_StatusRow], window_id: int, windows: dict, subject) -> str:
+    """Why the pupil is flagged at ``window_id``, without the status word the notice already gives: "judged
+    3c in Spring 1 2026, one sub-level below the expected line (3b) since Autumn 2 2025"; "" if unknown."""
+    cut = next((i for i, r in enumerate(history) if r.window_id == window_id), None)
+    if cut is None:
+        return ""
+    sentence = explain.explain_latest(history[: cut + 1], windows, explain.scale_of(subject))
+    return sentence.split(": ", 1)[1]
+
+
 def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
     """In-app notices to the pupil's current teachers of the subject and to every SENCO of the pupil's school
     (deduplicated), for ``flagged`` rows (school_id, pupil_id, subject_id, window_id, status) of any number of
@@ -106,10 +133,10 @@ def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
     }
     if not pupils:
         return Counter()
-    subjects = {
-        s.pk: s for s in Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject")
-    }
+    rows = Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject", "scale_code")
+    subjects = {s.pk: s for s in rows}
     windows = dict(AssessmentWindow.objects.filter(school_id__in=school_ids).values_list("pk", "name"))
+    histories = _histories(pupils)
     audience = _audience(school_ids, pupils)
     notices: list[Notification] = []
     for row in flagged.itertuples(index=False):
@@ -120,7 +147,10 @@ def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
             continue
         school_id, forename, surname = pupil
         label = trajectory.LABELS[row.status].lower()
-        message = f"{forename} {surname} is now {label} in {subject.name} ({windows.get(int(row.window_id), '')})."
+        why = _why(histories.get((pupil_id, subject.pk), []), int(row.window_id), windows, subject)
+        message = f"{forename} {surname} is now {label} in {subject.name}" + (
+            f": {why}" if why else f" ({windows.get(int(row.window_id), '')})."
+        )
         key = f"off-trajectory:{pupil_id}:{subject.pk}:{int(row.window_id)}:{row.status}"
         notices.extend(
             Notification(

@@ -144,8 +144,9 @@ def test_candidates_page_runs_a_constant_number_of_queries(
     _flag(school, reading, windows[2], pupils)
     sign_in(client, senco, school)
     # session, user, memberships (3); flagged statuses, score cards, their ratings, tutors' open referrals,
-    # pupils (5); the filter's subject and class choices (2); savepoints and the session save (≤ 3).
-    with django_assert_max_num_queries(13):
+    # pupils (5); the filter's subject and class choices (2); the page's status rows that explain each flag
+    # (1); savepoints and the session save (≤ 3).
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("interventions:candidates"))
     assert response.status_code == 200
     assert response.content.decode().count('name="pupil"') == pupils
@@ -200,7 +201,7 @@ def test_candidates_are_paged_and_filtered_by_year_subject_class_and_reason(
     enrol(group, y4_maths)
     sign_in(client, senco, school)
     url = reverse("interventions:candidates")
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # as above, with the status rows explaining the flags
         first = client.get(url).content.decode()
     assert first.count('name="pupil"') == 50 and "54 pupils; page 1 of 2" in first
     assert first.count("Plan provision for the chosen pupils") == 2  # at the top and the bottom
@@ -254,8 +255,8 @@ def test_candidates_filter_to_below_are_making_expected_progress(
         row.save()
     sign_in(client, senco, school)
     url = reverse("interventions:candidates")
-    # as the pinned list (13), plus the on-pace statuses and the school's own AREs (2)
-    with django_assert_max_num_queries(15):
+    # as the pinned list (14), plus the on-pace statuses and the school's own AREs (2)
+    with django_assert_max_num_queries(16):
         page = client.get(url, {"reason": "below_are", "subject": reading.pk}).content.decode()
     for shown in ("QqBelow", "QqAhead"):
         assert shown in page, shown

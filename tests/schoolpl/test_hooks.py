@@ -30,6 +30,7 @@ CALLS = {
     "provision_for": (("school", "pupil_ids"), {}),
     "provisions_serving": (("school", "target_ids"), {}),
     "open_referrals": (("school",), {}),
+    "flags_for": (("school", "subject", "window", "pupil_ids"), {}),
     **{event: ((), {"school_id": 1, "pupil_ids": [1], "subject_ids": [1]}) for event in EVENTS},
 }
 

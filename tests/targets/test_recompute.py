@@ -123,7 +123,11 @@ def test_newly_off_trajectory_pupils_are_notified_to_their_subject_teachers_and_
     }
     assert not Notification.objects.filter(user=maths_teacher).exists()  # reading is taught in the English group
     message = Notification.objects.filter(pupil_id=slipping).first().message
-    assert message == "Slipping Pupil is now behind in Reading (Summer 2025)."
+    # 21 points (3b) against the line's 23.1 (3a): 2.1 points, one sub-level below; flagged first now.
+    assert message == (
+        "Slipping Pupil is now behind in Reading: judged 3b in Summer 2025, "
+        "one sub-level below the expected line (3a)."
+    )
     # A repeat sends nothing new.
     assert progress_recompute(school_id=school.pk).notified == 0
     assert Notification.objects.count() == 4
