@@ -69,16 +69,16 @@ def test_spiky_profile_renders_its_chart(demo_school, browser_page):
 
 
 def test_pupil_profile_draws_its_assessment_and_trajectory_charts(demo_school, browser_page):
-    from pupils.models import Pupil
+    from pupils.models import GroupMembership, Pupil
 
     page = browser_page
-    pupil = (  # one of the teacher's pupils with judgements and a long-term target
-        Pupil.objects.filter(
-            group_memberships__group__teacher_links__user__username="teacher",
-            judgements__isnull=False,
-            numeric_targets__isnull=False,
-        )
+    # One of the teacher's pupils now (a class this year, not a past one), with judgements and a target.
+    taught_now = GroupMembership.objects.current().filter(group__teacher_links__user__username="teacher")
+    pupil = (
+        Pupil.objects.on_roll()
+        .filter(pk__in=taught_now.values("pupil"), judgements__isnull=False, numeric_targets__isnull=False)
         .distinct()
+        .order_by("pk")
         .first()
     )
     assert pupil is not None
