@@ -133,7 +133,9 @@ def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
     }
     if not pupils:
         return Counter()
-    subject_rows = Subject.objects.filter(school_id__in=school_ids).only("school_id", "name", "group_subject", "scale_code")
+    subject_rows = Subject.objects.filter(school_id__in=school_ids).only(
+        "school_id", "name", "group_subject", "scale_code"
+    )
     subjects = {s.pk: s for s in subject_rows}
     windows = dict(AssessmentWindow.objects.filter(school_id__in=school_ids).values_list("pk", "name"))
     histories = _histories(pupils)
