@@ -292,6 +292,19 @@ def _grades(rows: Iterable[tuple[Any, ...]]) -> tuple[Grade, ...]:
 # --- National Curriculum helpers -------------------------------------------------------------
 
 
+def grade_label(points: float | None, scale: Scale | None, unit: str = "") -> str:
+    """Points read as a grade of the scale ("4b"), the step at or below; where no grade fits (or no scale), the
+    points themselves followed by ``unit`` ("19" or "19 points"); "" for no points."""
+    if points is None or (isinstance(points, float) and math.isnan(points)):
+        return ""
+    if scale is not None:
+        try:
+            return scale.label_for(float(points))
+        except ValueError:
+            pass
+    return f"{float(points):g}{unit}"
+
+
 def nc_points(level: int, sublevel: str = "b") -> int:
     """Points for NC ``level`` (1–8) at ``sublevel`` c/b/a (or low/secure/high): 6n + 1/3/5."""
     sub = SUBLEVEL_WORDS.get(sublevel.strip().casefold(), sublevel.strip().casefold())

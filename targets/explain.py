@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assessment.scales import BUILTIN_SCALES, Scale
+from assessment.scales import BUILTIN_SCALES, Scale, grade_label
 
 from . import trajectory
 
@@ -63,12 +63,7 @@ def scale_of(subject, own: dict[str, Scale] | None = None) -> Scale | None:
 
 
 def _grade(points: float, scale: Scale | None) -> str:
-    if scale is not None:
-        try:
-            return scale.label_for(float(points))
-        except ValueError:
-            pass
-    return f"{float(points):g} points"
+    return grade_label(points, scale, unit=" points")
 
 
 def _index(points: float, scale: Scale) -> int:

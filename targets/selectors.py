@@ -8,7 +8,6 @@ the cursor elsewhere, the same columns and dtypes either way.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from assessment import selectors as assessment_selectors
 from assessment.models import Judgement, SchoolScale
-from assessment.scales import NC_FULL, Scale
+from assessment.scales import NC_FULL, grade_label
 from assessment.services import CellRefused, scale_for
 from pupils import codes
 from pupils.models import Pupil, TeachingGroup
@@ -128,18 +127,6 @@ def progress_for(
         group = TeachingGroup.objects.visible_to(access).filter(pk=group_id).first()
         qs = qs.filter(pupil__in=pupils.in_group(group).values("pk")) if group else qs.none()
     return qs
-
-
-def grade_label(points: float | None, scale: Scale | None) -> str:
-    """Points read as a grade of the scale ("4b"), the step at or below; the points where no grade fits."""
-    if points is None or (isinstance(points, float) and math.isnan(points)):
-        return ""
-    if scale is not None:
-        try:
-            return scale.label_for(float(points))
-        except ValueError:
-            pass
-    return f"{float(points):g}"
 
 
 def label_targets(targets: Iterable[PupilTarget], school_id: int) -> None:
