@@ -131,7 +131,7 @@ FIELDS: tuple[ImportField, ...] = (
         "Form",
         False,
         "text",
-        ("Reg Group", "Registration Group", "Registration Form", "Form", "Form Group", "Tutor Group"),
+        ("Reg Group", "Registration Group", "Registration Form", "Reg", "Reg Grp", "Form", "Form Group", "Tutor Group"),
         max_length=20,
     ),
     ImportField(

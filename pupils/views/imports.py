@@ -19,6 +19,7 @@ from schoolpl.roles import Cap
 from schoolpl.spreadsheets import truncate
 
 from .. import services
+from ..codes import parse_year_group, year_group_label
 from ..ctf import CtfError, parse_ctf
 from ..forms import CtfUploadForm, MappingForm, UploadForm
 from ..importing import FIELDS, ImportFileError, RowError, default_mapping, read_table, validate_rows
@@ -59,6 +60,15 @@ def _cancel(request: HttpRequest, key: str, url_name: str) -> HttpResponse:
     return redirect(url_name)
 
 
+def _year_shown(value):
+    """A year group as the school says it ("Reception", "Year 6"), not the MIS's code ("0", "R"); a value that
+    does not parse is shown as it is (its problem is listed beside it)."""
+    try:
+        return year_group_label(parse_year_group(value))
+    except ValueError:
+        return value
+
+
 def _preview_rows(rows, headers, mapping, errors: list[RowError]) -> tuple[list[str], list[dict]]:
     """The first rows of the file, in mapped columns, each cell marked when it has a problem."""
     columns = [f for f in FIELDS if mapping.get(f.name)]
@@ -70,6 +80,8 @@ def _preview_rows(rows, headers, mapping, errors: list[RowError]) -> tuple[list[
         for f in columns:
             header = mapping[f.name]
             value = row.get(header)
+            if f.name == "year_group":
+                value = _year_shown(value)
             if isinstance(value, str):
                 value = truncate(value, PREVIEW_CELL_CHARS)  # a cell may hold up to 1,000 characters
             cells.append({"value": "" if value is None else value, "bad": (number, header) in bad})

@@ -218,3 +218,15 @@ def test_the_preview_truncates_long_cells(client_as, school_admin, school):
     page = response.content.decode()
     assert long not in page  # neither in the preview nor in the list of problems
     assert "Z" * 40 + "…" in page
+
+
+@pytest.mark.django_db
+def test_the_preview_reads_reg_as_the_form_and_shows_reception_by_name(client_as, school_admin, school):
+    """A SIMS-style export's "Reg" column is the form; a year group of "0" reads "Reception"."""
+    text = "UPN,Surname,Forename,DOB,Gender,Year,Reg\nA123,Smith,Amy,14/03/2021,F,0,RB\n"
+    upload = io.BytesIO(text.encode())
+    upload.name = "pupils.csv"
+    response = client_as(school_admin, school).post(reverse("pupils:import"), {"action": "upload", "file": upload})
+    assert "Form" in response.context["columns"]
+    cells = [cell["value"] for cell in response.context["preview"][0]["cells"]]
+    assert "Reception" in cells and "RB" in cells and "0" not in cells
