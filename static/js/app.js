@@ -11,6 +11,14 @@
       if (!source) return;
       var config = JSON.parse(source.textContent);
       config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+      if (config.options.indexAxis === "y" && config.data && config.data.labels) {
+        // one readable row per bar: every bar keeps its label, and the box grows with the number of bars
+        var scales = config.options.scales = config.options.scales || {};
+        scales.y = scales.y || {};
+        scales.y.ticks = Object.assign({ autoSkip: false }, scales.y.ticks || {});
+        var box = canvas.parentElement;
+        if (box) box.style.height = Math.max(240, config.data.labels.length * 22 + 90) + "px";
+      }
       new window.Chart(canvas, config);
       canvas.dataset.chartReady = "1";
     });

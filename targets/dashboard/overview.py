@@ -101,7 +101,7 @@ def _status_cell(row: _Row, i: int, status: str, t: int | None, prev_name: str) 
         value, text = count, (f"{count}" if row.small else f"{count} ({pct(share_shown)})")
         drill = {"subject": int(row.subject_id), **({"year": row.year} if row.year is not None else {})}
         drill = {**drill, "status": status} if count else None
-    note = f"{signed(change)} pts since {prev_name}" if change is not None else ""
+    note = f"{signed(change)} pts" if change is not None else ""  # the table's caption says since when
     return Cell(value, text=text, drill=drill, note=note), [value, share_shown, change]
 
 
@@ -190,5 +190,5 @@ def overview(frames: Frames) -> Table:
         export_headers=_export_headers(),
         export_rows=export_rows,
         chart=_chart(chart_rows) if chart_rows else None,
-        description=(f"Change is in percentage points since {prev_name}." if prev_name else ""),
+        description=(f"Under each share, its change in percentage points since {prev_name}." if prev_name else ""),
     )

@@ -49,3 +49,35 @@ def test_leader_filters_drills_into_stuck_pupils_and_exports(browser_page, schoo
     assert lines[1].startswith("Amelia Archer,Year 6,Reading,Stuck,Spring 2025")
     assert len(lines) == 2
     page.console.assert_clean()
+
+
+def test_the_dashboard_fits_a_laptop_and_a_keyboard_reaches_every_panel(browser_page, school, leader, teacher):
+    """At 1280 and 1024 px the page never scrolls sideways, the overview table (all its status columns) fits
+    its box, a contents bar links each panel, every table's scroll box takes keyboard focus, and the
+    overview chart labels every bar."""
+    build_small_school(school, teacher=teacher)
+    page = browser_page
+    log_in(page, "leader", PASSWORD)
+    page.get_by_role("heading", name="Welcome").wait_for()
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/targets/dashboard/")
+        page.get_by_role("heading", name="Progress dashboard").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        table, box = page.locator("#table-overview"), page.locator("#table-overview").locator("xpath=..")
+        assert table.bounding_box()["width"] <= box.bounding_box()["width"] + 1
+        assert "Stuck" in table.locator("thead").inner_text()
+    contents = page.get_by_role("navigation", name="Dashboard sections")
+    contents.get_by_role("link", name="Group gaps").click()
+    assert page.evaluate("location.hash") == "#h-gaps"
+    regions = page.locator(".table-responsive")
+    assert regions.count() >= 3
+    assert all(regions.nth(i).get_attribute("tabindex") == "0" for i in range(regions.count()))
+    assert "Who each table counts" in page.locator("#dashboard-counts").inner_text()
+    page.wait_for_function("window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]'))")
+    skipped = page.evaluate(
+        "(() => { const c = Chart.getChart(document.querySelector('canvas[data-chart]'));"
+        " return c.options.scales.y.ticks.autoSkip; })()"
+    )
+    assert skipped is False
+    page.console.assert_clean()
