@@ -109,6 +109,7 @@ def _flags(school, chosen: dict, rows) -> bool:
         found.update(provider(school, chosen["subject"], chosen["window"], [r.pupil.pk for r in rows]))
     for row in rows:
         row.flag = found.get(row.pupil.pk)
+        row.flag_label = row.flag[1].split(":", 1)[0] if row.flag else ""  # "Behind: judged 3b …" → "Behind"
     return bool(providers)
 
 
