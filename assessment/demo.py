@@ -190,7 +190,7 @@ def _key_stage_rows(site: _Site, child: _Child, subject, path, rows: _Rows) -> N
             TransitionalResult(
                 school=site.school, pupil_id=child.pk, subject=subject, key_stage=key_stage,
                 year=site.this_start - (child.year_now - last_year) + 1, method=TA, grade=grade.label,
-                points=grade.points, source=TransitionalResult.Source.CTF,
+                points=grade.points, scale=subject.scale_code, source=TransitionalResult.Source.CTF,
             )
         )  # fmt: skip
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
+from .importing import result_problem
 from .models import Criterion, Focus, TransitionalResult
 
 
@@ -69,6 +70,20 @@ class TransitionalResultForm(_NoTagForm):
         super().__init__(*args, **kwargs)
         self.fields["pupil"].queryset = pupils
         self.fields["subject"].queryset = subjects
+        self.fields["grade"].help_text = (
+            "A level on the subject's scale (2b), or a result from 2016 on: a scaled score (104), a teacher-"
+            "assessment code (EXS, GDS, WTS, PK1–PK6) or HNM. Results from 2016 on get points on their own scale."
+        )
+
+    def clean(self):
+        """A result must have points on the subject's scale or on a post-2014 scale (or be a status such as A)."""
+        data = super().clean()
+        needed = ("subject", "key_stage", "year", "method", "grade")
+        if all(data.get(name) not in (None, "") for name in needed):
+            why = result_problem(data["subject"], data["key_stage"], data["year"], data["method"], data["grade"])
+            if why:
+                self.add_error("grade", f"{why}.")
+        return data
 
 
 class ObjectiveForm(_NoTagForm):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from pupils.ctf.results import SUBJECT_RESULT_COMPONENTS, read_result
 from pupils.models import CtfStageResult, Pupil
 
 from . import scales
@@ -102,19 +103,49 @@ CTF_SUBJECTS = {"REA": "reading", "WRI": "writing", "MAT": "maths", "SCI": "scie
 KEY_STAGES = {"KS1", "KS2", "KS3", "KS4"}
 
 
+#: What the transitional-results page and the import reports say of a post-2014 result on an NC subject.
+OWN_SCALE_NOTE = "baseline on the 2016+ scale: no NC-level trajectory"
+
+
 @dataclass
 class TransitionImport:
     created: int = 0
     updated: int = 0
     unmapped: list[str] = field(default_factory=list)  # results stored without points, and why
     skipped: list[str] = field(default_factory=list)
+    own_scale: list[str] = field(default_factory=list)  # post-2014 results with points on a scale of their own
 
 
-def _result_points(subject: Subject, grade: str, scale: scales.Scale) -> float | None:
-    try:
-        return scale.parse(grade).points
-    except scales.UnknownGrade:
+def result_scale_points(
+    subject: Subject, key_stage: str, year: int | None, method: str, grade: str
+) -> tuple[str, float | None, str]:
+    """The ``(scale code, points, why not)`` of a result: on the subject's scale when it is a grade of it (a
+    level), else on its own post-2014 scale (a scaled score, a TA code); else ``("", None, why)``, where ``why``
+    says what is wrong (an unknown code, a scaled score out of range) or what a status code means."""
+    grade = grade.strip()
+    own = scale_for(subject)
+    if own.contains(grade):
+        return subject.scale_code, own.points(grade), ""
+    reading = read_result(key_stage, grade, subject=subject.code, method=method, year=year)
+    if reading.framework is not None and reading.label is not None:
+        return reading.framework, scales.BUILTIN_SCALES[reading.framework].points(reading.label), ""
+    if reading.kind == "status":
+        return "", None, f"{reading.label} means {reading.message}: no attainment to give points"
+    if reading.kind == "problem":
+        return "", None, reading.message
+    return "", None, f"{grade} is not on the {own.name} scale"
+
+
+def result_problem(subject: Subject, key_stage: str, year: int | None, method: str, grade: str) -> str | None:
+    """Why a result entered by hand cannot be taken (an unknown code, a scaled score out of range, a level not
+    on the subject's scale), or None: it has points, or it is a status such as A (kept without points)."""
+    _, points, why = result_scale_points(subject, key_stage, year, method, grade)
+    if points is not None or read_result(key_stage, grade, subject=subject.code, method=method, year=year).kind in (
+        "status",
+        "other",
+    ):
         return None
+    return why
 
 
 def transitional_result_save(
@@ -129,15 +160,18 @@ def transitional_result_save(
     source: str,
     user=None,
 ) -> tuple[TransitionalResult, bool]:
-    """Create or update one result. Points come from the subject's scale; a result the scale does not know
-    (a post-2014 code such as EXS, a scaled score) is kept with points None."""
+    """Create or update one result with its scale and points (:func:`result_scale_points`): a level on the
+    subject's scale, a post-2014 result (EXS, a scaled score) on its own scale; anything else is kept with no
+    scale and points None."""
     if pupil.school_id != school.pk or subject.school_id != school.pk:
         raise ValidationError("That pupil or subject is not in this school.")
     if key_stage not in KEY_STAGES:
         raise ValidationError("Key stage must be KS1, KS2, KS3 or KS4.")
     if method not in TransitionalResult.Method.values:
         raise ValidationError("Method must be TT (test) or TA (teacher assessment).")
-    points = _result_points(subject, grade.strip(), scale_for(subject))
+    scale_code, points, _ = result_scale_points(subject, key_stage, year, method, grade)
+    if points is not None and scale_code in scales.POST2014_SCALES:
+        grade = scales.BUILTIN_SCALES[scale_code].label_for(points)  # as the DfE writes it: "exs" → "EXS"
     row, created = TransitionalResult.objects.update_or_create(
         pupil=pupil,
         subject=subject,
@@ -148,6 +182,7 @@ def transitional_result_save(
             "year": year,
             "grade": grade.strip(),
             "points": points,
+            "scale": scale_code,
             "source": source,
             "recorded_by": user,
         },
@@ -170,7 +205,7 @@ def transitional_results_from_ctf(*, school, user=None, pupil_ids: list[int] | N
         if subject is None or not method or not ctf.result.strip():
             report.skipped.append(f"{ctf.pupil.display_name}: {ctf.stage} {ctf.subject} {ctf.method} {ctf.result}")
             continue
-        if ctf.component.upper() not in {"", "TA", "TT", "LEVEL", "SCALED", "RESULT"}:
+        if ctf.component.upper() not in SUBJECT_RESULT_COMPONENTS:
             continue  # a sub-component (paper marks): the subject result is elsewhere in the file
         year = int(ctf.year) if ctf.year.isdigit() else timezone.localdate().year
         row, created = transitional_result_save(
@@ -184,28 +219,21 @@ def transitional_results_from_ctf(*, school, user=None, pupil_ids: list[int] | N
             source=TransitionalResult.Source.CTF,
             user=user,
         )
-        if created:
-            report.created += 1
-        else:
-            report.updated += 1
-        if row.points is None:
-            report.unmapped.append(_unmapped_ctf_result(ctf, subject))
+        report.created += created
+        report.updated += not created
+        _note(report, row, subject, f"{ctf.pupil.display_name}: {ctf.stage} {subject.name} {ctf.method}")
     return report
 
 
-def _unmapped_ctf_result(ctf: CtfStageResult, subject: Subject) -> str:
-    """Why a CTF result is kept without points. A post-2014 result (EXS, a scaled score) has points on its own
-    scale (:func:`scales.post2014_points`), but a transitional result's points are on the subject's scale and
-    it has no place to say which scale they are on, so they are named here and not stored."""
-    where = f"{ctf.pupil.display_name}: {ctf.stage} {subject.name} {ctf.result}"
-    own = scales.post2014_points(ctf.result.strip())
-    if own is None:
-        return f"{where} is not on the {scale_for(subject).name} scale, so it is kept without points."
-    code, points = own
-    return (
-        f"{where} is a post-2014 result ({points:g} on the {scales.BUILTIN_SCALES[code].name} scale), not on the "
-        f"{scale_for(subject).name} scale, so it is kept without points."
-    )
+def _note(report: TransitionImport, row: TransitionalResult, subject: Subject, where: str) -> None:
+    """Add a saved result to the report when it has no points (and why) or its points are on a scale of its own
+    (a post-2014 result: kept and shown, but it cannot start a trajectory on the subject's scale)."""
+    if row.points is None:
+        why = result_scale_points(subject, row.key_stage, row.year, row.method, row.grade)[2]
+        report.unmapped.append(f"{where} “{row.grade}”: {why}; kept without points.")
+    elif not scales.same_line(row.scale, subject.scale_code):
+        on = f"{row.points:g} on the {row.scale_name} scale" if row.scale_name else f"{row.points:g} points"
+        report.own_scale.append(f"{where} {row.grade} ({on}): {OWN_SCALE_NOTE}.")
 
 
 TRANSITION_CSV_COLUMNS = ("upn", "subject", "key_stage", "year", "method", "result")
@@ -245,8 +273,7 @@ def _transition_rows_save(*, school, parsed: list[tuple], user) -> TransitionImp
         )
         report.created += created
         report.updated += not created
-        if result.points is None:
-            report.unmapped.append(f"Row for {row['upn']}: {row['result']} has no points on the subject's scale.")
+        _note(report, result, subject, f"Row for {row['upn']}: {row['key_stage'].upper()} {subject.name}")
     return report
 
 

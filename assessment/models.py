@@ -148,8 +148,22 @@ class FocusJudgement(models.Model):
         return f"{self.pupil_id} {self.focus_id} {self.window_id}: {self.grade}"
 
 
+class TransitionalResultQuerySet(models.QuerySet):
+    def on_subject_line(self) -> TransitionalResultQuerySet:
+        """The results whose points can start a trajectory on their subject's scale (:func:`scales.same_line`):
+        on the subject's own scale, or NC / P-scale points on an NC / P-scale subject. A post-2014 result (a
+        scaled score, EXS) is on a scale of its own and is left out."""
+        level_line = sorted(scales.LEVEL_LINE)
+        return self.filter(
+            models.Q(scale="")
+            | models.Q(scale=models.F("subject__scale_code"))
+            | models.Q(scale__in=level_line, subject__scale_code__in=level_line)
+        )
+
+
 class TransitionalResult(models.Model):
-    """An end-of-key-stage result (test or teacher assessment): the baseline for progress."""
+    """An end-of-key-stage result (test or teacher assessment): the baseline for progress. ``points`` are on
+    ``scale``: the subject's scale for a level, or a post-2014 result's own scale (``ks2_scaled``, ``ks1_pk`` …)."""
 
     class Method(models.TextChoices):
         TEST = "TT", "Test"
@@ -168,11 +182,15 @@ class TransitionalResult(models.Model):
     method = models.CharField(max_length=2, choices=Method.choices)
     grade = models.CharField(max_length=20)
     points = models.FloatField(null=True, blank=True)
+    scale = models.CharField(
+        max_length=40, blank=True, help_text="The code of the scale the points are on; blank when there are none."
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     recorded_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = TransitionalResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["pupil", "key_stage", "subject"]
@@ -184,6 +202,18 @@ class TransitionalResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_stage} {self.subject} {self.get_method_display()}: {self.grade}"
+
+    @property
+    def scale_name(self) -> str:
+        """The name of the scale the points are on ("KS2 scaled scores"), or "" (none, or the school's own)."""
+        scale = scales.BUILTIN_SCALES.get(self.scale)
+        return scale.name if scale is not None else ""
+
+    @property
+    def off_subject_line(self) -> bool:
+        """Points on a scale of their own (a post-2014 result on a levels subject): shown, but they cannot start
+        a trajectory on the subject's scale (:func:`scales.same_line`)."""
+        return self.points is not None and not scales.same_line(self.scale, self.subject.scale_code)
 
 
 class LearningObjective(models.Model):

@@ -23,14 +23,18 @@ grade (59) and P4–P8 score 61, 63, 65, 67, 69.
 Other built-in scales
 ---------------------
 ``nc_full`` (P-scales then NC, one line from P1(i) to EP); ``gcse_letter`` (U 0, G 16 … C 40 …
-A* 58: 6 points a grade); ``gcse_numeric`` (U 0, 1–9 score 1–9); ``ks2_scaled`` (80–120, points
-are the score, 100 is the expected standard); ``ks2_ta`` (teacher-assessment codes BLW, PKF, PKE,
-PKG, WTS, EXS, GDS scoring 1–7: these points are **ordinal only** — they put the codes in
-order, and differences or averages of them mean nothing); ``ks2_met`` (HNM 1, EXS 2: whether the
-expected standard was met, as in KS2 science teacher assessment and the tests' outcome). HNM ("has
-not met the expected standard") is not a step below BLW: a pupil who has not met the standard may
-be working anywhere from BLW to WTS, so it has no place in the teacher-assessment order.
-:func:`post2014_points` gives a post-2014 result (a scaled score, a TA code) points on its own scale.
+A* 58: 6 points a grade); ``gcse_numeric`` (U 0, 1–9 score 1–9).
+
+Post-2014 results (2016 on) are on scales of their own, never NC levels, built from the code tables in
+:mod:`pupils.ctf.results`: ``ks2_scaled`` (80–120) and ``ks1_scaled`` (85–115), whose points are the
+score (100 is the expected standard; one step is one point); teacher assessment ``ks2_ta`` / ``ks1_ta``
+(the 2016–2018 interim codes: BLW, PKF[, PKE, PKG], WTS, EXS, GDS) and ``ks2_pk`` / ``ks1_pk`` (2019 on:
+PK1–PK6 / PK1–PK4, WTS, EXS, GDS), scoring 1, 2, 3 … lowest first: these points are **ordinal only** —
+one step is one code, and differences or averages mean nothing; ``ks2_met`` / ``ks1_met`` (HNM 1, EXS 2:
+whether the expected standard was met, as in science teacher assessment and the tests' outcome, AS/NS).
+HNM is not a step below BLW: a pupil who has not met the standard may be working anywhere from BLW to
+WTS. :func:`post2014_points` gives a post-2014 result its scale and points; :func:`same_line` says
+whether a result's points can start a trajectory on a subject's scale.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from pupils.ctf.results import FRAMEWORKS, Framework, read_result
+
 __all__ = [
     "BUILTIN_SCALES",
     "DEFAULT_PSCALE_POINTS",
@@ -55,10 +61,12 @@ __all__ = [
     "GCSE_LETTER",
     "INTEGRATED_PSCALE_POINTS",
     "KS2_TA_CODES",
+    "LEVEL_LINE",
     "NC",
     "NC_FULL",
     "POINTS_PER_LEVEL",
     "POINTS_PER_SUBLEVEL",
+    "POST2014_SCALES",
     "PSCALE",
     "PSCALE_LABELS",
     "SUBLEVELS",
@@ -74,6 +82,7 @@ __all__ = [
     "nc_split",
     "post2014_points",
     "pscale_with_points",
+    "same_line",
     "sublevels_between",
     "suggest_overall",
     "whole_level_labels",
@@ -270,6 +279,12 @@ class Scale:
         return self.grades[order - 1] if order > 0 else None
 
     @property
+    def step(self) -> float:
+        """The points of one step: the smallest gap between neighbouring grades (NC 2, a sub-level; a scaled
+        score 1; an ordinal code 1); 0 for a scale of one grade."""
+        return min((b - a for a, b in pairwise(self._points)), default=0.0)
+
+    @property
     def min_points(self) -> float:
         return self._points[0]
 
@@ -451,16 +466,20 @@ GCSE_LETTER = Scale(
     grades=_grades([("U", 0), ("G", 16), ("F", 22), ("E", 28), ("D", 34), ("C", 40), ("B", 46), ("A", 52), ("A*", 58)]),
 )
 
-#: KS2 teacher-assessment codes (post-2014), lowest first. HNM is not one of them: see ``ks2_met``.
-KS2_TA_CODES = (
-    ("BLW", "Working below the pre-key stage standards"),
-    ("PKF", "Pre-key stage: foundations for the expected standard"),
-    ("PKE", "Pre-key stage: early development of the expected standard"),
-    ("PKG", "Pre-key stage: growing development of the expected standard"),
-    ("WTS", "Working towards the expected standard"),
-    ("EXS", "Working at the expected standard"),
-    ("GDS", "Working at greater depth within the expected standard"),
-)
+#: KS2 teacher-assessment codes of 2016–2018, lowest first. HNM is not one of them: see ``ks2_met``.
+KS2_TA_CODES = FRAMEWORKS["ks2_ta"].codes
+
+
+def _post2014_scale(framework: Framework) -> Scale:
+    """A post-2014 framework as a scale: scaled scores are their own points; codes score 1, 2, 3 … (ordinal)."""
+    if framework.scores is not None:
+        low, high = framework.scores
+        rows = ((str(n), n, "Expected standard" if n == 100 else "") for n in range(low, high + 1))
+        return Scale(framework.code, framework.name, ScaleKind.SCALED_SCORE, _grades(rows))
+    aliases = {code: tuple(a for a, c in framework.aliases if c == code) for code, _ in framework.codes}
+    rows = ((code, order, text, aliases[code]) for order, (code, text) in enumerate(framework.codes, 1))
+    return Scale(framework.code, framework.name, ScaleKind.ORDINAL, _grades(rows))
+
 
 BUILTIN_SCALES: dict[str, Scale] = {
     scale.code: scale
@@ -475,29 +494,7 @@ BUILTIN_SCALES: dict[str, Scale] = {
             kind=ScaleKind.GRADES,
             grades=_grades([("U", 0)] + [(str(n), n) for n in range(1, 10)]),
         ),
-        Scale(
-            code="ks2_scaled",
-            name="KS2 scaled scores",
-            kind=ScaleKind.SCALED_SCORE,
-            grades=_grades(
-                (str(score), score, "Expected standard" if score == 100 else "") for score in range(80, 121)
-            ),
-        ),
-        Scale(
-            # The points only order the codes (1–7); they are not an interval measure.
-            code="ks2_ta",
-            name="KS2 teacher assessment",
-            kind=ScaleKind.ORDINAL,
-            grades=_grades((code, order, text) for order, (code, text) in enumerate(KS2_TA_CODES, 1)),
-        ),
-        Scale(
-            # Met or not: HNM covers every attainment below the expected standard, so it orders only
-            # against EXS (KS2 science teacher assessment; a test outcome below a scaled score of 100).
-            code="ks2_met",
-            name="KS2 expected standard met",
-            kind=ScaleKind.ORDINAL,
-            grades=_grades([("HNM", 1, "Has not met the expected standard"), ("EXS", 2, "Met the expected standard")]),
-        ),
+        *(_post2014_scale(framework) for framework in FRAMEWORKS.values()),
         Scale(
             # DfE nominal points for P-scale pupils in KS2 progress measures (2017-18 cohorts).
             code="ks2_pscale_nominal",
@@ -512,23 +509,34 @@ BUILTIN_SCALES: dict[str, Scale] = {
 }
 
 
-#: Where a post-2014 result finds its points, first match first: a scaled score, a teacher-assessment
-#: code, then HNM (met or not). Each is its own scale, never NC levels.
-_POST2014_SCALES = ("ks2_scaled", "ks2_ta", "ks2_met")
+#: Scales whose points are shared: a result on one can start a trajectory on another (P-scale points sit
+#: below W on both ``pscale`` and ``nc_full``, and NC sub-levels score the same on ``nc`` and ``nc_full``).
+LEVEL_LINE = frozenset({"nc", "nc_full", "pscale"})
+#: The scales of post-2014 results (2016 on).
+POST2014_SCALES = frozenset(FRAMEWORKS)
 
 
-def post2014_points(result: str) -> tuple[str, float] | None:
-    """The ``(scale code, points)`` of a post-2014 KS2 result on its own scale, or None.
+def post2014_points(
+    result: str, *, stage: str = "KS2", subject: str = "", method: str = "", year: int | None = None
+) -> tuple[str, float] | None:
+    """The ``(scale code, points)`` of a post-2014 KS1/KS2 result on its own scale, or None (a status such as
+    A, a level, an unknown code, a scaled score out of range: see :func:`pupils.ctf.results.read_result`).
 
-    ``"104"`` → ``("ks2_scaled", 104)``; ``"EXS"`` → ``("ks2_ta", 6)``; ``"HNM"`` → ``("ks2_met", 1)``.
-    Points on ``ks2_ta`` and ``ks2_met`` are ordinal: a trajectory may start from them only on the same
-    scale, and differences between them are steps, not amounts.
+    ``"104"`` → ``("ks2_scaled", 104)``; ``"EXS"`` → ``("ks2_ta", 6)`` (``("ks2_pk", 8)`` with a year from
+    2019); ``"HNM"`` → ``("ks2_met", 1)``. Points on the TA and met scales are ordinal: a trajectory may
+    start from them only on the same scale, and differences between them are steps, not amounts.
     """
-    for code in _POST2014_SCALES:
-        scale = BUILTIN_SCALES[code]
-        if scale.contains(result):
-            return code, scale.points(result)
-    return None
+    reading = read_result(stage, result, subject=subject, method=method, year=year)
+    if reading.framework is None or reading.label is None:
+        return None
+    return reading.framework, BUILTIN_SCALES[reading.framework].points(reading.label)
+
+
+def same_line(result_scale: str, subject_scale: str) -> bool:
+    """Whether points on ``result_scale`` can start a trajectory on ``subject_scale``: the same scale, or both
+    NC / P-scale points. A post-2014 result never starts an NC-level trajectory. A blank ``result_scale`` (a
+    result stored before results named their scale) is taken to be on the subject's scale."""
+    return not result_scale or result_scale == subject_scale or {result_scale, subject_scale} <= LEVEL_LINE
 
 
 def custom_scale(code: str, name: str, steps: Sequence[tuple[str, float]]) -> Scale:

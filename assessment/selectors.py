@@ -391,10 +391,17 @@ _SCALE_EXPLANATIONS = {
     f"{scales.POINTS_PER_LEVEL} points, and KS2 level 4 leads to grade C.",
     "gcse_numeric": "GCSE grades 9 (highest) to 1: the points are the grade; U scores nothing.",
     "ks2_scaled": "KS2 test scaled scores: the points are the score, and 100 is the expected standard.",
-    "ks2_ta": "KS2 teacher-assessment codes in order. The points only put the codes in order: differences "
-    "and averages of them mean nothing.",
+    "ks1_scaled": "KS1 test scaled scores (2016–2023): the points are the score, and 100 is the expected standard.",
+    "ks2_ta": "KS2 teacher-assessment codes of 2016–2018 in order. The points only put the codes in order: "
+    "differences and averages of them mean nothing.",
+    "ks2_pk": "KS2 teacher-assessment codes from 2019 (pre-key stage standards PK1–PK6, then WTS, EXS, GDS) in "
+    "order. The points only put the codes in order.",
+    "ks1_ta": "KS1 teacher-assessment codes of 2016–2018 in order. The points only put the codes in order.",
+    "ks1_pk": "KS1 teacher-assessment codes from 2019 (pre-key stage standards PK1–PK4, then WTS, EXS, GDS) in "
+    "order. The points only put the codes in order.",
     "ks2_met": "Whether a pupil met the KS2 expected standard: HNM (has not met) or EXS. HNM is not below BLW: "
     "a pupil who has not met the standard may be working anywhere below it.",
+    "ks1_met": "Whether a pupil met the KS1 expected standard (science): HNM (has not met) or EXS.",
     "ks2_pscale_nominal": "The DfE's nominal points for pupils on P-scales in KS2 progress measures "
     "(2017–18 cohorts): P1(i) to P3(ii) share one grade.",
 }

@@ -13,6 +13,7 @@ import pandas as pd
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assessment.models import TransitionalResult
+from assessment.scales import POST2014_SCALES
 
 from . import ambition
 from .models import PupilTarget
@@ -27,6 +28,7 @@ class ProposalResult:
     refreshed: int = 0
     skipped_active: int = 0
     no_baseline: int = 0
+    own_scale_only: int = 0  # of no_baseline: only a post-2014 result, on a scale of its own (EXS, 104)
 
 
 def history_frame(judgements: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +56,8 @@ def baselines(
     school: School, year_of: dict, subject_list: list, judgements: pd.DataFrame, windows: pd.DataFrame
 ) -> pd.DataFrame:
     """Every pupil × subject with its baseline: points, date, and where it comes from (the latest
-    end-of-key-stage result with points, else the earliest judgement; NaN where there is neither)."""
+    end-of-key-stage result with points on the subject's scale, else the earliest judgement; NaN where there is
+    neither: ``baseline_from`` then says when a post-2014 result on its own scale was all there was)."""
     grid = pd.MultiIndex.from_product([list(year_of), subject_list], names=["pupil_id", "subject_id"]).to_frame(
         index=False
     )
@@ -70,9 +73,8 @@ def baselines(
     # Latest end-of-key-stage result with points.
     transitional = pd.DataFrame(
         list(
-            TransitionalResult.objects.filter(
-                school=school, points__isnull=False, pupil_id__in=list(year_of), subject_id__in=subject_list
-            )
+            TransitionalResult.objects.on_subject_line()
+            .filter(school=school, points__isnull=False, pupil_id__in=list(year_of), subject_id__in=subject_list)
             .order_by("pupil_id", "subject_id", "-year", "key_stage", "method")
             .values_list("pupil_id", "subject_id", "points", "year", "key_stage")
         ),
@@ -89,7 +91,20 @@ def baselines(
     grid["baseline_points"] = np.where(use_ks, grid["points_ks"], grid["points_first"]).astype(float)
     grid["baseline_date"] = pd.to_datetime(pd.Series(np.where(use_ks, grid["end_date_ks"], grid["end_date_first"])))
     grid["baseline_from"] = np.where(use_ks, grid["key_stage"].fillna("") + " result", "earliest judgement")
+    own_scale = set(
+        TransitionalResult.objects.filter(
+            school=school, scale__in=sorted(POST2014_SCALES), pupil_id__in=list(year_of), subject_id__in=subject_list
+        ).values_list("pupil_id", "subject_id")
+    )
+    only_own = grid["baseline_points"].isna() & pd.Series(
+        [key in own_scale for key in zip(grid["pupil_id"], grid["subject_id"], strict=True)], index=grid.index
+    )
+    grid.loc[only_own, "baseline_from"] = OWN_SCALE_ONLY
     return grid
+
+
+#: Where a pupil × subject's only baseline is a post-2014 result on a scale of its own.
+OWN_SCALE_ONLY = "baseline on the 2016+ scale: no NC-level trajectory"
 
 
 #: What a proposal sets on a PupilTarget (and refreshes on an unaccepted one).
@@ -121,6 +136,7 @@ def save_proposals(
     for row in grid.itertuples(index=False):
         if not math.isfinite(row.proposed_points):
             result.no_baseline += 1
+            result.own_scale_only += row.baseline_from == OWN_SCALE_ONLY
             continue
         fields = {
             "baseline_points": float(row.baseline_points),

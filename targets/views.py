@@ -22,7 +22,7 @@ from schoolpl.exports import table_response
 from schoolpl.models import AssessmentWindow
 from schoolpl.roles import Cap
 
-from . import chain, pscale, selectors, services
+from . import chain, proposals, pscale, selectors, services
 from .forms import (
     AdjustTargetForm,
     AgeRelatedExpectationForm,
@@ -529,7 +529,12 @@ def target_settings(request: HttpRequest) -> HttpResponse:
         messages.success(
             request,
             f"{result.created} targets proposed, {result.refreshed} proposals refreshed; "
-            f"{result.skipped_active} accepted targets kept; {result.no_baseline} without a baseline.",
+            f"{result.skipped_active} accepted targets kept; {result.no_baseline} without a baseline"
+            + (
+                f" ({result.own_scale_only} with only a post-2014 result: {proposals.OWN_SCALE_ONLY})."
+                if result.own_scale_only
+                else "."
+            ),
         )
         return redirect("targets:settings")
     if request.method == "POST" and form.is_valid():

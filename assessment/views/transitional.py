@@ -16,7 +16,7 @@ from .. import importing
 from ..forms import TransitionalResultForm, TransitionCsvForm
 from ..models import Subject, TransitionalResult
 
-EXPORT_HEADERS = ["Pupil", "Key stage", "Year", "Subject", "Method", "Result", "Points", "Source"]
+EXPORT_HEADERS = ["Pupil", "Key stage", "Year", "Subject", "Method", "Result", "Points", "Scale", "Source"]
 
 
 def _report(request, report: importing.TransitionImport) -> None:
@@ -24,8 +24,14 @@ def _report(request, report: importing.TransitionImport) -> None:
     if report.unmapped:
         messages.warning(
             request,
-            f"{len(report.unmapped)} results are not on the subject's scale and were kept without points, e.g. "
-            + "; ".join(report.unmapped[:3]),
+            f"{len(report.unmapped)} results have no points and were kept as written, e.g. "
+            + " ".join(report.unmapped[:3]),
+        )
+    if report.own_scale:
+        messages.info(
+            request,
+            f"{len(report.own_scale)} results are post-2014 results with points on their own scale "
+            f"({importing.OWN_SCALE_NOTE}), e.g. " + " ".join(report.own_scale[:3]),
         )
     if report.skipped:
         messages.info(request, f"{len(report.skipped)} results were for subjects or methods not assessed here.")
@@ -47,10 +53,18 @@ def _post(request, action: str | None, upload: TransitionCsvForm, entry: Transit
         row, _ = importing.transitional_result_save(
             school=access.school, source=TransitionalResult.Source.MANUAL, user=access.user, **entry.cleaned_data
         )
-        note = "" if row.points is not None else " It is not on the subject's scale, so it has no points."
-        messages.success(request, f"Result saved.{note}")
+        messages.success(request, f"Result saved: {_saved(row)}")
         return True
     return False
+
+
+def _saved(row: TransitionalResult) -> str:
+    """What a saved result became: its points and scale, a post-2014 result's note, or why it has no points."""
+    if row.points is None:
+        why = importing.result_scale_points(row.subject, row.key_stage, row.year, row.method, row.grade)[2]
+        return f"{row.grade}, without points ({why})."
+    text = f"{row.grade}, {row.points:g} points on the {row.scale_name or row.subject.name} scale"
+    return f"{text} ({importing.OWN_SCALE_NOTE})." if row.off_subject_line else f"{text}."
 
 
 @school_view(Cap.RECORD_ASSESSMENT_ALL, Cap.MANAGE_PUPILS)
@@ -81,12 +95,18 @@ def transitional(request: HttpRequest) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         rows = [
             [r.pupil.display_name, r.key_stage, r.year, r.subject.name, r.get_method_display(), r.grade, r.points,
-             r.get_source_display()]
+             r.scale_name or r.scale, r.get_source_display()]
             for r in results
         ]  # fmt: skip
         return table_response(fmt, "transitional-results", EXPORT_HEADERS, rows)
     return render(
         request,
         "assessment/transitional.html",
-        {"results": results[:500], "total": results.count(), "upload": upload, "entry": entry},
+        {
+            "results": results[:500],
+            "total": results.count(),
+            "upload": upload,
+            "entry": entry,
+            "own_scale_note": importing.OWN_SCALE_NOTE,
+        },
     )

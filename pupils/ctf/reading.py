@@ -27,6 +27,7 @@ from .model import (
     CtfSenNeed,
     CtfStageAssessment,
 )
+from .results import SUBJECT_RESULT_COMPONENTS, read_result
 from .safe_xml import child, children, load, text_of
 
 _XS_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
@@ -287,21 +288,37 @@ def _assessments(stage_assessments: etree._Element | None, p: _Problems) -> tupl
             if stage is None:
                 p.add(where, "the KeyStage has no Stage; its results are left out")
                 break
-            assessments.append(
-                CtfStageAssessment(
-                    stage=stage,
-                    locale=text_of(result, "Locale"),
-                    year=p.value(result, "Year", _parse_int, field=f"{where}/Year"),
-                    subject=text_of(result, "Subject"),
-                    method=text_of(result, "Method"),
-                    component=text_of(result, "Component"),
-                    result_status=text_of(result, "ResultStatus"),
-                    result=text_of(result, "Result"),
-                    result_qualifier=text_of(result, "ResultQualifier"),
-                    result_date=p.value(result, "ResultDate", _parse_date, field=f"{where}/ResultDate"),
-                )
+            assessment = CtfStageAssessment(
+                stage=stage,
+                locale=text_of(result, "Locale"),
+                year=p.value(result, "Year", _parse_int, field=f"{where}/Year"),
+                subject=text_of(result, "Subject"),
+                method=text_of(result, "Method"),
+                component=text_of(result, "Component"),
+                result_status=text_of(result, "ResultStatus"),
+                result=text_of(result, "Result"),
+                result_qualifier=text_of(result, "ResultQualifier"),
+                result_date=p.value(result, "ResultDate", _parse_date, field=f"{where}/ResultDate"),
             )
+            _check_result(assessment, f"{where}/Result", p)
+            assessments.append(assessment)
     return tuple(assessments)
+
+
+def _check_result(assessment: CtfStageAssessment, field: str, p: _Problems) -> None:
+    """A KS1/KS2 subject result that is no known code, status or level, or a scaled score out of range, is a
+    problem (the result is kept as written; it gets no points)."""
+    if assessment.result is None or (assessment.component or "").upper() not in SUBJECT_RESULT_COMPONENTS:
+        return
+    reading = read_result(
+        assessment.stage,
+        assessment.result,
+        subject=assessment.subject or "",
+        method=assessment.method or "",
+        year=assessment.year,
+    )
+    if reading.kind == "problem":
+        p.add(field, f"{reading.message}; kept without points")
 
 
 def _pupil(element: etree._Element, position: int) -> tuple[CtfPupil | None, _Problems]:

@@ -27,6 +27,7 @@ from django.db.models import Case, Count, IntegerField, Q, Subquery, Value, When
 
 from assessment.analytics import STATUSES
 from assessment.models import Judgement, Subject, TransitionalResult
+from assessment.scales import POST2014_SCALES
 from schoolpl.models import AssessmentWindow
 from schoolpl.pgcopy import empty_frame, read_binary_frame
 from targets.models import AgeRelatedExpectation, ProgressStatus, TargetSettings
@@ -163,6 +164,7 @@ def _pupils(scope: _Scope, names: bool, characteristics) -> pd.DataFrame:
 
 def _baselines(scope: _Scope) -> pd.DataFrame:
     qs = TransitionalResult.objects.filter(key_stage__in=list(KEY_STAGES), points__isnull=False)
+    qs = qs.exclude(scale__in=sorted(POST2014_SCALES))  # levels of progress are counted in NC levels
     qs = qs.filter(scope.pupil_q, school=scope.school)
     if scope.filters.subject_id is not None:
         qs = qs.filter(subject_id=scope.filters.subject_id)

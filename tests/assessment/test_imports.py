@@ -45,7 +45,7 @@ def test_criteria_import_page_is_for_admins(client_as, school_admin, school, sub
     assert Criterion.objects.filter(text="Plans a test", focus__subject__school=school).exists()
 
 
-def test_ctf_results_become_transitional_results_and_unmappable_ones_keep_no_points(school, subjects, pupils):
+def test_ctf_results_become_transitional_results_on_their_scales(school, subjects, pupils):
     pupil = pupils[0]
     for subject, method, result in (("REA", "TA", "2B"), ("MAT", "TA", "3"), ("WRI", "TA", "EXS"), ("XYZ", "TA", "2")):
         CtfStageResult.objects.create(pupil=pupil, stage="KS1", year="2019", subject=subject, method=method,
@@ -55,7 +55,10 @@ def test_ctf_results_become_transitional_results_and_unmappable_ones_keep_no_poi
     rows = {r.subject.code: r for r in TransitionalResult.objects.filter(pupil=pupil)}
     assert (rows["reading"].grade, rows["reading"].points) == ("2B", 15)
     assert rows["maths"].points == 21
-    assert rows["writing"].points is None and len(report.unmapped) == 1
+    assert (rows["reading"].scale, rows["maths"].scale) == ("nc_full", "nc_full")
+    # A 2019 KS1 EXS is on its own scale (PK1–PK4, WTS, EXS, GDS: EXS is the sixth step), not an NC level.
+    assert (rows["writing"].grade, rows["writing"].scale, rows["writing"].points) == ("EXS", "ks1_pk", 6)
+    assert report.unmapped == [] and len(report.own_scale) == 1
     # Running it again updates rather than duplicates.
     again = importing.transitional_results_from_ctf(school=school)
     assert again.created == 0 and again.updated == 3

@@ -62,7 +62,7 @@ def test_builtin_scales_ascend_strictly_in_order_and_points(scale):
 def test_builtin_scales_are_keyed_by_their_code():
     assert set(BUILTIN_SCALES) == {
         "nc", "pscale", "nc_full", "gcse_letter", "gcse_numeric", "ks2_scaled", "ks2_ta", "ks2_met",
-        "ks2_pscale_nominal",
+        "ks2_pscale_nominal", "ks1_scaled", "ks1_ta", "ks1_pk", "ks2_pk", "ks1_met",
     }  # fmt: skip
     assert all(code == scale.code for code, scale in BUILTIN_SCALES.items())
 
