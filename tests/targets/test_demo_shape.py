@@ -111,6 +111,8 @@ def _flags(capsys) -> None:
         ProgressStatus.objects.filter(pupil_id__in=pscale, is_latest=True).values_list("status", flat=True)
     )
     _say(f"P-scale pupils: {len(pscale)}; their latest statuses: {dict(statuses)}", capsys)
+    assert pscale, "the demo has no pupils working on the P-scales"
+    assert sum(n for status, n in statuses.items() if status not in OFF) > 0, statuses  # not all flagged
 
 
 def _latest_window_statuses() -> dict[str, list[tuple[str, str]]]:
