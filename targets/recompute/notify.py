@@ -207,16 +207,17 @@ class _WindowNames(dict):
         return names
 
 
-def _explain_rows(rows: list[ProgressStatus], windows_of: _WindowNames) -> None:
-    """Set ``row.why`` on each digest row: the sentence the in-app notice and the profile give ("Stuck: no gain
-    over the last 3 assessments: 2a since Summer 2025; …"). One query for the rows' histories (and one for the
-    school's window names, once per school)."""
+def _explain_rows(rows: list[ProgressStatus], windows_of: _WindowNames) -> list[str]:
+    """Per digest row, the sentence the in-app notice and the profile give ("Stuck: no gain over the last 3
+    assessments: 2a since Summer 2025; …"). One query for the rows' histories (and one for the school's window
+    names, once per school)."""
     if not rows:
-        return
+        return []
     names = windows_of[rows[0].school_id]
     histories = _histories({r.pupil_id for r in rows}, {r.subject_id for r in rows})
-    for row in rows:
-        row.why = _sentence(histories.get((row.pupil_id, row.subject_id), []), row.window_id, names, row.subject)
+    return [
+        _sentence(histories.get((row.pupil_id, row.subject_id), []), row.window_id, names, row.subject) for row in rows
+    ]
 
 
 def digest_send_weekly(*, today: dt.date | None = None) -> int:
@@ -258,8 +259,9 @@ def digest_send_weekly(*, today: dt.date | None = None) -> int:
                 )
         except IntegrityError:
             continue  # already sent this week
-        _explain_rows(rows, windows_of)
-        body = render_to_string("targets/email/weekly_digest.txt", {"user": user, "school": school, "rows": rows})
+        explained = list(zip(rows, _explain_rows(rows, windows_of), strict=True))
+        context = {"user": user, "school": school, "rows": explained}
+        body = render_to_string("targets/email/weekly_digest.txt", context)
         send_mail(
             f"{school.name}: pupils off trajectory this week",
             body,

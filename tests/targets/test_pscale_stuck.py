@@ -1,4 +1,4 @@
-""""Stuck" for a pupil on the P-scales (issue 14): the school's stuck window count still applies, but a flat
+""" "Stuck" for a pupil on the P-scales (issue 14): the school's stuck window count still applies, but a flat
 run is only stuck where the pupil's expected line rose at least one P-scale step over those windows
 (``trajectory.STUCK_STEPS``); a pupil expected to gain less than a step in that time is not stuck for having
 gained nothing. NC pupils keep the plain rule. Pure: hand-computed, no database."""
