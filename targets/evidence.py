@@ -1,9 +1,9 @@
 """Annex evidence from targets (aggregates only; a SIP reads these), true for the period asked about:
-2b — pupils off trajectory, and stuck, at the window that ended in the period, of the pupils on roll then with a
-trajectory; 2a — numeric targets translated into curricular targets (pupils on roll with a numeric target, of
-whom one or more numeric targets has a curricular target serving it); 2d — pupil targets live in the period
-agreed with the pupil. (2c, what was done about the pupils
-flagged, reads interventions and progress reviews too: ``selfreview.response``.)"""
+2a — numeric targets translated into curricular targets (pupils on roll with a numeric target, of whom one or
+more numeric targets has a curricular target serving it); 2b — pupils off trajectory, and stuck, at the window
+that ended in the period, of the pupils on roll then with a trajectory; 2d — pupil targets live in the period
+agreed with the pupil. (2c, what was done about the pupils flagged, reads interventions and progress reviews
+too: ``selfreview.response``.)"""
 
 from __future__ import annotations
 
