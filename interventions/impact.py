@@ -432,3 +432,100 @@ def card_averages(
 def change_from_baseline(baseline: dict[int, float], later: dict[int, float]) -> dict[int, float]:
     """Per characteristic rated on both cards, the later average minus the baseline average."""
     return {k: round(later[k] - baseline[k], 2) for k in later if k in baseline}
+
+
+# --- Figures a trust reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """A programme summary as a reader outside the school sees it (a trust, a SIP, an export): each count
+    under ``threshold`` shows as "<5", and no figure is worked from a count that small (DESIGN §4). ``None``
+    for a figure that is hidden or not there."""
+
+    pupils: str
+    measured: str
+    accelerated: str  # "62% (8 of 13)", "<5 of 13", "all but <5 of 13" or "—"
+    accelerated_pct: int | None
+    mean_ratio_gain: float | None
+    ratio_band: str | None
+    cost_per_pupil: float | None
+    cost_per_point_above_expected: float | None
+
+
+def _count_text(value: int, threshold: int) -> str:
+    return f"<{threshold}" if value < threshold else str(value)
+
+
+def _accelerated_text(s: ProgrammeSummary, threshold: int) -> tuple[str, int | None]:
+    if s.measured < threshold:
+        return "—", None
+    if s.accelerated < threshold:
+        return f"<{threshold} of {s.measured}", None
+    if s.measured - s.accelerated < threshold:
+        return f"all but <{threshold} of {s.measured}", None
+    share = round(100 * s.accelerated / s.measured)
+    return f"{share}% ({s.accelerated} of {s.measured})", share
+
+
+def disclose(s: ProgrammeSummary, threshold: int) -> Disclosed:
+    """:class:`Disclosed` for ``s``: the pupils and measured counts, the share accelerated (hidden where the
+    accelerated or the rest are under the threshold), the mean ratio gain only over at least ``threshold``
+    pupils with reading or spelling ages, the costs per pupil and per point above expected only over at least
+    ``threshold`` pupils (a mean of two pupils is nearly their own figures)."""
+    accelerated, share = _accelerated_text(s, threshold)
+    ratio = s.mean_ratio_gain if s.with_ratio >= threshold else None
+    return Disclosed(
+        pupils=_count_text(s.pupils, threshold),
+        measured=_count_text(s.measured, threshold),
+        accelerated=accelerated,
+        accelerated_pct=share,
+        mean_ratio_gain=ratio,
+        ratio_band=ratio_band(ratio),
+        cost_per_pupil=s.cost_per_pupil if s.pupils >= threshold else None,
+        cost_per_point_above_expected=s.cost_per_point_above_expected if s.measured >= threshold else None,
+    )
+
+
+@dataclass(frozen=True)
+class TrustRow:
+    """One row of the trust's programme table: a programme (by wave and name) across the schools running it,
+    or one school across its programmes."""
+
+    label: str
+    wave: int | None
+    schools: int
+    shown: Disclosed
+
+
+def trust_rows(
+    impacts: Iterable[tuple[int, int, str, PupilImpact]], schools: Sequence[tuple[int, str, int]]
+) -> tuple[list[TrustRow], list[TrustRow]]:
+    """(programmes across the trust, schools across their programmes) from ``impacts`` — (school id, wave,
+    programme name, pupil's impact) — and ``schools`` — (id, name, small-count threshold) in display order.
+    Programmes of the same wave and name in several schools are pooled (each school runs its own copy of
+    "Reading catch-up"), hidden by the strictest threshold of the schools in the pool; a school's row by its own
+    threshold. Schools with no pupils in a programme have no row."""
+    by_programme: dict[tuple[int, str], list[PupilImpact]] = {}
+    in_schools: dict[tuple[int, str], set[int]] = {}
+    by_school: dict[int, list[PupilImpact]] = {}
+    for school_id, wave, name, result in impacts:
+        by_programme.setdefault((wave, name), []).append(result)
+        in_schools.setdefault((wave, name), set()).add(school_id)
+        by_school.setdefault(school_id, []).append(result)
+    thresholds = {pk: threshold for pk, _, threshold in schools}
+    programmes = [
+        TrustRow(
+            label=name,
+            wave=wave,
+            schools=len(in_schools[(wave, name)]),
+            shown=disclose(summarise(found), max(thresholds[s] for s in in_schools[(wave, name)])),
+        )
+        for (wave, name), found in sorted(by_programme.items())
+    ]
+    per_school = [
+        TrustRow(label=name, wave=None, schools=1, shown=disclose(summarise(by_school[pk]), threshold))
+        for pk, name, threshold in schools
+        if pk in by_school
+    ]
+    return programmes, per_school

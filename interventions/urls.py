@@ -9,6 +9,7 @@ urlpatterns = [
     path("programmes/<int:pk>/edit/", programmes.programme_edit, name="programme_edit"),
     path("programmes/<int:pk>/evaluation/", evaluation.programme_evaluation, name="programme_evaluation"),
     path("impact/", evaluation.impact_summary, name="impact_summary"),
+    path("impact/trust/", evaluation.impact_trust, name="impact_trust"),
     path("provision/", provision.provision_list, name="provision_list"),
     path("provision/plan/", provision.provision_create, name="provision_create"),
     path("provision/<int:pk>/", provision.provision_detail, name="provision_detail"),

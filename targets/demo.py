@@ -10,7 +10,7 @@ from assessment.models import Subject
 from pupils.models import Pupil, TeachingGroup
 from schoolpl.demo import DemoContext
 
-from . import recompute, services
+from . import chain, recompute, services
 from .models import CurricularTarget, PupilTarget, TargetReview, TargetSettings
 
 PUPIL_WORDS = [
@@ -106,13 +106,24 @@ def build(ctx: DemoContext) -> None:
         parent=class_target, level="group", term="medium", text="Use 'because' to link a point to the evidence.",
         group_pupils=group_members, by=teacher,
     )  # fmt: skip
-    reviews = []
+    reviews, pupil_targets = [], []
+    # Each pupil target serves the pupil's current numeric target in reading, where they have one (the chain
+    # from the number to the pupil's words, as the form pre-fills it).
+    numeric = {
+        t.pupil_id: t
+        for t in PupilTarget.objects.filter(
+            school=school, subject=reading, pupil__in=group_members, status__in=chain.CURRENT
+        ).order_by("pk")
+    }
     for i, pupil in enumerate(group_members[:5]):
         target = services.curricular_target_derive(
             parent=group, level="pupil", term="short", text="Find a quotation that shows how the character feels.",
             pupil=pupil, pupil_words=PUPIL_WORDS[i], agreed_with_pupil=i != 4,
             review_date=ctx.today + dt.timedelta(days=14 + i), by=teacher,
         )  # fmt: skip
+        pupil_targets.append(target)
+        if pupil.pk in numeric:
+            chain.curricular_target_serve(target=target, numeric=numeric[pupil.pk])
         if i < 3:
             reviews.append(
                 TargetReview(
@@ -129,6 +140,7 @@ def build(ctx: DemoContext) -> None:
     # The nightly job would have run all year: its notices from when the latest window was judged.
     result.notified = recompute.progress_notify_latest_slips(school_id=school.pk)
     ctx.extras["targets_school_target"] = top
+    ctx.extras["targets_pupil_targets"] = pupil_targets  # for a later demo to link its provision to
     ctx.say(
         f"  {proposed.created} numeric targets, a curricular chain reaching {len(group_members)} pupils, "
         f"{result.rows} progress statuses, {result.notified} notifications"

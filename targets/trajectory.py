@@ -43,7 +43,9 @@ quarter) while judgements stay in their recorded points, and the gap is counted 
 scale**: ``gap = position(actual) - position(expected)``, a position being a (fractional) index on the
 rule's ladder. Step 1 then reads ``ahead`` at ``gap >= ahead_steps`` (1), ``well behind`` at
 ``gap <= -well_behind_steps`` (2), ``behind`` at ``gap <= -behind_steps`` (1): one step of the scale,
-as one sub-level is one NC step. The rule is data (the school's settings), not code.
+as one sub-level is one NC step. The rule is data (the school's settings), not code. Such a pupil moves
+slowly, so "stuck" (step 2) also needs their line to rise at least :data:`STUCK_STEPS` (one step) over the
+stuck windows: a flat run where expected progress is under a step is not evidence of being stuck.
 
 Severity order: ahead < on track < behind < stuck < well behind. Every step above is monotone in
 ``actual``, so more points never make the status worse, and a pupil exactly on the line
@@ -74,6 +76,7 @@ __all__ = [
     "ON_TRACK",
     "BEHIND",
     "STUCK",
+    "STUCK_STEPS",
     "WELL_BEHIND",
     "STATUSES",
     "SEVERITY",
@@ -101,6 +104,8 @@ WELL_BEHIND = "well_behind"
 
 #: Statuses from least to most severe.
 STATUSES: tuple[str, ...] = (AHEAD, ON_TRACK, BEHIND, STUCK, WELL_BEHIND)
+#: For a plan measured in steps (P-scales): its line must rise at least this many steps over the stuck windows.
+STUCK_STEPS = 1.0
 #: status -> severity rank (0 = least severe).
 SEVERITY: dict[str, int] = {status: rank for rank, status in enumerate(STATUSES)}
 LABELS: dict[str, str] = {
@@ -501,13 +506,14 @@ def classify_frame(
     t = thresholds
     gap = np.round(actual - expected, GAP_DECIMALS)
     ahead, behind, well = (np.full(n, value) for value in (t.ahead_by, t.behind_by, t.well_behind_by))
-    rules = list((step_rules or {}).values())
+    rules, line_steps = list((step_rules or {}).values()), np.full(n, np.nan)  # the line's position, in steps
     if rules and "step_rule" in plans.columns:
         rule_row = by_key(_rule_codes(plans["step_rule"], step_rules or {}))[key]
         for index, rule in enumerate(rules):
             m = rule_row == index
             if m.any():
                 expected[m], position = rule.line_at(b_pts_k[key][m], b_day_k[key][m], rate_k[key][m], end_day[m])
+                line_steps[m] = position
                 gap[m] = np.round(rule.position(actual[m]) - position, GAP_DECIMALS)
                 ahead[m], behind[m], well[m] = rule.ahead_steps, rule.behind_steps, rule.well_behind_steps
     code = np.full(n, _ON_TRACK, dtype=np.int8)
@@ -525,7 +531,8 @@ def classify_frame(
         cur = slice(back, None)
         prev = slice(None, n - back)
         hit = (key[prev] == key[cur]) & (rank[prev] == rank[cur] - k)
-        stuck[cur] |= hit & (actual[cur] <= actual[prev])
+        rise = np.nan_to_num(line_steps[cur] - line_steps[prev], nan=np.inf)  # in points: no step condition
+        stuck[cur] |= hit & (actual[cur] <= actual[prev]) & (rise >= STUCK_STEPS - 1e-9)
     # Target met (step 3) is never stuck; otherwise the more severe (step 4).
     with np.errstate(invalid="ignore"):
         stuck &= ~(actual >= t_pts)

@@ -1,5 +1,5 @@
-"""Impact: entry and exit judgements recorded for a provision, a programme's evaluation pupil by pupil, and the
-impact of every programme in figures only."""
+"""Impact: entry and exit judgements recorded for a provision, a programme's evaluation pupil by pupil, the
+impact of every programme in figures only, and the same across the trust's schools."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 
 from schoolpl.access import get_object_for, school_view
 from schoolpl.exports import table_response
-from schoolpl.roles import Cap
+from schoolpl.models import Membership
+from schoolpl.roles import Cap, capabilities_for
 
 from .. import forms, selectors, services
-from ..impact import per_term, summarise
+from ..impact import Disclosed, TrustRow, per_term, summarise, trust_rows
+from ..models import ProvisionPupil
 from .common import EDIT, READ_ALL, provision_for
 
 
@@ -108,7 +110,111 @@ def impact_summary(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") in {"csv", "xlsx"}:
         data = [_impact_row(p, s) for p, s in rows]
         return table_response(request.GET["format"], "Intervention impact", IMPACT_HEADERS, data)
-    return render(request, "interventions/impact_summary.html", {"rows": rows})
+    school = request.access.school
+    trust_link = school.trust_id is not None and any(
+        s.trust_id == school.trust_id and s.pk != school.pk for s in request.access.schools
+    )
+    return render(request, "interventions/impact_summary.html", {"rows": rows, "trust_link": trust_link})
+
+
+IMPACT_CAPS = frozenset({EDIT, READ_ALL, Cap.DASHBOARD_SCHOOL})
+
+
+def _trust_schools(access) -> list:
+    """The schools of the current school's trust (the current school alone if it is in none) where the user
+    holds a role that reads programme impact, the current school first: the trust view's scope. One query."""
+    trust_id, here = access.school.trust_id, access.school.pk
+    candidates = [s for s in access.schools if s.pk == here or (trust_id is not None and s.trust_id == trust_id)]
+    roles: dict[int, set] = {}
+    for school_id, role in Membership.objects.filter(
+        user=access.user, is_active=True, school_id__in=[s.pk for s in candidates]
+    ).values_list("school_id", "role"):
+        roles.setdefault(school_id, set()).add(role)
+    chosen = [s for s in candidates if IMPACT_CAPS & capabilities_for(roles.get(s.pk, ()))]
+    return sorted(chosen, key=lambda s: (s.pk != here, s.name))
+
+
+TRUST_HEADERS = [
+    "School",
+    "Programme",
+    "Wave",
+    "Schools",
+    "Pupils",
+    "Measured",
+    "Accelerated",
+    "Accelerated (%)",
+    "Mean ratio gain",
+    "Cost per pupil (£)",
+    "Cost per point above expected (£)",
+]
+
+
+def _trust_export_row(school: str, programme: str, row: TrustRow) -> list:
+    d: Disclosed = row.shown
+    return [
+        school,
+        programme,
+        row.wave or "",
+        row.schools,
+        d.pupils,
+        d.measured,
+        d.accelerated,
+        d.accelerated_pct,
+        _r(d.mean_ratio_gain, 1),
+        _r(d.cost_per_pupil),
+        _r(d.cost_per_point_above_expected),
+    ]
+
+
+def _accelerated_chart(per_school: list[TrustRow]) -> dict:
+    """Accelerated % per school (a bar left out where the figure is hidden)."""
+    return {
+        "type": "bar",
+        "data": {
+            "labels": [r.label for r in per_school],
+            "datasets": [{"label": "Accelerated (%)", "data": [r.shown.accelerated_pct for r in per_school]}],
+        },
+        "options": {
+            "scales": {"y": {"min": 0, "max": 100, "title": {"display": True, "text": "% of measured pupils"}}},
+            "plugins": {"legend": {"display": False}},
+        },
+    }
+
+
+@school_view(EDIT, READ_ALL, Cap.DASHBOARD_SCHOOL)
+def impact_trust(request: HttpRequest) -> HttpResponse:
+    """Programme impact across the trust's schools the user reads impact in: each programme (pooled by wave
+    and name) and each school, figures only, small counts hidden by each school's threshold (the strictest for
+    a pool). Queries: memberships (1), places (1) and the four of ``selectors.place_impacts``, whatever the
+    number of schools and pupils."""
+    schools = _trust_schools(request.access)
+    places = list(
+        ProvisionPupil.objects.filter(provision__programme__school_id__in=[s.pk for s in schools]).select_related(
+            "provision__programme"
+        )
+    )
+    found = (
+        (
+            i.place.provision.programme.school_id,
+            i.place.provision.programme.wave,
+            i.place.provision.programme.name,
+            i.result,
+        )
+        for i in selectors.place_impacts(places)
+    )
+    programmes, per_school = trust_rows(found, [(s.pk, s.name, s.small_count_threshold) for s in schools])
+    if request.GET.get("format") in {"csv", "xlsx"}:
+        data = [_trust_export_row("All schools", r.label, r) for r in programmes]
+        data += [_trust_export_row(r.label, "All programmes", r) for r in per_school]
+        return table_response(request.GET["format"], "Intervention impact across the trust", TRUST_HEADERS, data)
+    context = {
+        "schools": schools,
+        "programmes": programmes,
+        "per_school": per_school,
+        "chart": _accelerated_chart(per_school),
+        "hidden": [r.label for r in per_school if r.shown.accelerated_pct is None],
+    }
+    return render(request, "interventions/impact_trust.html", context)
 
 
 def _impact_initial(place, found) -> dict:

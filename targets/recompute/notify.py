@@ -93,28 +93,33 @@ def _audience(school_ids: list[int], pupils: dict) -> _Audience:
 _StatusRow = namedtuple("_StatusRow", "pupil_id subject_id window_id status expected actual since_window_id")
 
 
-def _histories(pupils: dict) -> dict[tuple[int, int], list[_StatusRow]]:
-    """(pupil, subject) → the pupil's stored status rows, oldest first (one query), for the notices' text."""
+def _histories(pupils, subjects=None) -> dict[tuple[int, int], list[_StatusRow]]:
+    """(pupil, subject) → the pupil's stored status rows, oldest first (one query), for the notices' text;
+    in ``subjects`` only, when given."""
     histories: dict[tuple[int, int], list[_StatusRow]] = defaultdict(list)
-    rows = (
-        ProgressStatus.objects.filter(pupil_id__in=list(pupils))
-        .order_by("pupil_id", "subject_id", "window__end_date", "window_id")
-        .values_list(*_StatusRow._fields)
-    )
+    wanted = ProgressStatus.objects.filter(pupil_id__in=list(pupils))
+    if subjects is not None:
+        wanted = wanted.filter(subject_id__in=list(subjects))
+    rows = wanted.order_by("pupil_id", "subject_id", "window__end_date", "window_id").values_list(*_StatusRow._fields)
     for row in rows:
         found = _StatusRow(*row)
         histories[(found.pupil_id, found.subject_id)].append(found)
     return histories
 
 
-def _why(history: list[_StatusRow], window_id: int, windows: dict, subject) -> str:
-    """Why the pupil is flagged at ``window_id``, without the status word the notice already gives: "judged
-    3c in Spring 1 2026, one sub-level below the expected line (3b) since Autumn 2 2025"; "" if unknown."""
+def _sentence(history: list[_StatusRow], window_id: int, windows: dict, subject) -> str:
+    """Why the pupil has their status at ``window_id``: "Behind: judged 3c in Spring 1 2026, one sub-level
+    below the expected line (3b) since Autumn 2 2025."; "" if unknown."""
     cut = next((i for i, r in enumerate(history) if r.window_id == window_id), None)
     if cut is None:
         return ""
-    sentence = explain.explain_latest(history[: cut + 1], windows, explain.scale_of(subject))
-    return sentence.split(": ", 1)[1]
+    return explain.explain_latest(history[: cut + 1], windows, explain.scale_of(subject))
+
+
+def _why(history: list[_StatusRow], window_id: int, windows: dict, subject) -> str:
+    """:func:`_sentence` without the status word the notice already gives; "" if unknown."""
+    sentence = _sentence(history, window_id, windows, subject)
+    return sentence.split(": ", 1)[1] if sentence else ""
 
 
 def notify_off_trajectory(flagged: pd.DataFrame) -> Counter:
@@ -193,8 +198,32 @@ def progress_notify_latest_slips(*, school_id: int) -> int:
 # ------------------------------------------------------------------------------------------------
 
 
+class _WindowNames(dict):
+    """school id → {window id: name}, read once per school (one query) when first asked for."""
+
+    def __missing__(self, school_id: int) -> dict:
+        names = dict(AssessmentWindow.objects.filter(school_id=school_id).values_list("pk", "name"))
+        self[school_id] = names
+        return names
+
+
+def _explain_rows(rows: list[ProgressStatus], windows_of: _WindowNames) -> list[str]:
+    """Per digest row, the sentence the in-app notice and the profile give ("Stuck: no gain over the last 3
+    assessments: 2a since Summer 2025; …"). One query for the rows' histories (and one for the school's window
+    names, once per school)."""
+    if not rows:
+        return []
+    names = windows_of[rows[0].school_id]
+    histories = _histories({r.pupil_id for r in rows}, {r.subject_id for r in rows})
+    return [
+        _sentence(histories.get((row.pupil_id, row.subject_id), []), row.window_id, names, row.subject) for row in rows
+    ]
+
+
 def digest_send_weekly(*, today: dt.date | None = None) -> int:
-    """Email each active teacher and SENCO with an address a list of their pupils off trajectory.
+    """Email each active teacher and SENCO with an address a list of their pupils off trajectory, each with the
+    sentence saying why (as on the in-app notice). Queries: the memberships (1), then per user the rows (1), the
+    claim (1) and the rows' histories (1), and per school its window names (1).
 
     Claimed per user and ISO week with a ``weekly_digest`` Notification (unique dedupe key), so a repeated
     or concurrent run sends nothing twice. Returns the number of emails sent."""
@@ -207,6 +236,7 @@ def digest_send_weekly(*, today: dt.date | None = None) -> int:
         .select_related("user", "school")
         .order_by("school_id", "user_id")
     )
+    windows_of = _WindowNames()
     by_user_school: dict[tuple[int, int], list] = {}
     for m in memberships:
         by_user_school.setdefault((m.school_id, m.user_id), []).append(m)
@@ -229,7 +259,9 @@ def digest_send_weekly(*, today: dt.date | None = None) -> int:
                 )
         except IntegrityError:
             continue  # already sent this week
-        body = render_to_string("targets/email/weekly_digest.txt", {"user": user, "school": school, "rows": rows})
+        explained = list(zip(rows, _explain_rows(rows, windows_of), strict=True))
+        context = {"user": user, "school": school, "rows": explained}
+        body = render_to_string("targets/email/weekly_digest.txt", context)
         send_mail(
             f"{school.name}: pupils off trajectory this week",
             body,

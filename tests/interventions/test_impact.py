@@ -257,3 +257,77 @@ def test_programme_summary_mean_ratio_gain_and_cost_per_pupil():
     s = impact.summarise(impacts)
     assert (s.with_ratio, s.mean_ratio_gain, s.ratio_band) == (2, 1.5, "useful")
     assert s.cost_per_pupil == pytest.approx(250 / 3)
+
+
+# --- Across the trust: pooled programmes, each school, small counts hidden ---------------------------------
+
+# Sixteen months to the day (16 × 365.25 / 12 = 487 days), at 3 points a year: 4 points expected.
+ENTRY, EXIT = D(2025, 1, 1), D(2026, 5, 3)
+
+
+def _pupil(gain: float | None, cost: float, ratio: float | None = None) -> impact.PupilImpact:
+    exit_ = None if gain is None else (EXIT, 15 + gain)
+    return impact.pupil_impact((ENTRY, 15), exit_, cost=cost, expected_per_year=3, ratio_gain=ratio)
+
+
+def _trust_impacts():
+    """Ash (id 1, threshold 5): Reading catch-up (wave 2), 12 pupils at £100, 10 measured: five gained 6 points
+    (2 above the 4 expected; ratio gain 2.0), five gained 3 (1 below). Birch (id 2, threshold 3): Reading
+    catch-up, 4 pupils at £50 all measured, gains 6, 6, 6, 3; Spelling boost (wave 3), 2 pupils at £30, gains 6."""
+    ash = [_pupil(6, 100, 2.0) for _ in range(5)] + [_pupil(3, 100) for _ in range(5)] + [_pupil(None, 100)] * 2
+    birch = [_pupil(g, 50) for g in (6, 6, 6, 3)]
+    return (
+        [(1, 2, "Reading catch-up", i) for i in ash]
+        + [(2, 2, "Reading catch-up", i) for i in birch]
+        + [(2, 3, "Spelling boost", _pupil(6, 30)) for _ in range(2)]
+    )
+
+
+def test_the_trust_table_pools_each_programme_and_sums_each_school_by_hand():
+    assert impact.months_between(ENTRY, EXIT) == pytest.approx(16)
+    programmes, schools = impact.trust_rows(_trust_impacts(), [(1, "Ash", 5), (2, "Birch", 3)])
+    reading, spelling = programmes
+    assert (reading.label, reading.wave, reading.schools) == ("Reading catch-up", 2, 2)
+    # Pooled under the stricter threshold (5): 16 pupils, 14 measured, 5 + 3 = 8 accelerated (6 not).
+    r = reading.shown
+    assert (r.pupils, r.measured, r.accelerated, r.accelerated_pct) == ("16", "14", "57% (8 of 14)", 57)
+    assert r.cost_per_pupil == pytest.approx((1200 + 200) / 16)  # £87.50
+    # Above expected: Ash 5 × 2 − 5 × 1 = 5, Birch 3 × 2 − 1 = 5; measured cost 1000 + 200 → £120 a point.
+    assert r.cost_per_point_above_expected == pytest.approx(120)
+    assert (r.mean_ratio_gain, r.ratio_band) == (2.0, "substantial")  # five pupils with reading ages
+    # Spelling boost: Birch only (threshold 3), two pupils: nothing worked from them.
+    s = spelling.shown
+    assert (s.pupils, s.measured, s.accelerated, s.cost_per_pupil, s.cost_per_point_above_expected) == (
+        "<3",
+        "<3",
+        "—",
+        None,
+        None,
+    )
+    ash, birch = schools
+    a = ash.shown
+    assert (ash.label, a.pupils, a.measured, a.accelerated) == ("Ash", "12", "10", "50% (5 of 10)")
+    assert (a.cost_per_pupil, a.cost_per_point_above_expected) == (pytest.approx(100), pytest.approx(1000 / 5))
+    b = birch.shown  # 6 pupils, all measured, 5 accelerated: the one not is under Birch's threshold
+    assert (birch.label, b.pupils, b.measured, b.accelerated, b.accelerated_pct) == (
+        "Birch",
+        "6",
+        "6",
+        "all but <3 of 6",
+        None,
+    )
+    assert b.cost_per_pupil == pytest.approx(260 / 6)
+    assert b.cost_per_point_above_expected == pytest.approx(260 / 9)  # above: 5 + 2 × 2
+    assert b.mean_ratio_gain is None  # no reading ages
+
+
+def test_a_school_with_no_pupils_in_any_programme_has_no_row():
+    programmes, schools = impact.trust_rows([], [(1, "Ash", 5)])
+    assert programmes == [] and schools == []
+
+
+def test_few_accelerated_is_shown_as_under_the_threshold():
+    summary = impact.summarise([_pupil(6, 10)] * 2 + [_pupil(3, 10)] * 8)
+    shown = impact.disclose(summary, 5)
+    assert (shown.accelerated, shown.accelerated_pct) == ("<5 of 10", None)
+    assert shown.mean_ratio_gain is None

@@ -34,7 +34,7 @@ from schoolpl.demo import DEMO_URN
 from schoolpl.demodata import names
 from selfreview import demo as selfreview_demo
 from selfreview.models import Rating, Review
-from targets.models import ProgressStatus
+from targets.models import CurricularTarget, ProgressStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,8 @@ def _flags(capsys) -> None:
         ProgressStatus.objects.filter(pupil_id__in=pscale, is_latest=True).values_list("status", flat=True)
     )
     _say(f"P-scale pupils: {len(pscale)}; their latest statuses: {dict(statuses)}", capsys)
+    assert pscale, "the demo has no pupils working on the P-scales"
+    assert sum(n for status, n in statuses.items() if status not in OFF) > 0, statuses  # not all flagged
 
 
 def _latest_window_statuses() -> dict[str, list[tuple[str, str]]]:
@@ -155,12 +157,22 @@ def _selfreview(school) -> None:
                 assert ratings[code] == rating, (phase.phase, code)
 
 
+def _chain(capsys) -> None:
+    """Most pupil targets serve the pupil's own numeric target in their subject (the number → words chain)."""
+    own = list(CurricularTarget.objects.filter(level="pupil").select_related("serves"))
+    linked = [t for t in own if t.serves is not None]
+    _say(f"Pupil targets serving a numeric target: {len(linked)} of {len(own)}", capsys)
+    assert own and 2 * len(linked) > len(own)
+    assert all((t.serves.pupil_id, t.serves.subject_id) == (t.pupil_id, t.subject_id) for t in linked)
+
+
 def test_the_default_demo_has_englands_shape_and_the_rule_falls_where_it_falls(capsys):
     call_command("seed_demo", stdout=io.StringIO())  # the default school: 600 pupils, seed 2008
     school = Pupil.objects.filter(school__urn=DEMO_URN).first().school
     _ks1_shape(school, capsys)
     _ks2_progress(school, capsys)
     _flags(capsys)
+    _chain(capsys)
     _names()
     _programme_ages()
     _selfreview(school)
