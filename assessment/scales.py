@@ -474,8 +474,8 @@ def _post2014_scale(framework: Framework) -> Scale:
     """A post-2014 framework as a scale: scaled scores are their own points; codes score 1, 2, 3 … (ordinal)."""
     if framework.scores is not None:
         low, high = framework.scores
-        rows = ((str(n), n, "Expected standard" if n == 100 else "") for n in range(low, high + 1))
-        return Scale(framework.code, framework.name, ScaleKind.SCALED_SCORE, _grades(rows))
+        scores = ((str(n), n, "Expected standard" if n == 100 else "") for n in range(low, high + 1))
+        return Scale(framework.code, framework.name, ScaleKind.SCALED_SCORE, _grades(scores))
     aliases = {code: tuple(a for a, c in framework.aliases if c == code) for code, _ in framework.codes}
     rows = ((code, order, text, aliases[code]) for order, (code, text) in enumerate(framework.codes, 1))
     return Scale(framework.code, framework.name, ScaleKind.ORDINAL, _grades(rows))
