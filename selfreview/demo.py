@@ -60,7 +60,7 @@ EVIDENCE_RULES = [
     ("9c", "Pupils with a personal tutor", True, (95, 80, 50)),
     *[(code, OBSERVED, True, (70, 55, 35)) for code in ("1c", "1d", "1e", "5b", "5c", "6a", "6b", "6d")],
 ]
-_SHARE = re.compile(r"(\d+)% \((\d+) of (\d+)\)")
+_SHARE = re.compile(r"(\d+)% \((\d+) of (\d+)\b")  # "62% (8 of 13 pupils …)"
 MIN_BASE = 10
 # The demo's history before this school year covers assessment, progress and lesson observations only (reviews,
 # tutors and provision start this year), so last year's review is read against those items' figures alone.
@@ -241,8 +241,8 @@ def _judge(ctx, code: str, progress: float) -> str:
 
 def _visits(ctx, classes, year_start: int, today: dt.date):
     """(observation, {focus: judgement}) for each half-term of the school year starting ``year_start`` up to
-    ``today``: two or three learning walks (each visiting three to five classes with one or two focuses) and
-    three to six lesson observations (three or four focuses)."""
+    ``today``: two or three learning walks (each visiting five to eight classes with two or three focuses) and
+    five to eight lesson observations (three or four focuses)."""
     codes = list(SECURE)
     for index, (begin, finish) in enumerate(HALF_TERMS):
         start = dt.date(year_start + begin[0], begin[1], begin[2])
@@ -252,10 +252,10 @@ def _visits(ctx, classes, year_start: int, today: dt.date):
             break
         progress = index / (len(HALF_TERMS) - 1)
         for _ in range(ctx.rng.choice([2, 3])):
-            day, focuses = ctx.rng.choice(days), ctx.rng.sample(codes, ctx.rng.choice([1, 2]))
-            for group, teacher in ctx.rng.sample(classes, min(len(classes), ctx.rng.randint(3, 5))):
+            day, focuses = ctx.rng.choice(days), ctx.rng.sample(codes, ctx.rng.choice([2, 3]))
+            for group, teacher in ctx.rng.sample(classes, min(len(classes), ctx.rng.randint(5, 8))):
                 yield (Observation.Kind.WALK, day, group, teacher), {c: _judge(ctx, c, progress) for c in focuses}
-        for group, teacher in ctx.rng.sample(classes, min(len(classes), ctx.rng.randint(3, 6))):
+        for group, teacher in ctx.rng.sample(classes, min(len(classes), ctx.rng.randint(5, 8))):
             focuses = ctx.rng.sample(codes, ctx.rng.choice([3, 4]))
             day = ctx.rng.choice(days)
             yield (Observation.Kind.LESSON, day, group, teacher), {c: _judge(ctx, c, progress) for c in focuses}
