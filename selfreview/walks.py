@@ -26,6 +26,11 @@ from schoolpl.roles import Cap, Role
 
 from .models import Focus, Judgement, Observation, ObservationFocus
 
+#: How the summary names the number of each kind: a learning walk is recorded class by class.
+KIND_TOTALS = (
+    (Observation.Kind.LESSON, "Lesson observations"),
+    (Observation.Kind.WALK, "Classes visited on learning walks"),
+)
 #: Who may be observed teaching (and who observes): staff who teach or lead.
 OBSERVED_ROLES = (Role.TEACHER, Role.SENCO, Role.LEADER, Role.ADMIN)
 
@@ -233,5 +238,5 @@ def summary(school, start: dt.date, end: dt.date) -> dict:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    by_kind = [(label, count(kinds.get(value, 0), threshold)) for value, label in Observation.Kind.choices]
+    by_kind = [(label, count(kinds.get(kind, 0), threshold)) for kind, label in KIND_TOTALS]
     return {"rows": rows, "by_kind": by_kind, "threshold": threshold, "period": period_words(start, end)}

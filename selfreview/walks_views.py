@@ -37,6 +37,8 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 def observation_list(request: HttpRequest) -> HttpResponse:
     access = request.access
     form = ObservationFilterForm(request.GET or None, staff=walks.staff_of(access.school))
+    if not access.sees_all_pupils:
+        del form.fields["teacher"]  # a teacher reads observations of herself and her classes only
     observations = walks.observations_for(access)
     if form.is_valid():
         observations = walks.filtered(observations, form.cleaned_data)

@@ -44,12 +44,12 @@ def observe(school, day, focuses, *, group=None, teacher=None, kind="lesson", ob
 
 @pytest.fixture
 def w(school, personas):
-    """The persona teacher's class 6T and a colleague's class 6C (and her own observation, with no class)."""
+    """The persona teacher's class Kestrels and a colleague's class Herons (and her own observation, with no class)."""
     year = AcademicYearFactory(school=school)
     colleague = UserFactory(username="colleague", first_name="Colin", last_name="Colleague")
     MembershipFactory(user=colleague, school=school, role="teacher")
-    mine = taught_group(personas["teacher"], year, name="6T")
-    theirs = taught_group(colleague, year, name="6C")
+    mine = taught_group(personas["teacher"], year, name="Kestrels")
+    theirs = taught_group(colleague, year, name="Herons")
     leader = personas["leader"]
     return {
         **personas,
@@ -219,7 +219,7 @@ def test_export_has_a_column_per_focus(w, school, client_as, fmt):
     assert header[:5] == ["Date", "Kind", "Class or set", "Teacher observed", "Observer"]
     assert header[5] == "1c Questioning, modelling and explaining" and header[-2:] == ["Strengths", "Next steps"]
     assert len(body) == 1  # the teacher's own, with focus 1c
-    assert body[0][2] == "6T (Mathematics)" and body[0][5] == "Secure" and body[0][-2] == "Sharp questions"
+    assert body[0][2] == "Kestrels (Mathematics)" and body[0][5] == "Secure" and body[0][-2] == "Sharp questions"
 
 
 def test_the_list_runs_the_same_queries_for_3_or_30_observations(w, school, client_as):
@@ -261,8 +261,8 @@ def test_sip_reads_the_summary_by_focus_with_no_name_on_it(w, school, client_as)
         "50% (2 of 4 observations (lessons and learning-walk visits) with this focus, 1 Jan 2026 to 28 Feb 2026)"
         in text
     )
-    assert "Lesson observations: 4" in text and "Learning walks: 2" in text
-    for secret in ("Colin", "Colleague", "Teacher Persona", "Leader Persona", "6T", "6C", "Sharp questions"):
+    assert "Lesson observations: 4" in text and "Classes visited on learning walks: 2" in text
+    for secret in ("Colin", "Colleague", "Teacher Persona", "Leader Persona", "Kestrels", "Herons", "Sharp questions"):
         assert secret not in text
 
 
