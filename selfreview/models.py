@@ -180,7 +180,7 @@ class Observation(models.Model):
         verbose_name="teacher observed",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # an observation without its class needs its teacher (the check below)
         related_name="observations_of",
     )
     strengths = models.TextField(blank=True, default="")
