@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AnnexItem, Feature, Rating, Review, ReviewPhase
+from .models import AnnexItem, Feature, Observation, ObservationFocus, Rating, Review, ReviewPhase
 
 
 @admin.register(Feature)
@@ -32,3 +32,16 @@ class RatingAdmin(SimpleHistoryAdmin):
     list_display = ["review", "item", "phase", "rating", "version", "updated_at"]
     list_select_related = ["review", "item"]
     raw_id_fields = ["review", "updated_by"]
+
+
+class ObservationFocusInline(admin.TabularInline):
+    model = ObservationFocus
+    extra = 0
+
+
+@admin.register(Observation)
+class ObservationAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "kind", "school", "group", "teacher", "observer"]
+    list_select_related = ["school", "group", "teacher", "observer"]
+    raw_id_fields = ["group", "teacher", "observer"]
+    inlines = [ObservationFocusInline]

@@ -1,5 +1,6 @@
 """The self-review's own annex evidence, from figures that read more than one app (aggregates only; a SIP
-reads these): 2c what was done about flagged pupils (``selfreview.response``), 5a progress of pupils taught in
+reads these): 2c what was done about flagged pupils (``selfreview.response``), 1c–1e, 5b, 5c, 6a, 6b and 6d
+from lesson observations and learning walks (``selfreview.walks_evidence``), 5a progress of pupils taught in
 sets and in classes against the school, 7b progress and provision for SEN, EAL and gifted and talented pupils
 against the rest.
 
@@ -23,7 +24,7 @@ from schoolpl.evidence import Evidence
 from schoolpl.models import AssessmentWindow
 from targets.models import ProgressStatus
 
-from . import response
+from . import response, walks_evidence
 from .models import DEFAULT_ACTION_WEEKS
 
 ON_TRACK = (ProgressStatus.Status.AHEAD, ProgressStatus.Status.ON_TRACK)
@@ -141,11 +142,11 @@ def _groups(school, window: AssessmentWindow | None, start: dt.date, end: dt.dat
 
 
 def evidence(school, start: dt.date, end: dt.date) -> list[Evidence]:
-    """Queries: window (1) + 2c (7) + 5a (1) + 7b (1)."""
+    """Queries: window (1) + 2c (7) + 5a (1) + 7b (1) + observations (1)."""
     today = timezone.localdate()
     phase = PHASE.get() or Phase(min(end, today), DEFAULT_ACTION_WEEKS)
     window = _window(school, start, end, today)
     items = response.evidence(school, start, end, cutoff=min(phase.cutoff, today), weeks=phase.weeks)
     if window is not None:
         items += _sets(school, window, start, end)
-    return items + _groups(school, window, start, end, today)
+    return items + _groups(school, window, start, end, today) + walks_evidence.evidence(school, start, end)

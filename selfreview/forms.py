@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
 from .annex import PHASES, RATING_SCALE
-from .models import AnnexItem
+from .models import AnnexItem, Focus, Judgement, Observation
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -53,3 +54,97 @@ class RatingCellForm(forms.Form):
     notes = forms.CharField(required=False, max_length=4000)
     evidence_links = forms.CharField(required=False, max_length=4000)
     version = forms.IntegerField(min_value=0)
+
+
+# --- lesson observations and learning walks --------------------------------------------------------------------
+
+FOCUS_CHOICES = [("", "Not a focus this time"), *Judgement.choices]
+
+
+def focus_field_name(code: str) -> str:
+    return f"focus_{code}"
+
+
+class StaffChoiceField(forms.TypedChoiceField):
+    """A member of staff from a list read once (the observer and the teacher share it: one query)."""
+
+    def __init__(self, *, staff, **kwargs):
+        by_pk = {user.pk: user for user in staff}
+        choices = [("", "---------"), *[(user.pk, user.display_name) for user in by_pk.values()]]
+        super().__init__(choices=choices, coerce=lambda value: by_pk[int(value)], empty_value=None, **kwargs)
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} ({obj.get_subject_display()}, {obj.academic_year.name})"
+
+
+class ObservationForm(forms.ModelForm):
+    """An observation with a judgement for each focus it looked at (``focus_1c`` …)."""
+
+    class Meta:
+        model = Observation
+        fields = ["kind", "date", "observer", "group", "teacher", "strengths", "next_steps"]
+        widgets = {
+            "date": DATE_WIDGET,
+            "strengths": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"next_steps": "Next steps"}
+        field_classes = {"group": GroupChoiceField}
+
+    def __init__(self, *args, school, staff, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        staff = list(staff)
+        self.fields["observer"] = StaffChoiceField(staff=staff, label="Observer")
+        self.fields["teacher"] = StaffChoiceField(staff=staff, label="Teacher observed", required=False)
+        self.fields["group"].queryset = groups
+        self.fields["group"].help_text = "The class or set observed; choose a teacher as well, or instead."
+        judged = {f.focus: f.judgement for f in self.instance.focuses.all()} if self.instance.pk else {}
+        for focus in Focus:
+            self.fields[focus_field_name(focus.value)] = forms.ChoiceField(
+                label=f"{focus.label} ({focus.value})",
+                choices=FOCUS_CHOICES,
+                required=False,
+                initial=judged.get(focus.value, ""),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The visit", "kind", "date", "observer", "group", "teacher"),
+            Fieldset(
+                "What it looked at: a judgement for each focus (annex item in brackets)",
+                *[focus_field_name(f.value) for f in Focus],
+            ),
+            Fieldset("Feedback", "strengths", "next_steps"),
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("group") and not data.get("teacher"):
+            self.add_error("group", "Choose the class or set, the teacher observed, or both.")
+        if not any(data.get(focus_field_name(f.value)) for f in Focus):
+            self.add_error(None, "Give a judgement for at least one focus.")
+        return data
+
+    def focuses(self) -> dict[str, str]:
+        return {f.value: self.cleaned_data.get(focus_field_name(f.value)) or "" for f in Focus}
+
+    def observation_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ObservationFilterForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label="To", required=False, widget=DATE_WIDGET)
+    kind = forms.ChoiceField(label="Kind", choices=[("", "Any"), *Observation.Kind.choices], required=False)
+    focus = forms.ChoiceField(label="Focus", choices=[("", "Any"), *Focus.choices], required=False)
+    judgement = forms.ChoiceField(label="Judged", choices=[("", "Any"), *Judgement.choices], required=False)
+
+    field_order = ["date_from", "date_to", "teacher", "kind", "focus", "judgement"]
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teacher"] = StaffChoiceField(staff=staff, label="Teacher observed", required=False)
+        self.order_fields(self.field_order)

@@ -130,3 +130,90 @@ class Rating(models.Model):
     @property
     def links(self) -> list[str]:
         return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]
+
+
+class Focus(models.TextChoices):
+    """What a lesson observation or learning walk looked at: the annex prompts that are seen in lessons, keyed
+    by their item code (so each focus is the evidence for that item)."""
+
+    QUESTIONING = "1c", "Questioning, modelling and explaining"
+    PUPIL_TALK = "1d", "Pupil talk, individually and in groups"
+    INDEPENDENCE = "1e", "Pupil independence"
+    GROUPING = "5b", "Grouping options (whole class, small groups, pairs)"
+    GUIDED = "5c", "Guided learning"
+    ORGANISATION = "6a", "Classroom organisation"
+    RESOURCES = "6b", "Learning resources and ICT"
+    OUTDOOR = "6d", "The outdoor classroom"
+
+
+class Judgement(models.TextChoices):
+    SECURE = "secure", "Secure"
+    DEVELOPING = "developing", "Developing"
+    NOT_SEEN = "not_seen", "Not seen"
+
+
+class Observation(models.Model):
+    """A lesson observation or one class's visit on a learning walk: who saw which class (or teacher) when, what
+    it looked at (``ObservationFocus``), with strengths and next steps. About teaching, never a pupil: a SIP
+    reads only counts (``walks.summary``)."""
+
+    class Kind(models.TextChoices):
+        LESSON = "lesson", "Lesson observation"
+        WALK = "walk", "Learning walk"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="observations")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LESSON)
+    date = models.DateField()
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="observations_made"
+    )
+    group = models.ForeignKey(
+        "pupils.TeachingGroup",
+        verbose_name="class or set",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="observations",
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="teacher observed",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # an observation without its class needs its teacher (the check below)
+        related_name="observations_of",
+    )
+    strengths = models.TextField(blank=True, default="")
+    next_steps = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["school", "-date", "-pk"]
+        indexes = [models.Index(fields=["school", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False) | Q(teacher__isnull=False), name="observation_group_or_teacher"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date:%-d %b %Y}"
+
+
+class ObservationFocus(models.Model):
+    """One focus of an observation and how it was judged."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="focuses")
+    focus = models.CharField(max_length=3, choices=Focus.choices)
+    judgement = models.CharField(max_length=12, choices=Judgement.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["observation", "focus"]
+        constraints = [models.UniqueConstraint(fields=["observation", "focus"], name="observation_focus_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_focus_display()}: {self.get_judgement_display()}"

@@ -24,7 +24,13 @@ FALLBACK_EVIDENCE_DAYS = 91
 # Pages an evidence figure may link to: aggregate pages every reader of the self-review may open (a SIP reads
 # figures, never names). ``tests/selfreview/test_evidence_links.py`` opens every link as a SIP.
 AGGREGATE_PAGES = frozenset(
-    {"targets:dashboard", "interventions:impact_summary", "assessment:frameworks", "selfreview:review_list"}
+    {
+        "targets:dashboard",
+        "interventions:impact_summary",
+        "assessment:frameworks",
+        "selfreview:review_list",
+        "selfreview:observation_summary",
+    }
 )
 
 
@@ -224,9 +230,7 @@ def priorities_summary(review: Review) -> dict:
             "datasets": [
                 {
                     "label": f"Phase {p}",
-                    "data": [
-                        None if (mean := averages[f.number][p]) is None else round(mean, 2) for f in features
-                    ],
+                    "data": [None if (mean := averages[f.number][p]) is None else round(mean, 2) for f in features],
                 }
                 for p in PHASES
             ],
