@@ -27,7 +27,7 @@ class PassportForm(_Crispy, forms.ModelForm):
             "written_on": DATE,
             "next_review_on": DATE,
         }
-        labels = {"written_on": "Written with the pupil on"}
+        labels = {"written_on": "Date of writing", "contributors": "Who wrote it with the pupil"}
         help_texts = {"next_review_on": "Leave empty for a term (13 weeks) after the latest review."}
 
     def __init__(self, *args, **kwargs):
