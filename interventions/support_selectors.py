@@ -75,8 +75,11 @@ def passport_of(pupil: Pupil) -> Passport | None:
     """The pupil's passport with its adjustments (in force first) and reviews: three queries, or one."""
     passport = Passport.objects.filter(pupil=pupil).select_related("updated_by").first()
     if passport is not None:
-        passport.live_adjustments = [a for a in passport.adjustments.order_by("kind", "pk") if a.ended_on is None]
-        passport.review_list = list(passport.reviews.select_related("reviewed_by"))
+        # read by the templates beside the passport's own fields
+        passport.live_adjustments = [  # type: ignore[attr-defined]
+            a for a in passport.adjustments.order_by("kind", "pk") if a.ended_on is None
+        ]
+        passport.review_list = list(passport.reviews.select_related("reviewed_by"))  # type: ignore[attr-defined]
     return passport
 
 
@@ -86,6 +89,6 @@ def sees_agency_work(access: SchoolAccess | None) -> bool:
 
 def involvements_for(access: SchoolAccess | None) -> QuerySet[AgencyInvolvement]:
     """The school's multi-agency records for the SENCO, leaders and admins; none for anyone else."""
-    if not sees_agency_work(access):
+    if access is None or not sees_agency_work(access):
         return AgencyInvolvement.objects.none()
     return AgencyInvolvement.objects.filter(school=access.school, pupil__in=selectors.pupils_for(access))

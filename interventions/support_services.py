@@ -57,15 +57,13 @@ def passport_save(
     unknown = set(fields) - set(PASSPORT_FIELDS)
     if unknown:
         raise TypeError(f"unknown passport fields: {sorted(unknown)}")
-    passport = Passport.objects.filter(pupil=pupil).first()
-    created = passport is None
-    if created:
-        passport = Passport(school=school, pupil=pupil, written_on=written_on, reviewed_on=written_on)
+    existing = Passport.objects.filter(pupil=pupil).first()
+    created = existing is None
+    passport = existing or Passport(school=school, pupil=pupil, written_on=written_on, reviewed_on=written_on)
     for name, value in fields.items():
         setattr(passport, name, _clean(value))
     passport.next_review_on = next_review_on or passport.reviewed_on + dt.timedelta(days=PASSPORT_REVIEW_DAYS)
     passport.updated_by = by
-    passport._change_reason = "written" if created else "updated"  # type: ignore[attr-defined]
     passport.full_clean()
     changed_by(passport, by)
     passport.save()
@@ -101,7 +99,6 @@ def passport_review(
         passport.reviewed_on = reviewed_on
         passport.next_review_on = next_review_on or reviewed_on + dt.timedelta(days=PASSPORT_REVIEW_DAYS)
         passport.updated_by = by
-        passport._change_reason = "reviewed"  # type: ignore[attr-defined]
         passport.full_clean()
         changed_by(passport, by)
         passport.save()

@@ -150,3 +150,15 @@ def test_a_sip_sees_small_counts_hidden(school):
     assert _figures(school, SPRING, "9b") == [
         "<5 pupils with an early help assessment or a team around the child open in the period"
     ]
+
+
+def test_history_page_shows_passport_and_multi_agency_changes_to_the_senco(client_as, school, senco, taught_pupil):
+    taught_pupil.sen_provision = "K"
+    taught_pupil.save()
+    support_services.passport_save(
+        school=school, pupil=taught_pupil, written_on=dt.date(2026, 1, 12), by=senco,
+        about_me="I like trains.", helps_me="Pictures.", contributors="the pupil",
+    )  # fmt: skip
+    _involve(taught_pupil, "referral", "salt", dt.date(2026, 1, 12), by=senco)
+    page = client_as(senco, school).get(reverse("pupils:history", args=[taught_pupil.pk])).content.decode()
+    assert "Pupil passport" in page and "Referral to a service: Speech and language therapy" in page
