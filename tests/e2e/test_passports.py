@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def taught(transactional_db):
-    """A pupil in one of the teacher persona's classes or sets on the grid this year, with SEN support and no passport yet."""
+    """A pupil in one of the teacher persona's classes or sets on the grid this year, with SEN support and no
+    passport yet."""
     call_command("seed_demo", pupils=70, seed=3, verbosity=0)
     membership = (
         GroupMembership.objects.current()
