@@ -14,6 +14,7 @@ from pupils.models import Pupil
 from schoolpl.calendar import academic_year_start
 from schoolpl.demo import DemoContext
 
+from .demo_support import build_support
 from .journal import is_scale_question, split_scale_answer
 from .models import (
     FollowUp,
@@ -376,6 +377,7 @@ def build(ctx: DemoContext) -> None:
     _impact(ctx, places, senco)
     _follow_ups(ctx, places, senco)
     _needs(ctx, pupils, used_now, senco)
+    build_support(ctx, senco)
     ctx.say(f"  {len(programmes)} programmes, {len(provisions)} provisions, {len(places)} places")
 
 

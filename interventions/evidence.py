@@ -1,7 +1,8 @@
 """Annex evidence from interventions (aggregates only: a SIP reads these).
 
 4a linking intervention learning into mainstream lessons → classroom follow-ups recorded and acted on;
-4b individual tuition → pupils in wave 3 provision; 4c evaluating impact → places with measured impact."""
+4b individual tuition → pupils in wave 3 provision; 4c evaluating impact → places with measured impact; 1b, 6c,
+8d and 9b (pupil passports and multi-agency work) from ``interventions.evidence_support``."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from assessment.roll import count, on_roll_between, share
 from schoolpl.evidence import Evidence
 
 from . import impact, selectors
+from .evidence_support import evidence as support_evidence
 from .models import FollowUp, ProvisionPupil
 
 
 def evidence(school, start: date, end: date) -> list[Evidence]:
-    """Queries: follow-ups (1), wave 3 pupils (1), ended places (1) + impact (3)."""
+    """Queries: follow-ups (1), wave 3 pupils (1), ended places (1) + impact (3), passports and multi-agency (2)."""
     threshold = school.small_count_threshold
     follow = FollowUp.objects.filter(
         place__provision__school=school, recorded_on__gte=start, recorded_on__lte=end
@@ -82,4 +84,4 @@ def evidence(school, start: date, end: date) -> list[Evidence]:
             url_name="interventions:impact_summary",
         ),
     ]
-    return items
+    return items + support_evidence(school, start, end)

@@ -1,5 +1,6 @@
 """Interventions on the history page (``schoolpl.history``): places in provision, session attendance, entry
-and exit judgements (shown as grades), classroom follow-up, score cards and learning-potential aims."""
+and exit judgements (shown as grades), classroom follow-up, score cards, learning-potential aims, pupil passports
+and (for the SENCO and leaders only) multi-agency work."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ from assessment.history import points_as_grade
 from schoolpl.history import HistorySource
 from schoolpl.roles import Cap
 
-from .models import FollowUp, ImpactJudgement, LearningAim, ProvisionPupil, ScoreCard, SessionAttendance
+from .models import (
+    Adjustment,
+    AgencyInvolvement,
+    FollowUp,
+    ImpactJudgement,
+    LearningAim,
+    Passport,
+    PassportReview,
+    ProvisionPupil,
+    ScoreCard,
+    SessionAttendance,
+)
+from .support_selectors import sees_agency_work
 
 READ = (Cap.READ_INTERVENTIONS_ALL, Cap.READ_INTERVENTIONS_OWN, Cap.EDIT_INTERVENTIONS)
 
@@ -90,4 +103,52 @@ def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
                 by_field="created_by",
             ),
         ]
+        sources += _support_sources(access, pupils)
+    return sources
+
+
+def _support_sources(access, pupils) -> list[HistorySource]:
+    sources = [
+        HistorySource(
+            key="passport",
+            records=Passport.history.filter(pupil__in=pupils),
+            describe=lambda row: "Pupil passport",
+            fields=[
+                "about_me",
+                "find_hard",
+                "helps_me",
+                "contributors",
+                "pupil_contributed",
+                "reviewed_on",
+                "next_review_on",
+            ],
+            by_field="updated_by",
+        ),  # fmt: skip
+        HistorySource(
+            key="passport_review",
+            records=PassportReview.history.filter(passport__pupil__in=pupils),
+            describe=lambda row: "Review of the pupil passport",
+            fields=["reviewed_on", "pupil_contributed", "notes"],
+            pupil="passport__pupil",
+            by_field="reviewed_by",
+        ),
+        HistorySource(
+            key="passport_adjustment",
+            records=Adjustment.history.filter(passport__pupil__in=pupils),
+            describe=lambda row: f"Passport adjustment ({row.get_kind_display()})",
+            fields=["kind", "description", "added_on", "ended_on"],
+            pupil="passport__pupil",
+        ),
+    ]
+    if sees_agency_work(access):
+        sources.append(
+            HistorySource(
+                key="agency_involvement",
+                records=AgencyInvolvement.history.filter(pupil__in=pupils),
+                describe=lambda row: f"{row.get_kind_display()}: {row.get_service_display()}",
+                fields=["referred_on", "first_contact_on", "closed_on", "lead_professional", "reason", "outcome"],
+                labels={"reason": "Why"},
+                by_field="recorded_by",
+            )
+        )
     return sources

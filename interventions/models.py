@@ -403,3 +403,161 @@ class LearningAim(models.Model):
 
     def __str__(self) -> str:
         return self.aim
+
+
+# Pupil passports: a passport is "current" on a day when it was written or last reviewed in the 122 days
+# (four months: one school term and the holiday after it) up to that day; the next review falls due a term on.
+PASSPORT_CURRENT_DAYS = 122
+PASSPORT_REVIEW_DAYS = 91
+
+
+class Passport(models.Model):
+    """A pupil's one-page "what helps me", written with the pupil (SEN support or EHC plan), reviewed termly,
+    read by every teacher of the pupil."""
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.OneToOneField("pupils.Pupil", on_delete=models.CASCADE, related_name="passport")
+    about_me = models.TextField(
+        "about me", help_text="In the pupil's own words: what they like, what they are good at."
+    )
+    find_hard = models.TextField("what I find hard", blank=True)
+    helps_me = models.TextField("what helps me", help_text="In the pupil's own words: what adults can do to help.")
+    contributors = models.CharField(
+        "written with",
+        max_length=200,
+        help_text="Who wrote it with the pupil, e.g. 'Pupil, mum, class teacher, SENCO'.",
+    )
+    pupil_contributed = models.BooleanField("the pupil gave their own views", default=True)
+    written_on = models.DateField()
+    reviewed_on = models.DateField(help_text="The latest review (the writing date until the first review).")
+    next_review_on = models.DateField("next review due")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pupil"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reviewed_on__gte=F("written_on")), name="passport_reviewed_after"),
+            models.CheckConstraint(condition=Q(next_review_on__gt=F("reviewed_on")), name="passport_next_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pupil passport for {self.pupil_id}"
+
+
+class PassportReview(models.Model):
+    """A dated review of a passport with the pupil (the writing itself is the first)."""
+
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pupil_contributed = models.BooleanField("the pupil took part", default=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["passport", "-reviewed_on", "-pk"]
+        indexes = [models.Index(fields=["passport", "reviewed_on"])]
+
+    def __str__(self) -> str:
+        return f"Review of {self.passport_id} on {self.reviewed_on}"
+
+
+class Adjustment(models.Model):
+    """A reasonable adjustment on a passport, from a date until it is no longer needed (ended, never deleted)."""
+
+    class Kind(models.TextChoices):
+        ICT = "ict", "ICT or assistive technology"
+        ACCESS = "access", "Access arrangements (tests and exams)"
+        SEATING = "seating", "Seating and the classroom"
+        RESOURCES = "resources", "Resources (visual timetable, overlays, word mats)"
+        TIME = "time", "Time (extra time, movement breaks)"
+        ADULT = "adult", "Adult support"
+        COMMUNICATION = "communication", "Communication (instructions, signing, symbols)"
+        OTHER = "other", "Other"
+
+    passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    description = models.CharField(max_length=300)
+    added_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True, help_text="When it was no longer needed.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["passport", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("added_on")), name="adjustment_dates"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+
+# The kinds of adjustment that give access for disabled pupils and those with SEN (annex item 6c).
+ACCESS_KINDS = (Adjustment.Kind.ICT, Adjustment.Kind.ACCESS)
+
+
+class AgencyInvolvement(models.Model):
+    """Another service's work with a pupil: an early help assessment, a team around the child, a referral.
+    Seen by the SENCO and senior leaders only; a SIP sees counts."""
+
+    class Kind(models.TextChoices):
+        EARLY_HELP = "early_help", "Early help assessment (CAF)"
+        TAC = "tac", "Team around the child"
+        REFERRAL = "referral", "Referral to a service"
+
+    class Service(models.TextChoices):
+        HEALTH = "health", "Health (school nurse, GP, paediatrics)"
+        SOCIAL_CARE = "social_care", "Children's social care"
+        ED_PSYCH = "ed_psych", "Educational psychology"
+        SALT = "salt", "Speech and language therapy"
+        CAMHS = "camhs", "CAMHS (child and adolescent mental health)"
+        OT = "ot", "Occupational therapy or physiotherapy"
+        FAMILY = "family", "Family support or early help team"
+        OTHER = "other", "Other service"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="agency_involvements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    service = models.CharField(max_length=12, choices=Service.choices)
+    referred_on = models.DateField("referred or started on")
+    first_contact_on = models.DateField("first contact or meeting", null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    lead_professional = models.CharField(max_length=120, blank=True)
+    reason = models.TextField("why", blank=True)
+    outcome = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-referred_on", "-pk"]
+        indexes = [models.Index(fields=["school", "referred_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_contact_on__isnull=True) | Q(first_contact_on__gte=F("referred_on")),
+                name="agency_first_contact_after_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("referred_on")),
+                name="agency_closed_after_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_service_display()}"
+
+    @property
+    def days_to_contact(self) -> int | None:
+        return (self.first_contact_on - self.referred_on).days if self.first_contact_on else None

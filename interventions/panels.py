@@ -6,17 +6,48 @@ from __future__ import annotations
 from schoolpl.nav import Panel
 from schoolpl.roles import Cap
 
-from . import selectors
-from .models import FollowUp, ProvisionPupil, ScoreCard
+from . import selectors, support_selectors
+from .models import AgencyInvolvement, FollowUp, Passport, ProvisionPupil, ScoreCard
 
 READERS = (Cap.EDIT_INTERVENTIONS, Cap.READ_INTERVENTIONS_ALL, Cap.READ_INTERVENTIONS_OWN)
 
 
 def pupil_panels(request, pupil, **kwargs) -> list[Panel]:
-    """Queries: places (1) + impact (3), follow-ups (1), score cards (1) + ratings (1)."""
+    """The pupil passport (for every reader), multi-agency work (SENCO and leaders) and interventions."""
     access = request.access
     if access is None or not access.can(*READERS) or not access.sees_pupil_names:
         return []
+    return [*_passport_panel(access, pupil), *_agency_panel(access, pupil), *_interventions_panel(access, pupil)]
+
+
+def _passport_panel(access, pupil) -> list[Panel]:
+    """Queries: passport (1) + adjustments in force (1)."""
+    passport = Passport.objects.filter(pupil=pupil, school=access.school).first()
+    if passport is None:
+        return []
+    passport.live_adjustments = list(passport.adjustments.filter(ended_on__isnull=True).order_by("kind", "pk"))
+    status = support_selectors.passport_status(passport, selectors.today())
+    context = {"pupil_id": pupil.pk, "passport": passport, "status": status}
+    return [Panel("Pupil passport: what helps me", "interventions/_passport_panel.html", context, order=35)]
+
+
+def _agency_panel(access, pupil) -> list[Panel]:
+    """For the SENCO, leaders and admins. Query: 1."""
+    if not support_selectors.sees_agency_work(access):
+        return []
+    involvements = list(AgencyInvolvement.objects.filter(pupil=pupil, school=access.school))
+    if not involvements:
+        return []
+    context = {
+        "pupil_id": pupil.pk,
+        "total": len(involvements),
+        "open": [i for i in involvements if i.closed_on is None],
+    }
+    return [Panel("Multi-agency work", "interventions/_agency_panel.html", context, order=45)]
+
+
+def _interventions_panel(access, pupil) -> list[Panel]:
+    """Queries: places (1) + impact (3), follow-ups (1), score cards (1) + ratings (1)."""
     places = list(
         ProvisionPupil.objects.filter(pupil=pupil, provision__school=access.school)
         .select_related("provision__programme")

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import candidates, evaluation, follow_ups, needs, programmes, provision, provision_map
+from .views import (
+    candidates,
+    evaluation,
+    follow_ups,
+    multi_agency,
+    needs,
+    passports,
+    programmes,
+    provision,
+    provision_map,
+)
 
 app_name = "interventions"
 urlpatterns = [
@@ -29,4 +39,14 @@ urlpatterns = [
     path("needs/pupils/<int:pk>/score-card/", needs.score_card_create, name="score_card_create"),
     path("needs/pupils/<int:pk>/journal/", needs.journal_create, name="journal_create"),
     path("needs/pupils/<int:pk>/aim/", needs.aim_create, name="aim_create"),
+    path("passports/", passports.passport_list, name="passport_list"),
+    path("passports/pupils/<int:pk>/", passports.passport_detail, name="passport_detail"),
+    path("passports/pupils/<int:pk>/edit/", passports.passport_edit, name="passport_edit"),
+    path("passports/pupils/<int:pk>/review/", passports.passport_review, name="passport_review"),
+    path("passports/pupils/<int:pk>/adjustments/add/", passports.adjustment_add, name="adjustment_add"),
+    path("passports/adjustments/<int:pk>/end/", passports.adjustment_end, name="adjustment_end"),
+    path("multi-agency/", multi_agency.agency_list, name="agency_list"),
+    path("multi-agency/pupils/<int:pk>/", multi_agency.agency_pupil, name="agency_pupil"),
+    path("multi-agency/pupils/<int:pk>/new/", multi_agency.agency_create, name="agency_create"),
+    path("multi-agency/<int:pk>/edit/", multi_agency.agency_edit, name="agency_edit"),
 ]

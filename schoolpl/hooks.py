@@ -152,6 +152,17 @@ HOOKS: dict[str, Hook] = _registry(
         " and may not import it; without targets the grid simply shows no flags.",
     ),
     Hook(
+        kind="grid_notes",
+        provides=("notes_for",),
+        signature="def notes_for(school, pupil_ids) -> dict[int, tuple[str, str]]"
+        ' ({pupil_id: ("Passport", "/interventions/passports/pupils/12/")}, one query)',
+        purpose="A short link beside a pupil's name on the assessment grid to something every teacher of the pupil"
+        " should read (the pupil passport: what helps them and the adjustments they need).",
+        consumers=("assessment.views.grid.grid",),
+        why="One provider (interventions.grid_notes), but its consumer the grid is in assessment, which sits below"
+        " interventions and may not import it; without interventions the grid simply shows no links.",
+    ),
+    Hook(
         kind="referrals",
         provides=("open_referrals",),
         signature="def open_referrals(school) -> Iterable[interventions.selectors.Referral]"

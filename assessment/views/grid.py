@@ -97,6 +97,7 @@ def grid(request: HttpRequest) -> HttpResponse:
         if fmt in {"csv", "xlsx"}:
             return _grid_export(fmt, chosen, data)
         context["flags"] = _flags(request.access.school, chosen, data.rows)
+        _notes(request.access.school, data.rows)
     return render(request, "assessment/grid.html", context)
 
 
@@ -111,6 +112,17 @@ def _flags(school, chosen: dict, rows) -> bool:
         row.flag = found.get(row.pupil.pk)
         row.flag_label = row.flag[1].split(":", 1)[0] if row.flag else ""  # "Behind: judged 3b …" → "Behind"
     return bool(providers)
+
+
+def _notes(school, rows) -> None:
+    """Set each row's ``notes`` ([(label, url)]) from the ``grid_notes`` hook (interventions' pupil passports:
+    one query)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for module in app_modules("grid_notes"):
+        for pupil_id, note in module.notes_for(school, [r.pupil.pk for r in rows]).items():
+            found.setdefault(pupil_id, []).append(note)
+    for row in rows:
+        row.notes = found.get(row.pupil.pk, [])
 
 
 def _cell_url(group, window, subject) -> str:

@@ -31,6 +31,7 @@ CALLS = {
     "provisions_serving": (("school", "target_ids"), {}),
     "open_referrals": (("school",), {}),
     "flags_for": (("school", "subject", "window", "pupil_ids"), {}),
+    "notes_for": (("school", "pupil_ids"), {}),
     **{event: ((), {"school_id": 1, "pupil_ids": [1], "subject_ids": [1]}) for event in EVENTS},
 }
 
