@@ -11,7 +11,7 @@ from django.urls import get_resolver, reverse
 
 from conftest import sign_in
 from partnership import services
-from partnership.models import Report, ReportRun
+from partnership.models import Activity, ActivityMember, Report, ReportRun
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,13 @@ def world(school, other_school, senco):
     services.reports_generate(school=other_school, window=far_window, year_group=6)
     services.reports_release(school=other_school, window=far_window, year_group=6, released_by=None)
     w["far"], w["far_report"] = far, Report.objects.get(pupil=far)
+    # A club of A's and one of B's (neither led by the tutor).
+    for key, p in (("a", a), ("b", b)):
+        activity = Activity.objects.create(
+            school=school, name=f"Club {key}", start_date=window.start_date, end_date=window.end_date
+        )
+        w[f"{key}_activity"] = activity
+        w[f"{key}_member"] = ActivityMember.objects.create(activity=activity, pupil=p, joined_on=window.start_date)
     return w
 
 
@@ -85,6 +92,24 @@ TABLE = {
     # Only the pupil comments on their own targets; a parent may not (403) but never learns about B (404).
     "partnership:portal_comment": (
         "a_target", "b_target", "post", {"tutor": S403, "parent": (403, 404), "pupil": (302, 404)},
+    ),
+    # Clubs: the tutor sees A's club (not B's) but neither runs it nor sets clubs up; the summary is figures.
+    "partnership:activities": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:activities_summary": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:activity_add": (None, None, "get", {"tutor": (403, None), "parent": S403, "pupil": S403}),
+    "partnership:activity": ("a_activity", "b_activity", "get", {"tutor": (200, 404), "parent": S403, "pupil": S403}),
+    "partnership:activity_edit": ("a_activity", "b_activity", "get", {"tutor": S403, "parent": S403, "pupil": S403}),
+    "partnership:activity_archive": (
+        "a_activity", "b_activity", "post", {"tutor": S403, "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_register": (
+        "a_activity", "b_activity", "post", {"tutor": (403, 404), "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_members": (
+        "a_activity", "b_activity", "get", {"tutor": (403, 404), "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_member_leave": (
+        "a_member", "b_member", "post", {"tutor": (403, 404), "parent": S403, "pupil": S403},
     ),
 }  # fmt: skip
 
