@@ -282,3 +282,51 @@ def test_the_portal_shows_a_pupils_current_clubs(school, client_as):
     _session(_activity(school, "Old club", end=dt.date(2025, 12, 1)), dt.date(2025, 9, 10), present=[pupil])
     html = client_as(user, school).get(reverse("partnership:portal")).content.decode()
     assert "Coding club" in html and "Old club" not in html
+
+
+# --- the demo -----------------------------------------------------------------------------------------------
+
+
+def _demo_activities(school, teacher, leader, seed: int) -> tuple:
+    import random
+
+    from partnership import demo
+    from schoolpl.demo import DemoContext
+    from schoolpl.models import AcademicYear
+
+    years = [
+        AcademicYear.objects.get_or_create(
+            school=school, name=f"{y}/{str(y + 1)[-2:]}",
+            defaults={"start_date": dt.date(y, 9, 1), "end_date": dt.date(y + 1, 8, 31)},
+        )[0]
+        for y in (2024, 2025)
+    ]  # fmt: skip
+    ctx = DemoContext(
+        rng=random.Random(seed), pupils=0, today=dt.date(2026, 3, 10), school=school,
+        users={"teacher": teacher, "leader": leader}, teachers=[teacher], years=years,
+    )  # fmt: skip
+    sessions = demo._activities(ctx, random.Random(seed))
+    marks = list(
+        ActivityAttendance.objects.filter(session__activity__school=school)
+        .order_by("session__held_on", "session__activity__name", "pupil__upn")
+        .values_list("session__activity__name", "session__held_on", "pupil__upn", "present")
+    )
+    return sessions, marks
+
+
+def test_the_demo_clubs_are_believable_and_the_same_for_the_same_seed(school, teacher, leader):
+    for i in range(240):
+        f.pupil(school, year_group=1 + i % 6, fsm=i % 4 == 0, sen_provision="K" if i % 7 == 0 else "N")
+    sessions, marks = _demo_activities(school, teacher, leader, seed=3)
+    assert sessions > 100 and max(day for _, day, _, _ in marks) <= dt.date(2026, 3, 10)
+    last_year = svc.attendance_by_group(school, dt.date(2024, 9, 1), dt.date(2025, 8, 31))
+    fsm = last_year["fsm_attended"] / last_year["fsm_total"]
+    rest = (last_year["attended"] - last_year["fsm_attended"]) / (last_year["total"] - last_year["fsm_total"])
+    assert 0.3 < fsm < rest < 0.95, (fsm, rest)  # disadvantaged pupils take part somewhat less
+    assert Activity.objects.filter(school=school, leader=teacher).exists()
+    assert ActivitySession.objects.filter(parents_attending__gt=0).exists()
+    ActivityAttendance.objects.all().delete()
+    ActivitySession.objects.all().delete()
+    ActivityMember.objects.all().delete()
+    Activity.objects.all().delete()
+    assert _demo_activities(school, teacher, leader, seed=3) == (sessions, marks)
