@@ -1,8 +1,8 @@
 """Annex evidence: feedback to pupils and parents (2d), communication with parents (9a), extended activities
-(8a, 8b, 8c) and the personal tutor's role (9c). Aggregates only, a constant number of queries; a SIP reads
-them, so each figure names its denominator, is true for the period (the roll then, not today's) and hides
-small counts (``assessment.roll``). The review pages list pupils, so those figures link to none; the
-activities' figures link to their aggregate summary."""
+(8a, 8b, 8c), the personal tutor's role (9c) and pupil and parent voice (2d, 9a). Aggregates only, a constant
+number of queries; a SIP reads them, so each figure names its denominator, is true for the period (the roll
+then, not today's) and hides small counts (``assessment.roll``). The review pages list pupils, so those
+figures link to none; the activities' and surveys' figures link to their aggregate pages."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from assessment.roll import count, on_roll_between, share
 from pupils.models import TutorAssignment
 from schoolpl.evidence import Evidence
 
-from . import activities
-from .models import ProgressReview, Report
+from . import activities, voice
+from .models import ProgressReview, Report, Survey
 
 
 def evidence(school, start: date, end: date) -> list[Evidence]:
@@ -72,6 +72,7 @@ def evidence(school, start: date, end: date) -> list[Evidence]:
         ),
         Evidence("9c", reviewed_item.label, reviewed_item.value, reviewed_item.method),
         *activity_evidence(school, start, end),
+        *voice_evidence(school, start, end),
     ]
 
 
@@ -130,4 +131,37 @@ def activity_evidence(school, start: date, end: date) -> list[Evidence]:
             **link,
         ),
     ]
+    return items
+
+
+def voice_evidence(school, start: date, end: date) -> list[Evidence]:
+    """2d the latest pupil survey closed in the period, 9a the latest parent survey: who answered, and the share
+    agreeing with its key statement. At most seven queries."""
+    threshold = school.small_count_threshold
+    latest = {}
+    for survey in Survey.objects.filter(
+        school=school, archived_at__isnull=True, closes_on__gte=start, closes_on__lte=end
+    ).order_by("closes_on", "pk"):
+        latest[survey.audience] = survey
+    items = []
+    for code, audience, who in (("2d", Survey.Audience.PUPILS, "Pupils"), ("9a", Survey.Audience.PARENTS, "Families")):
+        survey = latest.get(audience)
+        if survey is None:
+            items.append(
+                Evidence(
+                    code,
+                    f"{who} who answered a survey of their views",
+                    "no survey closed in the period",
+                    "Surveys of pupils' or parents' views that closed in the period.",
+                )
+            )
+            continue
+        rate, statement, agreeing = voice.key_figures(survey, threshold)
+        link = {"url_name": "partnership:voice", "url_query": f"survey={survey.pk}"}
+        items += [
+            Evidence(code, f"{who} who answered the survey “{survey.title}”", rate,
+                     "Responses (in the portal or on paper) of those on roll in the year groups asked.", **link),
+            Evidence(code, f"Agreeing that “{statement}”", agreeing,
+                     "Answers of agree or strongly agree to the survey's key statement, of all answers to it.", **link),
+        ]  # fmt: skip
     return items

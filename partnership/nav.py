@@ -59,3 +59,14 @@ NAV_ITEMS += [
         order=431,
     ),
 ]
+NAV_ITEMS += [
+    item(
+        "Pupil and parent voice",
+        "partnership:voice",
+        Cap.DASHBOARD_SCHOOL,
+        Cap.SELFREVIEW_READ,
+        description="Short surveys of pupils and parents, and what they said, by group.",
+        section="Pupils and parents",
+        order=440,
+    ),
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, views
+from . import activity_views, views, voice_views
 
 app_name = "partnership"
 urlpatterns = [
@@ -44,4 +44,11 @@ urlpatterns += [
     path("activities/<int:pk>/register/", activity_views.activity_register, name="activity_register"),
     path("activities/<int:pk>/members/", activity_views.activity_members, name="activity_members"),
     path("activities/members/<int:pk>/leave/", activity_views.activity_member_leave, name="activity_member_leave"),
+]
+urlpatterns += [
+    # Pupil and parent voice: surveys
+    path("voice/", voice_views.voice_results, name="voice"),
+    path("voice/surveys/new/", voice_views.survey_add, name="survey_add"),
+    path("voice/surveys/<int:pk>/paper/", voice_views.survey_enter, name="survey_enter"),
+    path("portal/surveys/<int:pk>/pupils/<int:pupil_pk>/", voice_views.portal_survey, name="portal_survey"),
 ]

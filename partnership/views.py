@@ -491,6 +491,7 @@ def portal_pupil_page(request: HttpRequest, pupil: Pupil) -> HttpResponse:
             members__pupil=pupil, members__left_on__isnull=True, archived_at__isnull=True,
             end_date__gte=timezone.localdate(),
         ).order_by("start_date", "name"),
+        "surveys": selectors.open_surveys(pupil, kind),
     }  # fmt: skip
     return render(request, "partnership/portal_pupil.html", context)
 

@@ -6,12 +6,14 @@ pupil reach A's where their role allows and get 404 for B's — another child is
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import get_resolver, reverse
 
 from conftest import sign_in
-from partnership import services
-from partnership.models import Activity, ActivityMember, Report, ReportRun
+from partnership import services, voice
+from partnership.models import Activity, ActivityMember, Report, ReportRun, Survey
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,9 @@ def world(school, other_school, senco):
         )
         w[f"{key}_activity"] = activity
         w[f"{key}_member"] = ActivityMember.objects.create(activity=activity, pupil=p, joined_on=window.start_date)
+    # A pupil survey open today for Year 6.
+    survey = Survey(school=school, title="Our school", opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 3, 31))
+    w["survey"] = voice.survey_create(survey=survey, questions_text="I feel safe", user=senco)
     return w
 
 
@@ -111,6 +116,14 @@ TABLE = {
     "partnership:activity_member_leave": (
         "a_member", "b_member", "post", {"tutor": (403, 404), "parent": S403, "pupil": S403},
     ),
+    # Voice: results are figures; the tutor enters paper responses (for tutees); only the pupil answers in the
+    # portal, and a parent is not asked a pupil survey (404).
+    "partnership:voice": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:survey_add": (None, None, "get", {"tutor": (403, None), "parent": S403, "pupil": S403}),
+    "partnership:survey_enter": ("survey", None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:portal_survey": (
+        "survey_a", "survey_b", "get", {"tutor": S403, "parent": (404, 404), "pupil": (200, 404)},
+    ),
 }  # fmt: skip
 
 
@@ -119,6 +132,8 @@ def _kwargs(w, key):
         return None
     if key == "token":
         return {"token": "no-such-invitation"}
+    if key.startswith("survey_"):
+        return {"pk": w["survey"].pk, "pupil_pk": w[key.removeprefix("survey_")].pk}
     if key == "set":
         return {"window_pk": w["window"].pk, "year": 6}
     return {"pk": w[key].pk}
