@@ -28,6 +28,10 @@ from .models import (
     PortalSettings,
     ProgressReview,
     Report,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
 )
 
 PARENT_FIRST = ["Sarah", "Amira", "Joanne", "Priya", "Grace", "Lena", "Fatima", "Claire", "Mark", "Tom", "Yusuf"]
@@ -67,6 +71,8 @@ def build(ctx: DemoContext) -> None:
     rng = random.Random(str(ctx.rng.getstate()[1][:4]))
     sessions = _activities(ctx, rng)
     ctx.say(f"  partnership: {sessions} club and activity sessions over two years")
+    answered = _surveys(ctx, rng)
+    ctx.say(f"  partnership: a pupil and a parent survey, {answered} responses")
 
 
 def _tutors(ctx: DemoContext, pupils: list[Pupil], password: str) -> dict:
@@ -291,3 +297,72 @@ def _activities(ctx: DemoContext, rng: random.Random) -> int:
         batch_size=2000,
     )
     return len(sessions)
+
+
+# --- pupil and parent voice -----------------------------------------------------------------------------------
+
+# (audience, title, years, days before today it opened and closed, response rate, [(statement, share agreeing)])
+SURVEYS = [
+    (
+        Survey.Audience.PUPILS, "How we feel about school", (3, 6), (35, 14), 0.78,
+        [("I enjoy coming to school", 0.82), ("*I feel safe at school", 0.9),
+         ("Adults in school help me when I am stuck", 0.86), ("I know what I need to do to improve my work", 0.74),
+         ("Text: What would make our school even better?", 0.4)],
+    ),
+    (
+        Survey.Audience.PARENTS, "Parents' and carers' views", (0, 6), (60, 30), 0.46,
+        [("My child is happy at this school", 0.93),
+         ("*The school keeps me well informed about my child's progress", 0.8),
+         ("I know how I can help my child with their learning at home", 0.7),
+         ("Text: Is there anything else you would like to tell us?", 0.25)],
+    ),
+]  # fmt: skip
+WORDS = {
+    Survey.Audience.PUPILS: ["More clubs after school", "A bigger library", "More time outside", "Longer lunch",
+                             "More trips", "Better football goals", "More art"],
+    Survey.Audience.PARENTS: ["More notice of events, please", "The reading café was lovely", "Homework is about right",
+                              "More about what they learn each week", "Thank you to the class team"],
+}  # fmt: skip
+
+
+def _surveys(ctx: DemoContext, rng: random.Random) -> int:
+    """A pupil survey and a parent survey closed this term, most answers on paper entered by the office;
+    agreement a little lower among pupils with SEN (as in most schools' surveys). Returns the responses."""
+    pupils = list(Pupil.objects.filter(school=ctx.school, archived_at__isnull=True).order_by("pk"))
+    admin = ctx.users["admin"]
+    responses, answers = [], []
+    for audience, title, (low, high), (opened, closed), rate, statements in SURVEYS:
+        survey = Survey.objects.create(
+            school=ctx.school, title=title, audience=audience, year_from=low, year_to=high,
+            opens_on=ctx.today - dt.timedelta(days=opened), closes_on=ctx.today - dt.timedelta(days=closed),
+            created_by=ctx.users["leader"],
+        )  # fmt: skip
+        questions = []
+        for order, (text, agreeing) in enumerate(statements):
+            kind = SurveyQuestion.Kind.TEXT if text.startswith("Text:") else SurveyQuestion.Kind.AGREE
+            words = text.removeprefix("Text:").lstrip("*").strip()
+            questions.append(
+                (
+                    SurveyQuestion(survey=survey, order=order, text=words, kind=kind, is_key=text.startswith("*")),
+                    agreeing,
+                )
+            )
+        bulk_create_with_history([q for q, _ in questions], SurveyQuestion)
+        for p in pupils:
+            if not low <= p.year_group <= high or rng.random() >= rate:
+                continue
+            response = SurveyResponse(
+                survey=survey, pupil=p, on_paper=True, entered_by=admin, submitted_on=survey.closes_on
+            )
+            responses.append(response)
+            for q, agreeing in questions:
+                if q.kind == SurveyQuestion.Kind.TEXT:
+                    if rng.random() < agreeing:
+                        answers.append(SurveyAnswer(response=response, question=q, text=rng.choice(WORDS[audience])))
+                    continue
+                agree = rng.random() < agreeing * (0.92 if p.has_sen else 1.0)
+                level = (4 if rng.random() < 0.55 else 3) if agree else (2 if rng.random() < 0.75 else 1)
+                answers.append(SurveyAnswer(response=response, question=q, agreement=level))
+    bulk_create_with_history(responses, SurveyResponse)
+    bulk_create_with_history(answers, SurveyAnswer, batch_size=2000)
+    return len(responses)

@@ -190,3 +190,29 @@ def test_results_page_queries_do_not_grow_with_responses(w, school, leader, clie
         _answer(w["survey"], p, 4, 4, words="More", user=leader)
     with django_assert_max_num_queries(12):
         client.get(url, {"survey": w["survey"].pk})
+
+
+def test_the_demo_surveys_have_answers_and_the_same_seed_gives_the_same(school, leader, school_admin):
+    import random
+
+    from partnership import demo
+    from schoolpl.demo import DemoContext
+
+    for i in range(120):
+        f.pupil(school, year_group=i % 7, sen_provision="K" if i % 6 == 0 else "N")
+
+    def build(seed):
+        ctx = DemoContext(rng=random.Random(seed), pupils=0, today=dt.date(2026, 3, 10), school=school,
+                          users={"leader": leader, "admin": school_admin})  # fmt: skip
+        count = demo._surveys(ctx, random.Random(seed))
+        answers = SurveyAnswer.objects.order_by("response__survey__audience", "response__pupil__upn", "question__order")
+        rows = list(answers.values_list("response__pupil__upn", "question__order", "agreement", "text"))
+        return count, rows
+
+    first = build(5)
+    pupils_survey = Survey.objects.get(audience=Survey.Audience.PUPILS)
+    rate, statement, agreeing = voice.key_figures(pupils_survey, 5)
+    assert statement == "I feel safe at school" and "%" in rate and agreeing.endswith(" answers")
+    assert pupils_survey.closes_on < dt.date(2026, 3, 10)
+    Survey.objects.all().delete()
+    assert build(5) == first and first[0] > 40
