@@ -28,12 +28,12 @@ from .models import Activity, ActivityAttendance, ActivityMember, ActivitySessio
 #: The whole-school editing roles (leaders and admins) set activities up.
 MANAGE = (Cap.EDIT_TARGETS_ALL, Cap.MANAGE_SCHOOL)
 
-#: The groups whose attendance is set against the rest's (annex 8b): (key, label, filter on Pupil).
+#: The groups whose attendance is set against the rest's (annex 8b): (key, who, filter on Pupil).
 GROUPS = (
-    ("fsm", "Eligible for free school meals", Q(fsm=True)),
-    ("sen", "With special educational needs (SEN support or EHC plan)", Q(sen_provision__in=("K", "E"))),
-    ("eal", "With English as an additional language", Q(eal=True)),
-    ("cla", "Looked after", Q(looked_after=True)),
+    ("fsm", "pupils eligible for free school meals", Q(fsm=True)),
+    ("sen", "pupils with SEN (SEN support or an EHC plan)", Q(sen_provision__in=("K", "E"))),
+    ("eal", "pupils with English as an additional language", Q(eal=True)),
+    ("cla", "looked-after pupils", Q(looked_after=True)),
 )
 
 
@@ -296,7 +296,8 @@ def group_rows(figures: dict, threshold: int, *, fsm: bool) -> list[dict]:
         gap = None
         if "%" in group_words and "%" in rest_words:
             gap = round(100 * part / whole) - round(100 * rest_part / rest_whole)
-        rows.append({"key": key, "label": label, "group": group_words, "rest": rest_words, "gap": gap})
+        rows.append({"key": key, "label": label[0].upper() + label[1:], "who": label, "group": group_words,
+                     "rest": rest_words, "gap": gap})  # fmt: skip
     return rows
 
 

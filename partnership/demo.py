@@ -243,56 +243,72 @@ def _year_then(pupil: Pupil, start: int, today: dt.date) -> int | None:
     return pupil.year_group - (academic_year_of(min(left, today) if left else today) - start)
 
 
+def _club_days(first: dt.date, last: dt.date, weekday: int | None, today: dt.date) -> list[dt.date]:
+    """Its weekday each week (every school weekday for a holiday scheme, ``weekday`` None), up to today."""
+    day = first + dt.timedelta(days=(weekday - first.weekday()) % 7) if weekday is not None else first
+    step = dt.timedelta(days=7 if weekday is not None else 1)
+    days = []
+    while day <= min(last, today):
+        if day.weekday() < 5:
+            days.append(day)
+        day += step
+    return days
+
+
+def _club(ctx: DemoContext, rng: random.Random, i: int, club: tuple, start: int, then: dict, pupils: list) -> tuple:
+    """One club in the year starting in ``start``: (activity, members, [(session, [(pupil, present)])])."""
+    name, kind, (low, high), term, weekday, provider, parents, community, share = club
+    first, last = _terms(start)[term]
+    staff = ctx.teachers or [ctx.users["leader"]]
+    activity = Activity(
+        school=ctx.school, name=name, kind=kind, leader=staff[i % len(staff)] if i % 4 else staff[0],
+        provider=provider, start_date=first, end_date=last, involves_parents=parents, involves_community=community,
+    )  # fmt: skip
+    joined = [
+        p
+        for p in pupils
+        if then[p.pk] is not None and low <= then[p.pk] <= high and rng.random() < share * _likelihood(p)
+    ]
+    registers = []
+    for day in _club_days(first, last, weekday, ctx.today):
+        session = ActivitySession(
+            activity=activity, held_on=day, parents_attending=rng.randint(4, 14) if parents else 0,
+            community_attending=rng.randint(1, 4) if community else 0, recorded_by=activity.leader,
+        )  # fmt: skip
+        registers.append((session, [(p, rng.random() < 0.88 * _likelihood(p) ** 0.5) for p in joined]))
+    return activity, joined, registers
+
+
 def _activities(ctx: DemoContext, rng: random.Random) -> int:
     """Last year's clubs (its leavers included), and this year's so far, with registers: a session a week
     (every weekday of the holiday scheme), most members at most sessions. Returns the number of sessions."""
-    staff = ctx.teachers or [ctx.users["leader"]]
     years = ctx.years[-2:]
     pupils = list(
         Pupil.objects.filter(school=ctx.school)
         .filter(Q(archived_at__isnull=True) | Q(leaving_date__gte=years[0].start_date))
         .order_by("pk")
     )
-    made, members, sessions, marks = [], [], [], []
+    clubs = []
     for year in years:
         start = year.start_date.year
-        terms = _terms(start)
         then = {p.pk: _year_then(p, start, ctx.today) for p in pupils}
-        for i, (name, kind, (low, high), term, weekday, provider, parents, community, share) in enumerate(CLUBS):
-            first, last = terms[term]
-            if first > ctx.today:
-                continue
-            activity = Activity(
-                school=ctx.school, name=name, kind=kind, leader=staff[i % len(staff)] if i % 4 else staff[0],
-                provider=provider, start_date=first, end_date=last, involves_parents=parents,
-                involves_community=community,
-            )  # fmt: skip
-            made.append(activity)
-            joined = [
-                p
-                for p in pupils
-                if then[p.pk] is not None and low <= then[p.pk] <= high and rng.random() < share * _likelihood(p)
-            ]
-            members.append((activity, joined))
-            day = first + dt.timedelta(days=(weekday - first.weekday()) % 7) if weekday is not None else first
-            step = dt.timedelta(days=7 if weekday is not None else 1)
-            while day <= min(last, ctx.today):
-                if day.weekday() < 5:
-                    session = ActivitySession(
-                        activity=activity, held_on=day, parents_attending=rng.randint(4, 14) if parents else 0,
-                        community_attending=rng.randint(1, 4) if community else 0, recorded_by=activity.leader,
-                    )  # fmt: skip
-                    sessions.append(session)
-                    marks.append((session, [(p, rng.random() < 0.88 * _likelihood(p) ** 0.5) for p in joined]))
-                day += step
-    bulk_create_with_history(made, Activity)
+        for i, club in enumerate(CLUBS):
+            if _terms(start)[club[3]][0] <= ctx.today:
+                clubs.append(_club(ctx, rng, i, club, start, then, pupils))
+    bulk_create_with_history([a for a, _, _ in clubs], Activity)
     bulk_create_with_history(
-        [ActivityMember(activity=a, pupil=p, joined_on=a.start_date) for a, joined in members for p in joined],
+        [ActivityMember(activity=a, pupil=p, joined_on=a.start_date) for a, joined, _ in clubs for p in joined],
         ActivityMember,
     )
+    sessions = [s for _, _, registers in clubs for s, _ in registers]
     bulk_create_with_history(sessions, ActivitySession)
     bulk_create_with_history(
-        [ActivityAttendance(session=s, pupil=p, present=here) for s, rows in marks for p, here in rows],
+        [
+            ActivityAttendance(session=s, pupil=p, present=here)
+            for _, _, registers in clubs
+            for s, rows in registers
+            for p, here in rows
+        ],
         ActivityAttendance,
         batch_size=2000,
     )

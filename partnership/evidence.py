@@ -107,7 +107,7 @@ def activity_evidence(school, start: date, end: date) -> list[Evidence]:
         items.append(
             Evidence(
                 "8b",
-                f"Pupils attending an activity: {row['label'].lower()}, against the rest",
+                f"Attending a club or activity: {row['who']} against other pupils",
                 f"{row['group']} against {row['rest']}{gap}",
                 "Pupils on roll in the period present at one activity session or more in it, in the group and not.",
                 **link,
@@ -139,9 +139,11 @@ def voice_evidence(school, start: date, end: date) -> list[Evidence]:
     agreeing with its key statement. At most seven queries."""
     threshold = school.small_count_threshold
     latest = {}
-    for survey in Survey.objects.filter(
-        school=school, archived_at__isnull=True, closes_on__gte=start, closes_on__lte=end
-    ).order_by("closes_on", "pk"):
+    for survey in (
+        Survey.objects.filter(school=school, archived_at__isnull=True, closes_on__gte=start, closes_on__lte=end)
+        .select_related("school")
+        .order_by("closes_on", "pk")
+    ):
         latest[survey.audience] = survey
     items = []
     for code, audience, who in (("2d", Survey.Audience.PUPILS, "Pupils"), ("9a", Survey.Audience.PARENTS, "Families")):

@@ -86,14 +86,12 @@ def test_8a_activities_sessions_and_pupils_attending_for_the_autumn_only(w, scho
 
 def test_8b_gaps_by_group_with_small_groups_hidden(w, school):
     rows = dict(_by_code(evidence(school, *AUTUMN), "8b"))
-    sen = rows[
-        "Pupils attending an activity: with special educational needs (sen support or ehc plan), against the rest"
-    ]
+    sen = rows["Attending a club or activity: pupils with SEN (SEN support or an EHC plan) against other pupils"]
     # 5 of the 6 SEN pupils attend: "all but one" would name the child, so the share is hidden.
     assert sen == "all but <5 of 6 pupils in the group on roll against 62% (15 of 24 other pupils on roll)"
-    eal = rows["Pupils attending an activity: with english as an additional language, against the rest"]
+    eal = rows["Attending a club or activity: pupils with English as an additional language against other pupils"]
     assert eal == "no pupils in the group on roll against 67% (20 of 30 other pupils on roll)"
-    cla = rows["Pupils attending an activity: looked after, against the rest"]
+    cla = rows["Attending a club or activity: looked-after pupils against other pupils"]
     assert cla == "<5 pupils in the group on roll: figures hidden against 69% (20 of 29 other pupils on roll)"
     # FSM is for those the access layer lets see it: on the summary page, not in the self-review's evidence.
     assert not any("free school meals" in label.lower() for label in rows)
@@ -118,7 +116,7 @@ def test_8c_parents_and_community(w, school):
 
 
 def test_evidence_links_to_the_summary_and_runs_constant_queries(w, school, django_assert_num_queries):
-    with django_assert_num_queries(6):  # reviews and reports (3), activities (3)
+    with django_assert_num_queries(7):  # reviews and reports (3), activities (3), surveys (1: none closed)
         items = evidence(school, *AUTUMN)
     links = {(e.url_name, e.url_query) for e in items if e.item_code.startswith("8")}
     assert links == {("partnership:activities_summary", "start=2025-09-01&end=2025-12-19")}
