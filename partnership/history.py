@@ -1,10 +1,11 @@
-"""Progress reviews on the history page (``schoolpl.history``): who held them, and what was agreed or changed."""
+"""Progress reviews and club memberships on the history page (``schoolpl.history``): who held them, what was
+agreed or changed, who added a pupil to an activity."""
 
 from __future__ import annotations
 
 from schoolpl.history import HistorySource, Linked
 
-from .models import ProgressReview
+from .models import ActivityMember, ProgressReview
 
 
 def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
@@ -32,5 +33,13 @@ def history_sources(access, *, pupils, group=None) -> list[HistorySource]:
             labels={"tutor": "Personal tutor", "referral_closed_at": "Referral closed"},
             by_field="tutor",
             linked={"targets_reviewed": Linked("Targets discussed", show=lambda target: target.text)},
+        ),
+        HistorySource(
+            key="activity_member",
+            records=ActivityMember.history.filter(pupil__in=pupils),
+            describe=lambda row: f"Member of {row.activity.name}" if row.activity else "Activity membership",
+            fields=["joined_on", "left_on"],
+            labels={"joined_on": "Joined", "left_on": "Left"},
+            related=["activity"],
         ),
     ]

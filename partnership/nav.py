@@ -40,3 +40,33 @@ NAV_ITEMS = [
         order=930,
     ),
 ]
+NAV_ITEMS += [
+    item(
+        "Clubs and activities",
+        "partnership:activities",
+        Cap.VIEW_PUPILS_OWN,
+        Cap.VIEW_PUPILS_ALL,
+        description="Clubs, trips, study support and family learning, with their registers.",
+        section="Pupils and parents",
+        order=430,
+    ),
+    item(
+        "Who takes part in activities",
+        "partnership:activities_summary",
+        Cap.DASHBOARD_SCHOOL,
+        description="Figures only: activities held and who attends them, by group.",
+        section="Pupils and parents",
+        order=431,
+    ),
+]
+NAV_ITEMS += [
+    item(
+        "Pupil and parent voice",
+        "partnership:voice",
+        Cap.DASHBOARD_SCHOOL,
+        Cap.SELFREVIEW_READ,
+        description="Short surveys of pupils and parents, and what they said, by group.",
+        section="Pupils and parents",
+        order=440,
+    ),
+]

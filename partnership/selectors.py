@@ -16,7 +16,7 @@ from schoolpl.models import AssessmentWindow, School
 from schoolpl.roles import Cap
 
 from . import wording
-from .models import PortalLink, PortalSettings, ProgressReview, Report
+from .models import PortalLink, PortalSettings, ProgressReview, Report, Survey, SurveyResponse
 
 # --- staff side ---------------------------------------------------------------------------------------
 
@@ -143,3 +143,18 @@ def latest_judgements(pupil: Pupil) -> dict[int, Judgement]:
     for j in Judgement.objects.filter(pupil=pupil).select_related("subject", "window").order_by("window__start_date"):
         latest[j.subject_id] = j
     return latest
+
+
+def open_surveys(pupil: Pupil, kind: str) -> QuerySet[Survey]:
+    """The surveys open today that ask this pupil (a pupil account) or their family (a parent account), not yet
+    answered: one query."""
+    today = timezone.localdate()
+    audience = Survey.Audience.PUPILS if kind == PortalLink.Kind.PUPIL else Survey.Audience.PARENTS
+    return (
+        Survey.objects.filter(
+            school=pupil.school_id, audience=audience, archived_at__isnull=True, opens_on__lte=today,
+            closes_on__gte=today, year_from__lte=pupil.year_group, year_to__gte=pupil.year_group,
+        )
+        .exclude(Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"), pupil=pupil)))
+        .order_by("closes_on")
+    )  # fmt: skip

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import activity_views, views, voice_views
 
 app_name = "partnership"
 urlpatterns = [
@@ -32,4 +32,23 @@ urlpatterns = [
     path("portal/reports/<int:pk>/", views.portal_report, name="portal_report"),
     path("portal/reports/<int:pk>/pdf/", views.portal_report_pdf, name="portal_report_pdf"),
     path("portal/targets/<int:pk>/comment/", views.portal_comment, name="portal_comment"),
+]
+urlpatterns += [
+    # Extended activities: clubs, trips, study support and family learning
+    path("activities/", activity_views.activities, name="activities"),
+    path("activities/new/", activity_views.activity_add, name="activity_add"),
+    path("activities/summary/", activity_views.activities_summary, name="activities_summary"),
+    path("activities/<int:pk>/", activity_views.activity, name="activity"),
+    path("activities/<int:pk>/edit/", activity_views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/archive/", activity_views.activity_archive, name="activity_archive"),
+    path("activities/<int:pk>/register/", activity_views.activity_register, name="activity_register"),
+    path("activities/<int:pk>/members/", activity_views.activity_members, name="activity_members"),
+    path("activities/members/<int:pk>/leave/", activity_views.activity_member_leave, name="activity_member_leave"),
+]
+urlpatterns += [
+    # Pupil and parent voice: surveys
+    path("voice/", voice_views.voice_results, name="voice"),
+    path("voice/surveys/new/", voice_views.survey_add, name="survey_add"),
+    path("voice/surveys/<int:pk>/paper/", voice_views.survey_enter, name="survey_enter"),
+    path("portal/surveys/<int:pk>/pupils/<int:pupil_pk>/", voice_views.portal_survey, name="portal_survey"),
 ]

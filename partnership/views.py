@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pupils import codes
@@ -31,7 +32,7 @@ from .forms import (
     ReportRunForm,
     ReviewForm,
 )
-from .models import PortalLink, ProgressReview, PupilTargetComment, Report, ReportRun
+from .models import Activity, PortalLink, ProgressReview, PupilTargetComment, Report, ReportRun
 
 STAFF_PUPILS = (Cap.VIEW_PUPILS_OWN, Cap.VIEW_PUPILS_ALL)
 
@@ -486,7 +487,12 @@ def portal_pupil_page(request: HttpRequest, pupil: Pupil) -> HttpResponse:
         "reports": selectors.portal_reports(request.access).filter(pupil=pupil).order_by("-window__start_date"),
         "is_pupil": kind == PortalLink.Kind.PUPIL,
         "comment_form": PupilCommentForm(),
-    }
+        "activities": Activity.objects.filter(
+            members__pupil=pupil, members__left_on__isnull=True, archived_at__isnull=True,
+            end_date__gte=timezone.localdate(),
+        ).order_by("start_date", "name"),
+        "surveys": selectors.open_surveys(pupil, kind),
+    }  # fmt: skip
     return render(request, "partnership/portal_pupil.html", context)
 
 

@@ -6,12 +6,14 @@ pupil reach A's where their role allows and get 404 for B's — another child is
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import get_resolver, reverse
 
 from conftest import sign_in
-from partnership import services
-from partnership.models import Report, ReportRun
+from partnership import services, voice
+from partnership.models import Activity, ActivityMember, Report, ReportRun, Survey
 from tests.partnership import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,16 @@ def world(school, other_school, senco):
     services.reports_generate(school=other_school, window=far_window, year_group=6)
     services.reports_release(school=other_school, window=far_window, year_group=6, released_by=None)
     w["far"], w["far_report"] = far, Report.objects.get(pupil=far)
+    # A club of A's and one of B's (neither led by the tutor).
+    for key, p in (("a", a), ("b", b)):
+        activity = Activity.objects.create(
+            school=school, name=f"Club {key}", start_date=window.start_date, end_date=window.end_date
+        )
+        w[f"{key}_activity"] = activity
+        w[f"{key}_member"] = ActivityMember.objects.create(activity=activity, pupil=p, joined_on=window.start_date)
+    # A pupil survey open today for Year 6.
+    survey = Survey(school=school, title="Our school", opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 3, 31))
+    w["survey"] = voice.survey_create(survey=survey, questions_text="I feel safe", user=senco)
     return w
 
 
@@ -86,6 +98,32 @@ TABLE = {
     "partnership:portal_comment": (
         "a_target", "b_target", "post", {"tutor": S403, "parent": (403, 404), "pupil": (302, 404)},
     ),
+    # Clubs: the tutor sees A's club (not B's) but neither runs it nor sets clubs up; the summary is figures.
+    "partnership:activities": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:activities_summary": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:activity_add": (None, None, "get", {"tutor": (403, None), "parent": S403, "pupil": S403}),
+    "partnership:activity": ("a_activity", "b_activity", "get", {"tutor": (200, 404), "parent": S403, "pupil": S403}),
+    "partnership:activity_edit": ("a_activity", "b_activity", "get", {"tutor": S403, "parent": S403, "pupil": S403}),
+    "partnership:activity_archive": (
+        "a_activity", "b_activity", "post", {"tutor": S403, "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_register": (
+        "a_activity", "b_activity", "post", {"tutor": (403, 404), "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_members": (
+        "a_activity", "b_activity", "get", {"tutor": (403, 404), "parent": S403, "pupil": S403},
+    ),
+    "partnership:activity_member_leave": (
+        "a_member", "b_member", "post", {"tutor": (403, 404), "parent": S403, "pupil": S403},
+    ),
+    # Voice: results are figures; the tutor enters paper responses (for tutees); only the pupil answers in the
+    # portal, and a parent is not asked a pupil survey (404).
+    "partnership:voice": (None, None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:survey_add": (None, None, "get", {"tutor": (403, None), "parent": S403, "pupil": S403}),
+    "partnership:survey_enter": ("survey", None, "get", {"tutor": (200, None), "parent": S403, "pupil": S403}),
+    "partnership:portal_survey": (
+        "survey_a", "survey_b", "get", {"tutor": S403, "parent": (404, 404), "pupil": (200, 404)},
+    ),
 }  # fmt: skip
 
 
@@ -94,6 +132,8 @@ def _kwargs(w, key):
         return None
     if key == "token":
         return {"token": "no-such-invitation"}
+    if key.startswith("survey_"):
+        return {"pk": w["survey"].pk, "pupil_pk": w[key.removeprefix("survey_")].pk}
     if key == "set":
         return {"window_pk": w["window"].pk, "year": 6}
     return {"pk": w[key].pk}
