@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time backup codes, for a lost phone (schoolpl.auth_views)
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -274,6 +275,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Absolute limit on a signed-in session, however active (enforced by the access middleware).
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1)
 OTP_TOTP_ISSUER = "schoolpl"
+# Password reset by e-mail (schoolpl.auth_views): a link lasts this long and works once. Requests are counted
+# in the cache per address and per e-mail address over the window; past the limit from one address the page
+# says to wait, past the limit for one e-mail address no more mail goes to it (the page reads the same).
+PASSWORD_RESET_TIMEOUT = 60 * env_int("PASSWORD_RESET_MINUTES", 120, minimum=5)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 10, minimum=1)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3, minimum=1)
+PASSWORD_RESET_WINDOW_SECONDS = 3600
 
 # --- Security headers ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

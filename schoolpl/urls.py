@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import auth_views, views
 from .api import build_router
 
 urlpatterns = [
@@ -14,6 +14,19 @@ urlpatterns = [
     path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("accounts/mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("accounts/mfa/backup-codes/", auth_views.mfa_backup_codes, name="mfa_backup_codes"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("school/switch/", views.switch_school, name="switch_school"),
     path("school/settings/", views.school_settings, name="school_settings"),
     path("school/calendar/", views.calendar, name="calendar"),

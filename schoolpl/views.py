@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from . import auth_views as recovery
 from . import services
 from .access import (
     SESSION_LOGIN_AT_KEY,
@@ -37,7 +38,6 @@ from .forms import (
     MfaSetupForm,
     SchoolSettingsForm,
     SignInForm,
-    TokenForm,
 )
 from .models import AcademicYear, AssessmentWindow
 from .nav import home_sections, panels
@@ -112,6 +112,8 @@ def mfa_setup(request: SchoolRequest) -> HttpResponse:
             messages.success(
                 request, "Your authenticator app is set up. You will be asked for a code when you sign in."
             )
+            if recovery.issue_first_backup_codes(request, request.user):  # shown once, on the next page
+                return redirect(f"{reverse('mfa_backup_codes')}?{urlencode({'next': _safe_next(request)})}")
             return redirect(_safe_next(request))
     # An unsaved device, only to draw the QR code for the secret in the session.
     config_url = TOTPDevice(user=request.user, key=key).config_url
@@ -126,12 +128,13 @@ def mfa_setup(request: SchoolRequest) -> HttpResponse:
 
 @login_required
 def mfa_verify(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = recovery.VerifyForm(request.POST or None)  # an app's code, or a backup code
     if request.method == "POST" and form.is_valid():
-        device = django_otp.match_token(request.user, form.cleaned_data["token"])
+        device = recovery.match_second_factor(request.user, form.cleaned_data["token"])
         if device is not None:
             django_otp.login(request, device)
             request.session.pop(SESSION_MFA_PENDING_KEY, None)
+            recovery.note_backup_code_use(request, device)
             return redirect(_safe_next(request))
         form.add_error("token", "That code is not right, or has expired. Try the newest code.")
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()

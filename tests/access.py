@@ -78,6 +78,12 @@ def page(ok=STAFF, **kwargs) -> Expect:
 PUBLIC = {
     "login": "the sign-in page",
     "healthz": "container liveness probe; reveals nothing",
+    # Password reset (Django's own views): for signed-out users; the same answer whether or not an address has
+    # an account, links that expire and work once, throttled (tests/schoolpl/test_password_reset.py).
+    "password_reset": "the forgotten-password form, for signed-out users",
+    "password_reset_done": "says a link may have been sent; the same for every address",
+    "password_reset_confirm": "reached only with a valid one-time link from the e-mail",
+    "password_reset_complete": "says the password changed; reveals nothing",
 }
 # Namespaces outside the matrix, with the reason.
 EXCLUDED_NAMESPACES = {

@@ -12,6 +12,8 @@ EXPECTATIONS = {
     "mfa_setup": page(STAFF, overrides=ACCOUNT),
     # With no device yet the verify page sends the user to set one up.
     "mfa_verify": page(STAFF, ok_status=302, overrides=dict.fromkeys(ACCOUNT, 302)),
+    # Backup codes need an authenticator app and the second factor in this session: with no app, to set-up.
+    "mfa_backup_codes": page(STAFF, ok_status=302, overrides=dict.fromkeys(ACCOUNT, 302)),
     "switch_school": page(STAFF, method="post", ok_status=302, data=lambda w: {"school": w["school"].pk}),
     "school_settings": page({"admin"}),
     "calendar": page({"admin"}),
