@@ -242,7 +242,9 @@ def _signin_streams(access) -> list[Stream]:
             changes = [("From", "—", show(r.ip_address))]
             if r.logout_time:
                 changes.append(("Signed out", "—", show(timezone.localtime(r.logout_time))))
-            found[r.pk] = AuditEntry(r.attempt_time, who.get(r.username, r.username), "signins", "Sign-in", "Succeeded", changes)
+            found[r.pk] = AuditEntry(
+                r.attempt_time, who.get(r.username, r.username), "signins", "Sign-in", "Succeeded", changes
+            )
         return found
 
     def failures(ids: list[int]) -> dict[int, AuditEntry]:

@@ -34,8 +34,10 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, access, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["who"].queryset = User.objects.filter(memberships__school=access.school).distinct()
-        pupils = apps.get_model("pupils", "Pupil").objects.visible_to(access).only(
-            "legal_surname", "legal_forename", "preferred_surname", "preferred_forename", "upn"
+        pupils = (
+            apps.get_model("pupils", "Pupil")
+            .objects.visible_to(access)
+            .only("legal_surname", "legal_forename", "preferred_surname", "preferred_forename", "upn")
         )
         self.fields["pupil"].choices = [("", "Any pupil")] + [
             (p.pk, f"{p.surname}, {p.forename} ({p.upn})") for p in pupils
@@ -67,8 +69,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if fmt in ("csv", "xlsx"):  # every row the filters match (up to audit.EXPORT_LIMIT)
         page = audit.audit_page(request.access, filters, per_page=audit.EXPORT_LIMIT)
         rows = (
-            [_local(e.when), e.who, e.kind_label, e.pupil_name, e.what, e.action, e.summary]
-            for e in page.object_list
+            [_local(e.when), e.who, e.kind_label, e.pupil_name, e.what, e.action, e.summary] for e in page.object_list
         )
         return table_response(fmt, "Audit log", EXPORT_HEADERS, rows)
     page = audit.audit_page(request.access, filters, page_number=request.GET.get("page"))

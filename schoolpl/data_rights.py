@@ -59,7 +59,7 @@ class Table:
 
 
 def _table(name: str, model, queryset) -> Table:
-    fields = [f for f in model._meta.concrete_fields]
+    fields = list(model._meta.concrete_fields)
     related = [f.name for f in fields if f.is_relation]
     headers = [str(f.verbose_name) for f in fields]
     rows = []
@@ -94,7 +94,13 @@ def pupil_tables(pupil) -> list[Table]:
             if second in seen or inner.many_to_many:
                 continue
             path = {f"{inner.field.name}__{rel.field.name}": pupil}
-            tables.append(_table(f"{first._meta.model_name}_{second._meta.model_name}", second, second._default_manager.filter(**path)))
+            tables.append(
+                _table(
+                    f"{first._meta.model_name}_{second._meta.model_name}",
+                    second,
+                    second._default_manager.filter(**path),
+                )
+            )
     return tables
 
 

@@ -7,32 +7,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schoolpl', '0003_school_data_protection'),
+        ("schoolpl", "0003_school_data_protection"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='school',
-            name='leaver_retention_age',
-            field=models.PositiveSmallIntegerField(default=25, help_text='A school decision (the school is the data controller): once an archived leaver has reached this age, their record is listed for anonymising. 25 follows the common advice for primary SEN records.', validators=[django.core.validators.MinValueValidator(16), django.core.validators.MaxValueValidator(120)], verbose_name="keep leavers' records until the pupil is aged"),
+            model_name="school",
+            name="leaver_retention_age",
+            field=models.PositiveSmallIntegerField(
+                default=25,
+                help_text="A school decision (the school is the data controller): once an archived leaver has reached this age, their record is listed for anonymising. 25 follows the common advice for primary SEN records.",
+                validators=[
+                    django.core.validators.MinValueValidator(16),
+                    django.core.validators.MaxValueValidator(120),
+                ],
+                verbose_name="keep leavers' records until the pupil is aged",
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('kind', models.CharField(choices=[('data_rights', 'Data rights')], max_length=20)),
-                ('action', models.CharField(max_length=200)),
-                ('pupil_id', models.PositiveIntegerField(blank=True, db_index=True, null=True)),
-                ('changes', models.JSONField(default=list, help_text='[label, before, after] triples.')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='schoolpl.school')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("kind", models.CharField(choices=[("data_rights", "Data rights")], max_length=20)),
+                ("action", models.CharField(max_length=200)),
+                ("pupil_id", models.PositiveIntegerField(blank=True, db_index=True, null=True)),
+                ("changes", models.JSONField(default=list, help_text="[label, before, after] triples.")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="audit_events", to="schoolpl.school"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['school', 'at'], name='schoolpl_au_school__7b33f8_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["school", "at"], name="schoolpl_au_school__7b33f8_idx")],
             },
         ),
     ]
