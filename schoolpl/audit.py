@@ -135,6 +135,14 @@ class RecordSource(HistorySource):
         return ["history_user", *foreign, *self.related]
 
 
+def _contact(row: Any) -> str:
+    return f"Contact: {row.name}"
+
+
+def _role(row: Any) -> str:
+    return f"Role of {row.user.display_name}"
+
+
 def _pupil_name(row) -> str:
     return f"{row.preferred_forename or row.legal_forename} {row.preferred_surname or row.legal_surname}"
 
@@ -195,7 +203,7 @@ def _pupil_streams(access, pupils: QuerySet) -> list[Stream]:
     contacts = HistorySource(
         key="contact",
         records=contact_model.history.filter(pupil__in=pupils),
-        describe=lambda row: f"Contact: {row.name}",
+        describe=_contact,
         fields=["name", "relationship", "email", "parental_responsibility", "priority"],
     )
     return [
@@ -213,7 +221,7 @@ def _role_stream(access) -> list[Stream]:
     source = RecordSource(
         key="membership",
         records=history.filter(school=access.school),
-        describe=lambda row: f"Role of {row.user.display_name}",
+        describe=_role,
         fields=["role", "is_active"],
         labels={"is_active": "Active"},
         related=["user"],
@@ -351,7 +359,8 @@ def audit_page(access, filters: Filters, page_number: Any = 1, per_page: int = P
     every = streams(access, filters)
     chosen = [(i, s) for i, s in enumerate(every) if not filters.kinds or s.kind in filters.kinds]
     keys = _keys(chosen, filters)
-    page: Page[Any] = Paginator(keys if keys is not None else [], per_page).get_page(page_number)
+    paged: QuerySet | list[Any] = keys if keys is not None else []
+    page: Page[Any] = Paginator(paged, per_page).get_page(page_number)
     keys_on_page = list(page.object_list)
     wanted: dict[int, list[int]] = {}
     for _, pk, source in keys_on_page:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.apps import apps
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import audit, data_rights
-from .access import get_object_for, school_view
+from .access import SchoolRequest, get_object_for, school_view
 from .exports import table_response
 from .models import User
 from .roles import Cap
@@ -61,7 +61,7 @@ def _local(when):
 
 
 @school_view(*AUDIT_READ)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: SchoolRequest) -> HttpResponse:
     """Every recorded change, sign-in and data-rights action of the school, filtered, newest first."""
     form = AuditFilterForm(request.GET or None, access=request.access)
     filters = form.filters()
@@ -76,7 +76,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
-    return render(request, "schoolpl/audit/log.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "query": query.urlencode(), "pupil_id": filters.pupil_id}
+    return render(request, "schoolpl/audit/log.html", context)
 
 
 class SubjectAccessForm(forms.Form):
@@ -92,7 +93,7 @@ def _pupil(request, pk: int):
 
 
 @school_view(*AUDIT_READ)
-def subject_access(request: HttpRequest, pk: int) -> HttpResponse:
+def subject_access(request: SchoolRequest, pk: int) -> HttpResponse:
     """Record a subject access request for a pupil and download everything the school holds about them."""
     pupil = _pupil(request, pk)
     form = SubjectAccessForm(request.POST or None)
@@ -125,7 +126,7 @@ class RetentionForm(forms.Form):
 
 
 @school_view(*AUDIT_READ)
-def retention(request: HttpRequest) -> HttpResponse:
+def retention(request: SchoolRequest) -> HttpResponse:
     """Archived leavers past the school's retention age, each with a button to anonymise the record."""
     school = request.access.school
     due = list(data_rights.retention_due(school))
@@ -141,7 +142,7 @@ def retention(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @school_view(Cap.MANAGE_SCHOOL)
-def retention_setting(request: HttpRequest) -> HttpResponse:
+def retention_setting(request: SchoolRequest) -> HttpResponse:
     """The school's retention age (a school decision), audited."""
     school = request.access.school
     form = RetentionForm(request.POST)
@@ -164,7 +165,7 @@ def retention_setting(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @school_view(Cap.MANAGE_SCHOOL)
-def anonymise(request: HttpRequest, pk: int) -> HttpResponse:
+def anonymise(request: SchoolRequest, pk: int) -> HttpResponse:
     """Anonymise one leaver past the retention age (refused for a pupil on roll or within retention)."""
     pupil = _pupil(request, pk)
     try:

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -81,7 +82,7 @@ def pupil_tables(pupil) -> list[Table]:
     tables = [_table("pupil", model, model.objects.filter(pk=pupil.pk))]
     seen = {model}
     for rel in _relations(model):
-        first = rel.related_model
+        first: Any = rel.related_model
         if rel.many_to_many:
             name = f"{first._meta.model_name}_{rel.field.name}"
             tables.append(_table(name, first, first._default_manager.filter(**{rel.field.name: pupil})))
@@ -90,7 +91,7 @@ def pupil_tables(pupil) -> list[Table]:
         tables.append(_table(first._meta.model_name, first, first._default_manager.filter(**lookup)))
         seen.add(first)
         for inner in _relations(first):
-            second = inner.related_model
+            second: Any = inner.related_model
             if second in seen or inner.many_to_many:
                 continue
             path = {f"{inner.field.name}__{rel.field.name}": pupil}
