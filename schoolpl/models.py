@@ -72,6 +72,13 @@ class School(models.Model):
         help_text="In figures a SIP, a trust or an export sees, any count below this is shown as “<N”, and "
         "another cell is hidden too so that totals cannot reveal it.",
     )
+    leaver_retention_age = models.PositiveSmallIntegerField(
+        "keep leavers' records until the pupil is aged",
+        default=25,
+        validators=[MinValueValidator(16), MaxValueValidator(120)],
+        help_text="A school decision (the school is the data controller): once an archived leaver has reached this "
+        "age, their record is listed for anonymising. 25 follows the common advice for primary SEN records.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -168,3 +175,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}({self.kwargs})"
+
+
+class AuditEvent(models.Model):
+    """Something the audit log records that no model's history keeps: a subject access request and its
+    export, the anonymising of a leaver. ``pupil_id`` is a plain number (schoolpl sits below the pupils app)
+    and no name is stored, so the log never keeps a name an anonymisation removed."""
+
+    class Kind(models.TextChoices):
+        DATA_RIGHTS = "data_rights", "Data rights"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="audit_events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    action = models.CharField(max_length=200)
+    pupil_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=list, help_text="[label, before, after] triples.")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.at:%d/%m/%Y %H:%M})"

@@ -61,6 +61,25 @@ NAV_ITEMS = [
         order=920,
         in_menu=False,
     ),
+    item(
+        "Audit log",
+        "audit_log",
+        Cap.RECORD_ASSESSMENT_ALL,
+        Cap.MANAGE_SCHOOL,
+        description="Who changed what and when across the school, with sign-ins, imports and role changes.",
+        section="Administration",
+        order=930,
+    ),
+    item(
+        "Leavers' records past retention",
+        "retention",
+        Cap.RECORD_ASSESSMENT_ALL,
+        Cap.MANAGE_SCHOOL,
+        description="Archived leavers kept beyond the school's retention period, to anonymise.",
+        section="Administration",
+        order=940,
+        in_menu=False,
+    ),
 ]
 
 

@@ -250,6 +250,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minim
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The audit log shows sign-ins: successes (AccessLog, on by default) and failures and lock-outs (the failure log,
+# off by default in django-axes). Logging changes nothing in the throttling above.
+AXES_DISABLE_ACCESS_LOG = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # The address that lock-outs are keyed on. TRUSTED_PROXY_COUNT is the number of reverse proxies of ours in
 # front of the app, each appending the address it saw to X-Forwarded-For. With 0 (the default) the header is
 # the client's to forge and is ignored: the connecting address is used. With N the client is the N-th address

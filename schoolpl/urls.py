@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import auth_views, views
+from . import audit_views, auth_views, views
 from .api import build_router
 
 urlpatterns = [
@@ -32,6 +32,11 @@ urlpatterns = [
     path("school/calendar/", views.calendar, name="calendar"),
     path("school/calendar/windows/<int:pk>/toggle/", views.window_toggle, name="window_toggle"),
     path("school/background-tasks/", views.outbox, name="outbox"),
+    path("school/audit/", audit_views.audit_log, name="audit_log"),
+    path("school/data-rights/pupils/<int:pk>/subject-access/", audit_views.subject_access, name="subject_access"),
+    path("school/data-rights/retention/", audit_views.retention, name="retention"),
+    path("school/data-rights/retention/setting/", audit_views.retention_setting, name="retention_setting"),
+    path("school/data-rights/retention/<int:pk>/anonymise/", audit_views.anonymise, name="anonymise_pupil"),
     path("pupils/", include("pupils.urls")),
     path("assessment/", include("assessment.urls")),
     path("targets/", include("targets.urls")),
