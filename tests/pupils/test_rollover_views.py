@@ -61,6 +61,10 @@ def test_confirming_runs_the_task_and_shows_the_result(
     assert "Pupils moved up a year" in page.content.decode() and "hx-get" not in page.content.decode()
     partial = client.get(response.url, headers={"HX-Request": "true"})
     assert partial.content.decode().lstrip().startswith('<div id="run-progress"')
+    # A leaver is archived, not deleted: their profile, with last year's group, still opens.
+    leaver = world["pupils"][6][0]
+    profile = client.get(reverse("pupils:detail", args=[leaver.pk]))
+    assert profile.status_code == 200 and "Maths 6" in profile.content.decode()
     # A second run is refused, on the page and in the database.
     again = client.get(reverse("pupils:rollover"))
     assert "already moved up into" in again.content.decode() and "can be run from" in again.content.decode()
