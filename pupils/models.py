@@ -252,3 +252,50 @@ class CtfStageResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.subject} {self.result}"
+
+
+class RolloverRun(models.Model):
+    """One run of the academic year rollover (``pupils.rollover``): queued from the confirmation page, done by
+    the Celery task in one transaction. A school rolls into a year once: a second run into the same year is
+    refused by the database as well as by the page (a failed run, which changed nothing, does not count)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed: nothing was changed"
+
+    school = models.ForeignKey("schoolpl.School", on_delete=models.CASCADE, related_name="+")
+    from_year = models.ForeignKey("schoolpl.AcademicYear", on_delete=models.PROTECT, related_name="+")
+    to_year_name = models.CharField("new academic year", max_length=20)
+    to_year = models.ForeignKey(
+        "schoolpl.AcademicYear", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fingerprint = models.CharField(max_length=64, help_text="The previewed plan's fingerprint.")
+    carry_teachers = models.BooleanField(default=True)
+    create_groups = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "to_year_name"],
+                condition=~Q(status="failed"),
+                name="rollover_once_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rollover {self.from_year_id} → {self.to_year_name}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

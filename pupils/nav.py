@@ -38,4 +38,14 @@ NAV_ITEMS = [
         order=810,
         in_menu=False,
     ),
+    item(
+        "Move up to the new school year",
+        "pupils:rollover",
+        Cap.MANAGE_SCHOOL_YEAR,
+        description="Once a year: preview and run the rollover — every pupil moves up, the top year leave, "
+        "this year's teaching groups and assessment windows are made.",
+        section="Administration",
+        order=820,
+        in_menu=False,
+    ),
 ]

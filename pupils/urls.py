@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import groups, history, imports, roll
+from .views import groups, history, imports, roll, rollover
 
 app_name = "pupils"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("memberships/<int:pk>/move/", groups.membership_move, name="move"),
     path("import/", imports.import_pupils, name="import"),
     path("import/ctf/", imports.import_ctf, name="import_ctf"),
+    path("rollover/", rollover.rollover_preview, name="rollover"),
+    path("rollover/<int:pk>/", rollover.rollover_run, name="rollover_run"),
 ]

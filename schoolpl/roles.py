@@ -46,6 +46,7 @@ class Cap(str, Enum):
     SELFREVIEW_READ = "selfreview_read"
     SELFREVIEW_EDIT = "selfreview_edit"
     MANAGE_SCHOOL = "manage_school"  # settings, staff, terms
+    MANAGE_SCHOOL_YEAR = "manage_school_year"  # the academic year rollover (senior leaders and admins)
     # Free school meals and pupil-premium status, whatever the school's setting (DESIGN §4): whole-school
     # roles. A class teacher or tutor sees it only where the school allows (``SchoolAccess.sees_fsm``).
     SEE_FSM = "see_fsm"
@@ -88,6 +89,7 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
             C.SELFREVIEW_READ,
             C.SELFREVIEW_EDIT,
             C.SEE_FSM,
+            C.MANAGE_SCHOOL_YEAR,
         }
     ),
     # A SIP sees aggregates only: no capability here reveals an identifiable pupil (FSM groups are figures).
