@@ -347,7 +347,10 @@ def build(ctx: DemoContext) -> None:
     ability = ctx.extras.get("assessment_ability", {})
     low = [p for p in pupils if ability.get(p.pk, 0) < -0.6] if ability else rng.sample(pupils, min(len(pupils), 60))
     pool = list(dict.fromkeys([p for p in pupils if p.sen_provision != "N"] + low))
-    form_6b = [p for p in pupils if p.form == "6B"][:3]
+    # 6B's pupils with a curricular target of their own (the targets demo's chain) first, so the help they get
+    # serves the words they say (``_serve_targets``).
+    chained = {t.pupil_id for t in ctx.extras.get("targets_pupil_targets", [])}
+    form_6b = sorted((p for p in pupils if p.form == "6B"), key=lambda p: (p.pk not in chained, p.pk))[:3]
     staff = ctx.teachers[1:] or ctx.teachers
     provisions, plan = _provisions(ctx, programmes, senco)
 
@@ -373,12 +376,29 @@ def build(ctx: DemoContext) -> None:
     for place in places:
         by_provision.setdefault(place.provision_id, []).append(place)
 
+    _serve_targets(ctx, places)
     _sessions(ctx, provisions, by_provision, staff)
     _impact(ctx, places, senco)
     _follow_ups(ctx, places, senco)
     _needs(ctx, pupils, used_now, senco)
     build_support(ctx, senco)
     ctx.say(f"  {len(programmes)} programmes, {len(provisions)} provisions, {len(places)} places")
+
+
+def _serve_targets(ctx: DemoContext, places: list[ProvisionPupil]) -> None:
+    """A provision running now serves the curricular targets of its pupils (from the targets demo, where it
+    ran): the chain from a pupil's number to the words they say runs through the help they get."""
+    by_pupil: dict[int, list[int]] = {}
+    for target in ctx.extras.get("targets_pupil_targets", []):
+        by_pupil.setdefault(target.pupil_id, []).append(target.pk)
+    through = Provision.targets.through
+    links = {
+        (place.provision_id, target_id)
+        for place in places
+        if place.provision.end_date >= ctx.today
+        for target_id in by_pupil.get(place.pupil_id, [])
+    }
+    through.objects.bulk_create(through(provision_id=p, curriculartarget_id=t) for p, t in sorted(links))
 
 
 def _sessions(ctx, provisions, by_provision, staff) -> None:

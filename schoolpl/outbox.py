@@ -181,6 +181,7 @@ TASK_LABELS = {
     "targets.tasks.recompute_all": "Nightly progress recalculation",
     "targets.tasks.weekly_digest": "Weekly email of pupils off trajectory",
     "partnership.tasks.generate_reports": "Write reports to parents",
+    "pupils.tasks.roll_over": "Move up to the new school year",
     "schoolpl.tasks.ping": "Connection check",
     "schoolpl.tasks.publish_outbox": "Send waiting background tasks",
 }

@@ -30,6 +30,8 @@ AGGREGATE_PAGES = frozenset(
         "assessment:frameworks",
         "selfreview:review_list",
         "selfreview:observation_summary",
+        "partnership:activities_summary",
+        "partnership:voice",
     }
 )
 

@@ -27,13 +27,15 @@ from assessment import demo as assessment_demo
 from assessment.analytics import levels_of_progress
 from assessment.models import Judgement, TransitionalResult
 from interventions.demo import YEARS
-from interventions.models import ProvisionPupil
+from interventions.models import Provision, ProvisionPupil
 from pupils.models import Pupil
 from schoolpl.calendar import academic_year_start
 from schoolpl.demo import DEMO_URN
 from schoolpl.demodata import names
 from selfreview import demo as selfreview_demo
+from selfreview.annex import item_codes
 from selfreview.models import Rating, Review
+from selfreview.selectors import evidence_by_phase
 from targets.models import CurricularTarget, ProgressStatus
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +159,22 @@ def _selfreview(school) -> None:
                 assert ratings[code] == rating, (phase.phase, code)
 
 
+def _annex_evidence(school, capsys) -> None:
+    """Issue 17: at least 24 of the annex's 32 items carry a figure computed from the demo's own data, in some
+    dated phase of the demo's self-review. Prints item → its first figure (for the closing note)."""
+    review = Review.objects.filter(school=school).order_by("-academic_year_label").first()
+    found = evidence_by_phase(review, list(review.phases.all()))
+    computed: dict[str, str] = {}
+    for (code, phase), rows in sorted(found.items()):
+        for row in rows:
+            if code not in computed and any(ch.isdigit() for ch in row.value):
+                computed[code] = f"phase {phase}: {row.label}: {row.value}"
+    for code in item_codes():
+        _say(f"  {code}: {computed.get(code, '— (free text only)')}", capsys)
+    _say(f"Annex items with computed evidence: {len(computed)} of {len(item_codes())}", capsys)
+    assert len(computed) >= 24, sorted(set(item_codes()) - set(computed))
+
+
 def _chain(capsys) -> None:
     """Most pupil targets serve the pupil's own numeric target in their subject (the number → words chain)."""
     own = list(CurricularTarget.objects.filter(level="pupil").select_related("serves"))
@@ -164,6 +182,9 @@ def _chain(capsys) -> None:
     _say(f"Pupil targets serving a numeric target: {len(linked)} of {len(own)}", capsys)
     assert own and 2 * len(linked) > len(own)
     assert all((t.serves.pupil_id, t.serves.subject_id) == (t.pupil_id, t.subject_id) for t in linked)
+    served = Provision.targets.through.objects.filter(curriculartarget__in=own).count()
+    _say(f"Provision ↔ curricular target links (a provision serving a pupil's targets): {served}", capsys)
+    assert served
 
 
 def test_the_default_demo_has_englands_shape_and_the_rule_falls_where_it_falls(capsys):
@@ -173,6 +194,7 @@ def test_the_default_demo_has_englands_shape_and_the_rule_falls_where_it_falls(c
     _ks2_progress(school, capsys)
     _flags(capsys)
     _chain(capsys)
+    _annex_evidence(school, capsys)
     _names()
     _programme_ages()
     _selfreview(school)
