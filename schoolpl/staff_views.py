@@ -22,7 +22,7 @@ from . import staff, staff_import, uploads
 from .access import SchoolRequest, get_object_for, school_view
 from .exports import table_response
 from .history import show
-from .models import Membership, User
+from .models import User
 from .roles import Cap
 from .staff_forms import GroupsForm, InviteForm, RolesForm, StaffFilterForm, StaffImportForm, TuteesForm
 
@@ -166,7 +166,6 @@ def staff_detail(request: SchoolRequest, pk: int) -> HttpResponse:
         "groups_form": GroupsForm(queryset=groups, initial={"groups": list(staff.groups_taught(school, user))}),
         "tutees_form": TuteesForm(queryset=staff.on_roll(school), initial={"pupils": list(staff.tutees(school, user))}),
         "changes": staff.audit_rows(school).filter(user=user)[:50],
-        "role_history": Membership.history.filter(school=school, user=user).select_related("history_user")[:50],
         "invited": not user.has_usable_password(),
         "is_self": user.pk == request.user.pk,
     }

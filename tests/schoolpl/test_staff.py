@@ -92,6 +92,22 @@ def test_an_expired_link_is_refused(admin_client, mailoutbox, settings, invite):
     assert not User.objects.get(email="amy.jones@example.org").has_usable_password()
 
 
+def test_the_invitation_can_be_sent_again_until_a_password_is_set(
+    admin_client, mailoutbox, invite, django_capture_on_commit_callbacks
+):
+    invite(admin_client)
+    user = User.objects.get(email="amy.jones@example.org")
+    url = reverse("staff_detail", args=[user.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url, {"action": "resend"})
+    assert len(mailoutbox) == 2 and "invite_resent" in _actions(user)
+    user.set_password(NEW_PASSWORD)
+    user.save()
+    response = admin_client.post(url, {"action": "resend"}, follow=True)
+    assert "already set a password" in response.content.decode()
+    assert len(mailoutbox) == 2
+
+
 def test_an_existing_account_is_reused_across_a_trust(admin_client, school, other_school, mailoutbox, invite):
     """A user in several schools keeps one account: inviting their address gives roles, not a new login."""
     person = UserFactory(email="sam@trust.example", first_name="Sam", last_name="Lee")
