@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from .roles import Role
 
@@ -101,6 +102,9 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Roles given, removed, deactivated and reactivated: who and when (``schoolpl.history.changed_by``).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["school__name", "role"]
         constraints = [
@@ -110,6 +114,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.school}"
+
+
+class StaffChange(models.Model):
+    """One change to a member of staff's account in a school, as the staff pages made it: the audit of
+    invitations, roles, teaching groups and tutees, leavers, multi-factor resets and imports. Kept when the
+    member of staff leaves (their account is deactivated, never deleted)."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITE_RESENT = "invite_resent", "Invitation sent again"
+        ROLE_GIVEN = "role_given", "Role given"
+        ROLE_REMOVED = "role_removed", "Role removed"
+        GROUP_ASSIGNED = "group_assigned", "Teaching group given"
+        GROUP_REMOVED = "group_removed", "Teaching group taken away"
+        TUTEE_ASSIGNED = "tutee_assigned", "Tutee given"
+        TUTEE_REMOVED = "tutee_removed", "Tutee taken away"
+        DEACTIVATED = "deactivated", "Deactivated (leaver)"
+        REACTIVATED = "reactivated", "Reactivated"
+        MFA_RESET = "mfa_reset", "Authenticator app reset"
+        IMPORTED = "imported", "Imported from the MIS"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="staff_changes")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_changes")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["school", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.user} ({self.detail})"
 
 
 class AcademicYear(models.Model):

@@ -52,6 +52,15 @@ NAV_ITEMS = [
         order=910,
     ),
     item(
+        "Staff",
+        "staff_list",
+        Cap.MANAGE_STAFF,
+        description="Invite staff, give and remove roles, teaching groups and tutees, leavers, authenticator"
+        " resets and the MIS staff import.",
+        section="Administration",
+        order=905,
+    ),
+    item(
         "Background tasks",
         "outbox",
         Cap.MANAGE_SCHOOL,

@@ -45,8 +45,10 @@ class Cap(str, Enum):
     DASHBOARD_OWN = "dashboard_own"
     SELFREVIEW_READ = "selfreview_read"
     SELFREVIEW_EDIT = "selfreview_edit"
-    MANAGE_SCHOOL = "manage_school"  # settings, staff, terms
+    MANAGE_SCHOOL = "manage_school"  # settings, terms
     MANAGE_SCHOOL_YEAR = "manage_school_year"  # the academic year rollover (senior leaders and admins)
+    # Staff accounts: invitations, roles, teaching groups and tutees, leavers, multi-factor resets (admins).
+    MANAGE_STAFF = "manage_staff"
     # Free school meals and pupil-premium status, whatever the school's setting (DESIGN §4): whole-school
     # roles. A class teacher or tutor sees it only where the school allows (``SchoolAccess.sees_fsm``).
     SEE_FSM = "see_fsm"

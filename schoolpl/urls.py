@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import audit_views, auth_views, views
+from . import audit_views, auth_views, staff_views, views
 from .api import build_router
 
 urlpatterns = [
@@ -37,6 +37,11 @@ urlpatterns = [
     path("school/data-rights/retention/", audit_views.retention, name="retention"),
     path("school/data-rights/retention/setting/", audit_views.retention_setting, name="retention_setting"),
     path("school/data-rights/retention/<int:pk>/anonymise/", audit_views.anonymise, name="anonymise_pupil"),
+    path("school/staff/", staff_views.staff_list, name="staff_list"),
+    path("school/staff/invite/", staff_views.staff_invite, name="staff_invite"),
+    path("school/staff/import/", staff_views.staff_import_page, name="staff_import"),
+    path("school/staff/<int:pk>/", staff_views.staff_detail, name="staff_detail"),
+    path("accounts/welcome/<uidb64>/<token>/", staff_views.staff_set_password, name="staff_set_password"),
     path("pupils/", include("pupils.urls")),
     path("assessment/", include("assessment.urls")),
     path("targets/", include("targets.urls")),
