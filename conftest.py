@@ -98,6 +98,17 @@ def sign_in(client, user, school=None):
 
 
 @pytest.fixture
+def eager_celery():
+    """Run published tasks in this process (as on a laptop without Redis), whatever REDIS_URL says."""
+    from celery import current_app
+
+    saved = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def client_as(client):
     def _as(user, school=None):
         client.logout()

@@ -125,6 +125,9 @@ class ProvisionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class RatingSerializer(serializers.ModelSerializer):
+    # An id, checked against the school's characteristics in one query by ``services.score_card_create`` (a
+    # related field would read each rating's characteristic on its own, and from every school's).
+    characteristic = serializers.IntegerField(source="characteristic_id", min_value=1, max_value=2**63 - 1)
     characteristic_name = serializers.CharField(source="characteristic.name", read_only=True)
     average = serializers.FloatField(read_only=True)
 
@@ -177,7 +180,7 @@ class NeedsAssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelView
             referred=data.get("referred", False),
             notes=data.get("notes", ""),
             ratings={
-                r["characteristic"].pk: (r.get("professional"), r.get("pupil_view"), r.get("parent_view"))
+                r["characteristic_id"]: (r.get("professional"), r.get("pupil_view"), r.get("parent_view"))
                 for r in data["ratings"]
             },
             by=self.request.user,

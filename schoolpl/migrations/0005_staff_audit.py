@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("schoolpl", "0003_school_data_protection"),
+        ("schoolpl", "0004_school_retention"),
     ]
 
     operations = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from celery import current_app
 from django.core.management import call_command
 
 from partnership.models import ProgressReview, Report
@@ -18,15 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_school(transactional_db):
     call_command("seed_demo", pupils=70, seed=1, verbosity=0)
-
-
-@pytest.fixture
-def eager_celery():
-    """The report job runs in the live server's process for this journey."""
-    saved = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = saved
 
 
 def sign_in_to(page, username: str, next_url: str) -> None:

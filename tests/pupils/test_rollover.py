@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from pupils import rollover
@@ -176,7 +177,8 @@ def test_a_changed_roll_invalidates_the_preview(school, world, leader):
 @pytest.mark.parametrize("per_year", [3, 30])
 def test_the_queries_do_not_grow_with_the_roll(school, teacher, leader, per_year, django_assert_max_num_queries):
     world = build_school(school, teacher, per_year=per_year)  # 21 or 210 pupils
-    with django_assert_max_num_queries(34):  # 34 for 21 pupils and for 210
+    # 34 for 21 pupils and for 210, and on PostgreSQL one ANALYZE per table rewritten (10)
+    with django_assert_max_num_queries(34 + (10 if connection.vendor == "postgresql" else 0)):
         plan = rollover.plan(school, world["year"])
         rollover.run(school, world["year"], plan.to_year_name, plan.fingerprint, leader)
     assert Pupil.objects.filter(school=school, year_group=6, archived_at__isnull=True).count() == per_year

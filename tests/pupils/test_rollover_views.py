@@ -46,7 +46,7 @@ def test_the_preview_shows_every_number_and_the_leavers(
 
 
 def test_confirming_runs_the_task_and_shows_the_result(
-    client_as, school, leader, world, django_capture_on_commit_callbacks
+    client_as, school, leader, world, django_capture_on_commit_callbacks, eager_celery
 ):
     client = client_as(leader, school)
     plan = rollover.plan(school, world["year"])

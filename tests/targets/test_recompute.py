@@ -125,8 +125,7 @@ def test_newly_off_trajectory_pupils_are_notified_to_their_subject_teachers_and_
     message = Notification.objects.filter(pupil_id=slipping).first().message
     # 21 points (3b) against the line's 23.1 (3a): 2.1 points, one sub-level below; flagged first now.
     assert message == (
-        "Slipping Pupil is now behind in Reading: judged 3b in Summer 2025, "
-        "one sub-level below the expected line (3a)."
+        "Slipping Pupil is now behind in Reading: judged 3b in Summer 2025, one sub-level below the expected line (3a)."
     )
     # A repeat sends nothing new.
     assert progress_recompute(school_id=school.pk).notified == 0
@@ -174,17 +173,6 @@ def test_management_command_runs_the_same_recompute(school, tracked, capsys):
     assert "18 statuses" in capsys.readouterr().out
     call_command("recompute_trajectories")
     assert ProgressStatus.objects.filter(school=school).count() == 18
-
-
-@pytest.fixture
-def eager_celery():
-    """Run published tasks in-process (as on a laptop without Redis), whatever REDIS_URL says."""
-    from celery import current_app
-
-    saved = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = saved
 
 
 def test_a_changed_judgement_enqueues_a_recompute_for_that_pupil(
