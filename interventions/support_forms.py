@@ -6,6 +6,7 @@ from django import forms
 
 from .forms import DATE, _Crispy
 from .models import Adjustment, AgencyInvolvement, Passport
+from .support_services import AGENCY_FIELDS
 
 
 class PassportForm(_Crispy, forms.ModelForm):
@@ -74,16 +75,7 @@ class AdjustmentForm(_Crispy, forms.ModelForm):
 class InvolvementForm(_Crispy, forms.ModelForm):
     class Meta:
         model = AgencyInvolvement
-        fields = [
-            "kind",
-            "service",
-            "referred_on",
-            "first_contact_on",
-            "closed_on",
-            "lead_professional",
-            "reason",
-            "outcome",
-        ]
+        fields = list(AGENCY_FIELDS)  # the fields the service writes
         widgets = {
             "referred_on": DATE,
             "first_contact_on": DATE,
