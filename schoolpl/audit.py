@@ -247,11 +247,10 @@ def _signin_streams(access) -> list[Stream]:
         who = names(rows)
         found = {}
         for r in rows:
-            changes = [("From", "—", show(r.ip_address))]
-            if r.logout_time:
-                changes.append(("Signed out", "—", show(timezone.localtime(r.logout_time))))
+            changes = [("Signed out", "—", show(timezone.localtime(r.logout_time)))] if r.logout_time else []
+            what = f"Sign-in from {show(r.ip_address)}"  # where from is not a change: it names the sign-in
             found[r.pk] = AuditEntry(
-                r.attempt_time, who.get(r.username, r.username), "signins", "Sign-in", "Succeeded", changes
+                r.attempt_time, who.get(r.username, r.username), "signins", what, "Succeeded", changes
             )
         return found
 
@@ -263,9 +262,9 @@ def _signin_streams(access) -> list[Stream]:
                 r.attempt_time,
                 who.get(r.username, r.username),
                 "signins",
-                "Sign-in",
+                f"Sign-in from {show(r.ip_address)}",
                 "Locked out" if r.locked_out else "Failed",
-                [("From", "—", show(r.ip_address))],
+                [],
             )
             for r in rows
         }
