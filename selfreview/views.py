@@ -13,7 +13,7 @@ from schoolpl.access import get_object_for, school_view
 from schoolpl.exports import table_response
 from schoolpl.roles import Cap
 
-from . import selectors, services
+from . import selectors, services, voice_panel
 from .annex import ANNEX_TITLE, GUIDANCE_LEAD_IN, PHASES, RATING_SCALE
 from .forms import PhaseDatesForm, RatingCellForm, ReviewCreateForm
 from .models import AnnexItem
@@ -73,6 +73,7 @@ def _grid_context(request: HttpRequest, review) -> dict:
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.get_review_for(request.access, pk)
     context = _grid_context(request, review)
+    context["voice"] = voice_panel.latest(review.school)
     if context["can_edit"]:
         context["dates_form"] = PhaseDatesForm(
             initial={

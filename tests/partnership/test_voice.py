@@ -216,3 +216,18 @@ def test_the_demo_surveys_have_answers_and_the_same_seed_gives_the_same(school, 
     assert pupils_survey.closes_on < dt.date(2026, 3, 10)
     Survey.objects.all().delete()
     assert build(5) == first and first[0] > 40
+
+
+def test_the_self_review_shows_the_latest_closed_surveys_to_a_sip_with_no_names(w, school, sip, client_as):
+    """The self-review's "Pupil and parent voice" panel: the latest survey of each audience that has closed (the
+    test clock is 10 March: "Later one" is still open), its response rate and the share agreeing per statement."""
+    from tests.selfreview.factories import ReviewFactory
+
+    review = ReviewFactory(school=school)
+    page = client_as(sip, school).get(reverse("selfreview:review_detail", args=[review.pk]))
+    text = page.content.decode()
+    panel = text[text.index('id="pupil-voice"') :]
+    assert "How we feel about school" in panel and "Parents&#x27; views" in panel and "Later one" not in panel
+    assert "77% (20 of 26 pupils on roll in the year groups asked)" in panel
+    assert "70% (14 of 20 answers)" in panel  # "I feel safe at school": 9 of Year 5's 10, 5 of Year 6's 10
+    assert "Words of pupil" not in text and not any(p.display_name in text for p in w["pupils"])
