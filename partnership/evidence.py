@@ -138,13 +138,7 @@ def voice_evidence(school, start: date, end: date) -> list[Evidence]:
     """2d the latest pupil survey closed in the period, 9a the latest parent survey: who answered, and the share
     agreeing with its key statement. At most seven queries."""
     threshold = school.small_count_threshold
-    latest = {}
-    for survey in (
-        Survey.objects.filter(school=school, archived_at__isnull=True, closes_on__gte=start, closes_on__lte=end)
-        .select_related("school")
-        .order_by("closes_on", "pk")
-    ):
-        latest[survey.audience] = survey
+    latest = voice.latest_closed(school, until=end, since=start)
     items = []
     for code, audience, who in (("2d", Survey.Audience.PUPILS, "Pupils"), ("9a", Survey.Audience.PARENTS, "Families")):
         survey = latest.get(audience)

@@ -179,6 +179,18 @@ def _group_order(name: str) -> tuple[int, str]:
     return (0 if name.startswith(("Year", "Reception", "Nursery")) else 1, name)
 
 
+def latest_closed(school, *, until: dt.date, since: dt.date | None = None) -> dict[str, Survey]:
+    """The latest survey of each audience that closed by ``until`` (and on or after ``since``): one query for
+    the surveys and one for their questions."""
+    closed = Survey.objects.filter(school=school, archived_at__isnull=True, closes_on__lte=until)
+    if since is not None:
+        closed = closed.filter(closes_on__gte=since)
+    found: dict[str, Survey] = {}
+    for survey in closed.select_related("school").prefetch_related("questions").order_by("closes_on", "pk"):
+        found[survey.audience] = survey  # the latest wins
+    return found
+
+
 def key_figures(survey: Survey, threshold: int, today: dt.date | None = None) -> tuple[str, str, str]:
     """(response rate, the key statement, the share agreeing with it) for the self-review. Three queries."""
     data = results(survey, threshold, fsm=False, today=today)

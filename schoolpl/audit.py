@@ -28,7 +28,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
-from .history import ACTIONS, HistorySource, _attr_path, _describe, _rows_with_previous, show, sources_for
+from .history import ACTIONS, HistorySource, attr_path, describe, rows_with_previous, show, sources_for
 from .models import AuditEvent, Membership, User
 
 PER_PAGE = 50
@@ -149,15 +149,15 @@ def _pupil_name(row) -> str:
 
 def _history_fetch(kind: str, source: HistorySource, pupil_of: Callable) -> Callable:
     def fetch(ids: list[int]) -> dict[int, AuditEntry]:
-        rows = _rows_with_previous(source, ids)
+        rows = rows_with_previous(source, ids)
         found = {}
         for history_id in ids:
             row = rows[history_id]
             older = rows.get(row.previous_id)
-            by = row.history_user or (_attr_path(row, source.by_field) if source.by_field else None)
+            by = row.history_user or (attr_path(row, source.by_field) if source.by_field else None)
             changes = [] if row.history_type == "-" else source.changes(row, None if row.history_type == "+" else older)
             reason = getattr(row, "history_change_reason", None)
-            what = _describe(source, row)
+            what = describe(source, row)
             pupil_id, pupil_name = pupil_of(row)
             found[history_id] = AuditEntry(
                 when=row.history_date,
@@ -176,7 +176,7 @@ def _history_fetch(kind: str, source: HistorySource, pupil_of: Callable) -> Call
 
 def _of_pupil(source: HistorySource) -> Callable:
     def pupil_of(row):
-        pupil = _attr_path(row, source.pupil)
+        pupil = attr_path(row, source.pupil)
         return (pupil.pk, pupil.display_name) if pupil is not None else (None, "")
 
     return pupil_of

@@ -187,7 +187,7 @@ def _keys(sources: Sequence[HistorySource]) -> QuerySet | None:
     return union.order_by("-history_date", "-history_id", "audit_source")
 
 
-def _rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, HistoryRow]:
+def rows_with_previous(source: HistorySource, ids: Iterable[int]) -> dict[int, HistoryRow]:
     """The page's rows of ``source`` and the row before each, in one query; ``row.previous_id`` says which."""
     model = source.model
     pk = model.instance_type._meta.pk.attname
@@ -234,7 +234,7 @@ def _attach_linked(source: HistorySource, rows: dict[int, HistoryRow], name: str
         row.linked = {**getattr(row, "linked", {}), name: tuple(sorted(found.get(history_id, ())))}
 
 
-def _attr_path(obj, path: str):
+def attr_path(obj, path: str):
     for part in path.split("__"):
         if obj is None:
             return None
@@ -242,7 +242,7 @@ def _attr_path(obj, path: str):
     return obj
 
 
-def _describe(source: HistorySource, row) -> str:
+def describe(source: HistorySource, row) -> str:
     try:
         return source.describe(row)
     except AttributeError:  # a related record (subject, provision …) deleted since: the change stays listed
@@ -250,14 +250,14 @@ def _describe(source: HistorySource, row) -> str:
 
 
 def _entry(source: HistorySource, row, older) -> HistoryEntry:
-    by = row.history_user or (_attr_path(row, source.by_field) if source.by_field else None)
+    by = row.history_user or (attr_path(row, source.by_field) if source.by_field else None)
     # A new record lists what it was created with; a deleted one needs no list.
     changes = [] if row.history_type == "-" else source.changes(row, None if row.history_type == "+" else older)
     return HistoryEntry(
         when=row.history_date,
         who=by.display_name if by is not None else "System (import or scheduled job)",
-        pupil=_attr_path(row, source.pupil),
-        what=_describe(source, row),
+        pupil=attr_path(row, source.pupil),
+        what=describe(source, row),
         action=ACTIONS.get(row.history_type, "Changed"),
         changes=changes,
     )
@@ -274,7 +274,7 @@ def history_page(access, *, pupils: QuerySet, group=None, page_number=1, per_pag
     keys_on_page = list(page.object_list)
     for _, history_id, source in keys_on_page:
         by_source.setdefault(source, []).append(history_id)
-    fetched = {i: _rows_with_previous(sources[i], ids) for i, ids in by_source.items()}
+    fetched = {i: rows_with_previous(sources[i], ids) for i, ids in by_source.items()}
     entries = []
     for _, history_id, source in keys_on_page:
         rows = fetched[source]

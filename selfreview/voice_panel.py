@@ -27,14 +27,7 @@ def latest(school, today: dt.date | None = None) -> list[VoiceSummary]:
     """The latest survey of each audience that closed by ``today``, summarised (two queries for the surveys and
     their questions, then two per survey: at most six)."""
     today = today or timezone.localdate()
-    closed = (
-        Survey.objects.filter(school=school, archived_at__isnull=True, closes_on__lte=today)
-        .select_related("school")
-        .prefetch_related("questions")  # every survey's questions in one query, not one per survey
-    )
-    found: dict[str, Survey] = {}
-    for survey in closed.order_by("closes_on", "pk"):
-        found[survey.audience] = survey  # the latest wins
+    found = voice.latest_closed(school, until=today)
     out = []
     for audience, who in WHO:
         survey = found.get(audience)
