@@ -25,6 +25,7 @@ objectives: 2 self, 1 peer, 3 teacher.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,10 +44,13 @@ def _at(day: dt.date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, 0, tzinfo=LONDON)
 
 
+_UPN_SERIAL = itertools.count(1)
+
+
 def _pupil(school, key: str, year: int, **kwargs) -> Pupil:
     return Pupil.objects.create(
         school=school,
-        upn=f"E80120000{len(key)}{abs(hash(key)) % 1000:03d}"[:13],
+        upn=f"E80120000{next(_UPN_SERIAL):04d}",  # unique in the run (a hash of the key was not: it is salted)
         legal_forename=f"Forename{key.title()}",
         legal_surname=f"Surname{key.title()}",
         date_of_birth=dt.date(2019 - year, 3, 1),
