@@ -23,6 +23,8 @@ def test_leader_filters_drills_into_stuck_pupils_and_exports(browser_page, schoo
     page.get_by_role("heading", name="Progress dashboard").wait_for()
     assert "10 pupils in view" in page.locator("main").inner_text()
     assert page.locator("canvas[data-chart]").count() >= 3  # charts drawn beside their tables
+    # The filters submit themselves once app.js has wired them (a deferred script; "Apply filters" works before)
+    page.locator("select[data-autosubmit-ready]").first.wait_for(state="attached")
 
     with page.expect_navigation():
         page.get_by_label("Year group", exact=True).select_option(label="Year 6")
